@@ -1,0 +1,1 @@
+"""Command implementations; ``pipeline.cli`` only parses arguments and calls these."""

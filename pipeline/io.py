@@ -1,0 +1,95 @@
+"""File access shared by every stage: strict input decoding and atomic output writes."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from pipeline.errors import InputError
+
+INPUT_SUFFIXES = (".md", ".txt", ".markdown")
+_BINARY_MAGIC = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04", b"\x7fELF")
+
+
+def discover(paths: list[str]) -> tuple[list[Path], list[InputError]]:
+    """Input files under ``paths`` (folders are searched recursively, sorted); unusable paths as errors."""
+    found: list[Path] = []
+    errors: list[InputError] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*")
+                            if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES)
+        elif path.is_file():
+            found.append(path)
+        elif path.is_symlink():
+            errors.append(InputError("is a broken symbolic link", path=raw))
+        else:
+            errors.append(InputError("no such file or folder", path=raw))
+    return found, errors
+
+
+def _line_of(data: bytes, index: int) -> int:
+    return data.count(b"\n", 0, index) + 1
+
+
+def read_article(path: Path) -> str:
+    """The file decoded as UTF-8, exactly (BOM and line endings kept), or an InputError."""
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise InputError("is a folder, not a file", path=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot be read: {exc.strerror}", path=str(path)) from None
+    if data.startswith(_BINARY_MAGIC):
+        raise InputError("is a binary file, not a text article", path=str(path))
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError("is UTF-16 encoded", path=str(path),
+                         hint="save it as UTF-8, e.g. `iconv -f UTF-16 -t UTF-8`")
+    if (nul := data.find(b"\x00")) >= 0:
+        raise InputError("contains a NUL byte: binary or not UTF-8", path=str(path),
+                         line=_line_of(data, nul))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+                         path=str(path), line=_line_of(data, exc.start),
+                         hint="convert it to UTF-8, e.g. `iconv -f GBK -t UTF-8`") from None
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _safe_name(name: str) -> str:
+    cleaned = "".join("_" if c in '/\\:*?"<>|' or ord(c) < 32 else c for c in name).strip(" .")
+    return cleaned or "document"
+
+
+def doc_ids(paths: list[Path]) -> list[str]:
+    """A distinct, filesystem-safe output folder name per input (its stem, widened on collision)."""
+    stems = [_safe_name(p.stem) for p in paths]
+    ids = []
+    for path, stem in zip(paths, stems):
+        if stems.count(stem) == 1:
+            ids.append(stem)
+            continue
+        parent = _safe_name(path.resolve().parent.name)
+        ids.append(f"{stem}__{parent}")
+    for i, doc_id in enumerate(ids):  # still equal (same parent name elsewhere): number them
+        if ids.count(doc_id) > 1:
+            ids[i] = f"{doc_id}__{ids[:i].count(doc_id) + 1}"
+    return ids
