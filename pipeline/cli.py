@@ -9,6 +9,9 @@ from pipeline import __version__, console
 from pipeline.errors import ZhenError
 from pipeline.normalize import CONFIGS, DEFAULT_CONFIG
 from pipeline.stages import Settings
+from pipeline.terms.glossary import DEFAULT_GLOSSARY
+
+DEFAULT_GLOSSARY_REL = "glossary/terms.csv"
 
 
 def _add_inspect(sub: argparse._SubParsersAction) -> None:
@@ -24,17 +27,65 @@ def _inspect(args: argparse.Namespace) -> int:
     return inspect.run(args.paths, args.out, Settings(opencc=args.opencc))
 
 
+def _add_glossary(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("glossary", help="term base tools: lint, coverage, suggest, export, import")
+    gsub = p.add_subparsers(dest="glossary_command", required=True)
+
+    lint = gsub.add_parser("lint", help="check a term base; exit 1 on errors")
+    lint.add_argument("csv", nargs="*", type=Path, help=f"glossary files (default: {DEFAULT_GLOSSARY_REL})")
+    lint.set_defaults(handler=lambda a: _glossary().run_lint(a.csv or [DEFAULT_GLOSSARY]))
+
+    for name, text in (("coverage", "which entries occur in the inputs, and what lacks one"),
+                       ("suggest", "draft rows (status proposed) for names without an entry")):
+        q = gsub.add_parser(name, help=text)
+        q.add_argument("paths", nargs="+", help="article files or folders")
+        _glossary_option(q)
+        q.add_argument("--opencc", choices=CONFIGS, default=DEFAULT_CONFIG)
+        q.add_argument("--min-count", type=int, default=1, help="only names seen at least this often")
+        q.add_argument("--top", type=int, default=25, help="rows per table (coverage)")
+        q.add_argument("--out", type=Path, help="write the suggestions here (Excel-ready CSV)")
+    gsub.choices["coverage"].set_defaults(handler=lambda a: _glossary().run_coverage(
+        a.paths, a.glossary, Settings(opencc=a.opencc), a.top))
+    gsub.choices["suggest"].set_defaults(handler=lambda a: _glossary().run_suggest(
+        a.paths, a.glossary, Settings(opencc=a.opencc), a.out, a.min_count))
+
+    export = gsub.add_parser("export", help="write the term base for a spreadsheet")
+    _glossary_option(export)
+    export.add_argument("--xlsx", type=Path, help="XLSX file to write")
+    export.add_argument("--csv", type=Path, help="Excel-ready CSV (UTF-8 with BOM) to write")
+    export.set_defaults(handler=lambda a: _glossary().run_export(a.glossary, a.xlsx, a.csv))
+
+    imp = gsub.add_parser("import", help="validate an edited sheet and make it the term base")
+    imp.add_argument("source", type=Path, help="XLSX or CSV edited in a spreadsheet")
+    imp.add_argument("--into", type=Path, default=DEFAULT_GLOSSARY,
+                     help=f"term base to replace (default: {DEFAULT_GLOSSARY_REL}; a backup is kept)")
+    imp.set_defaults(handler=lambda a: _glossary().run_import(a.source, a.into))
+
+
+def _glossary_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--glossary", type=Path, action="append", default=None,
+                        help=f"glossary CSV/XLSX, repeatable; later files win (default: {DEFAULT_GLOSSARY_REL})")
+    parser.set_defaults(glossary=None)
+
+
+def _glossary():
+    from pipeline.commands import glossary
+    return glossary
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zhen", description=__doc__)
     parser.add_argument("--version", action="version", version=f"zhen {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_inspect,):
+    for add in (_add_inspect, _add_glossary):
         add(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "glossary", "unset") is None:
+        args.glossary = [DEFAULT_GLOSSARY]
     try:
         return args.handler(args)
     except ZhenError as exc:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 out = Console(highlight=False, soft_wrap=True)
@@ -9,11 +10,11 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def error(message: object) -> None:
-    err.print(f"[bold red]error:[/] {message}", markup=True, emoji=False)
+    err.print(f"[bold red]error:[/] {escape(str(message))}", markup=True, emoji=False)
 
 
 def warn(message: object) -> None:
-    err.print(f"[yellow]warning:[/] {message}", markup=True, emoji=False)
+    err.print(f"[yellow]warning:[/] {escape(str(message))}", markup=True, emoji=False)
 
 
 def table(title: str, columns: list[str], rows: list[list[object]]) -> None:
@@ -21,5 +22,5 @@ def table(title: str, columns: list[str], rows: list[list[object]]) -> None:
     for i, column in enumerate(columns):
         grid.add_column(column, justify="left" if i == 0 else "right")
     for row in rows:
-        grid.add_row(*(str(cell) for cell in row))
+        grid.add_row(*(escape(str(cell)) for cell in row))
     out.print(grid)

@@ -1,0 +1,99 @@
+"""`zhen glossary lint|coverage|suggest|export|import`."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from pipeline import console
+from pipeline.errors import ZhenError
+from pipeline.formats.table import csv_text
+from pipeline.io import atomic_write, discover, doc_ids
+from pipeline.stages import Settings, analyze
+from pipeline.terms import coverage as cov
+from pipeline.terms import editing, suggest
+from pipeline.terms.glossary import COLUMNS, load_glossary
+from pipeline.terms.lint import ERROR, lint
+from pipeline.terms.matcher import TermMatcher
+
+
+def run_lint(paths: list[Path]) -> int:
+    glossary = load_glossary(paths)
+    findings = lint(glossary)
+    for finding in findings:
+        (console.err.print if finding.severity == ERROR else console.out.print)(str(finding), markup=False)
+    errors = sum(f.severity == ERROR for f in findings)
+    approved = sum(t.status == "approved" for t in glossary.terms)
+    console.out.print(f"{len(glossary.terms)} rows ({approved} approved): {errors} error(s), "
+                      f"{len(findings) - errors} warning(s)", markup=False)
+    return 1 if errors else 0
+
+
+def _coverage(inputs: list[str], glossaries: list[Path],
+              settings: Settings) -> tuple[cov.Coverage, TermMatcher, int]:
+    files, failures = discover(inputs)
+    for failure in failures:
+        console.error(failure)
+    matcher = TermMatcher(load_glossary(glossaries).terms, settings.opencc)
+    report = cov.Coverage()
+    for path, doc_id in zip(files, doc_ids(files)):
+        try:
+            cov.add_document(report, analyze(path, doc_id, settings), matcher)
+        except ZhenError as exc:
+            console.error(exc)
+            failures.append(exc)
+    return report, matcher, len(failures)
+
+
+def run_coverage(inputs: list[str], glossaries: list[Path], settings: Settings, top: int) -> int:
+    report, _matcher, failed = _coverage(inputs, glossaries, settings)
+    console.table(f"entries found in {report.documents} document(s)", ["entry", "occurrences", "documents"],
+                  [[k, n, report.term_documents[k]] for k, n in report.term_counts.most_common(top)])
+    console.table("linked pages without an entry", ["page", "links"],
+                  [[k, n] for k, n in report.uncovered_pages.most_common(top)])
+    console.table("bold names without an entry", ["name", "occurrences"],
+                  [[k, n] for k, n in report.uncovered_bold.most_common(top)])
+    console.table("《titles》 without an entry", ["title", "occurrences"],
+                  [[k, n] for k, n in report.uncovered_titles.most_common(top)])
+    console.out.print(
+        f"entries used: {len(report.term_counts)}; linked pages covered: "
+        f"{len(report.linked_pages) - len(report.uncovered_pages)}/{len(report.linked_pages)} "
+        f"({report.page_share:.1%}); links covered: {report.link_share:.1%}", markup=False)
+    return 1 if failed else 0
+
+
+def run_suggest(inputs: list[str], glossaries: list[Path], settings: Settings, out: Path | None,
+                min_count: int) -> int:
+    report, matcher, failed = _coverage(inputs, glossaries, settings)
+    rows, seen = [], set()
+    for counter, origin in ((report.uncovered_pages, "wikilinked page"),
+                            (report.uncovered_bold, "bold name"), (report.uncovered_titles, "book title")):
+        for name, n in counter.most_common():
+            if n >= min_count and name not in seen:
+                seen.add(name)
+                rows.append(suggest.draft_row(name, n, origin, matcher, is_title=origin == "book title"))
+    text = csv_text(list(COLUMNS), rows, excel=out is not None)
+    if out:
+        atomic_write(out, text)
+        console.err.print(f"{len(rows)} proposed row(s) written to {out}", markup=False)
+    else:
+        sys.stdout.write(text)
+    return 1 if failed else 0
+
+
+def run_export(glossaries: list[Path], xlsx: Path | None, csv: Path | None) -> int:
+    if not xlsx and not csv:
+        raise ZhenError("say where to export: --xlsx OUT and/or --csv OUT")
+    glossary = load_glossary(glossaries)
+    for out, writer in ((xlsx, editing.export_xlsx), (csv, editing.export_csv)):
+        if out:
+            console.out.print(f"{writer(glossary, out)} rows written to {out}", markup=False)
+    return 0
+
+
+def run_import(source: Path, into: Path) -> int:
+    count, backup, warnings = editing.import_table(source, into)
+    for warning in warnings:
+        console.out.print(str(warning), markup=False)
+    console.out.print(f"{count} rows imported into {into}"
+                      + (f"; the previous file is kept as {backup}" if backup else ""), markup=False)
+    return 0

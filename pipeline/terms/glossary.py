@@ -1,0 +1,125 @@
+"""The curated term base: rows of a CSV/XLSX sheet, one concept per row."""
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.errors import ZhenError
+from pipeline.formats.table import FORMULA_PREFIXES, Table, read_table
+
+REQUIRED = ("zh", "en")
+COLUMNS = ("id", "zh", "variants", "en", "type", "action", "forbidden", "note", "source", "status")
+TYPES = ("person", "organization", "party_term", "event", "place", "publication", "title", "concept")
+ACTIONS = ("translate", "transliterate", "keep")
+STATUSES = ("approved", "proposed")
+LIST_SEPARATOR = "|"
+DEFAULT_GLOSSARY = Path(__file__).resolve().parents[2] / "glossary" / "terms.csv"
+
+
+class GlossaryError(ZhenError):
+    """A term base that cannot be used as it is."""
+
+
+def _split(cell: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in cell.split(LIST_SEPARATOR) if part.strip())
+
+
+def _unneutralize(cell: str) -> str:
+    """Undo the apostrophe our spreadsheet export puts before = + - @."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_PREFIXES) else cell
+
+
+@dataclass(frozen=True)
+class Term:
+    zh: str
+    en: str
+    id: str = ""
+    variants: tuple[str, ...] = ()
+    type: str = ""
+    action: str = "translate"
+    forbidden: tuple[str, ...] = ()
+    note: str = ""
+    source: str = ""
+    status: str = "approved"
+    file: str = ""
+    row: int = 0
+    cells: dict = field(default_factory=dict, compare=False, hash=False)  # the row as read, extras too
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return (self.zh, *self.variants) if self.zh else self.variants
+
+    @property
+    def key(self) -> str:
+        """Identity used in audits and caches: the id, or the Chinese form when there is none."""
+        return self.id or self.zh
+
+    @property
+    def locks(self) -> bool:
+        return self.status.strip() == "approved" and bool(self.zh.strip()) and bool(self.en.strip())
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.row}"
+
+
+def term_from_row(cells: dict[str, str], file: str, row: int) -> Term:
+    cells = {k: _unneutralize(v or "") for k, v in cells.items()}
+    get = lambda name: cells.get(name, "")  # noqa: E731
+    return Term(zh=get("zh").strip(), en=get("en").strip(), id=get("id").strip(),
+                variants=_split(get("variants")), type=get("type").strip(),
+                action=get("action").strip() or "translate", forbidden=_split(get("forbidden")),
+                note=get("note"), source=get("source"), status=get("status").strip() or "approved",
+                file=file, row=row, cells=cells)
+
+
+def check_header(table: Table) -> None:
+    missing = [name for name in REQUIRED if name not in table.header]
+    if not missing:
+        return
+    hints = []
+    for name in missing:
+        close = difflib.get_close_matches(name, [h.lower() for h in table.header], n=1, cutoff=0.5)
+        hints.append(f"'{name}'" + (f" (found '{close[0]}': misspelled?)" if close else ""))
+    raise GlossaryError(f"header lacks required column {', '.join(hints)}; header is "
+                        f"{', '.join(repr(h) for h in table.header)}", path=table.path, line=1)
+
+
+@dataclass
+class Glossary:
+    """Terms from one or more files; where files disagree on a key, the later file wins."""
+
+    terms: list[Term]
+    files: list[str]
+    hashes: dict[str, str]
+    tables: list[Table] = field(default_factory=list)
+
+    @property
+    def locking_terms(self) -> list[Term]:
+        return [t for t in self.terms if t.locks]
+
+    def signature(self) -> str:
+        return hashlib.sha256("".join(self.hashes[f] for f in self.files).encode()).hexdigest()[:16]
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_table(path: Path) -> Table:
+    table = read_table(path)
+    check_header(table)
+    return table
+
+
+def load_glossary(paths: list[Path] | None = None) -> Glossary:
+    paths = paths or [DEFAULT_GLOSSARY]
+    terms, tables, hashes = [], [], {}
+    for path in paths:
+        table = load_table(path)
+        tables.append(table)
+        hashes[str(path)] = file_sha256(path)
+        terms += [term_from_row(cells, table.path, row) for row, cells in table.rows]
+    return Glossary(terms, [str(p) for p in paths], hashes, tables)

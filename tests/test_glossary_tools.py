@@ -1,0 +1,164 @@
+"""The term base itself, every lint rule, and the spreadsheet round trip."""
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pipeline.cli import main
+from pipeline.formats.table import read_table
+from pipeline.terms.glossary import DEFAULT_GLOSSARY, GlossaryError, load_glossary
+from pipeline.terms.lint import lint
+from pipeline.terms.suggest import cedict_gloss, guess_type, pinyin_name
+
+HEADER = "id,zh,variants,en,type,action,forbidden,note,source,status\n"
+
+
+def _write(tmp_path: Path, body: str, name="g.csv", header=HEADER) -> Path:
+    path = tmp_path / name
+    path.write_text(header + body, encoding="utf-8")
+    return path
+
+
+def _rules(path: Path) -> Counter:
+    return Counter((f.rule, f.severity, f.row) for f in lint(load_glossary([path])))
+
+
+def test_curated_base_has_300_approved_rows_and_lints_clean(capsys):
+    glossary = load_glossary()
+    assert sum(t.status == "approved" for t in glossary.terms) >= 300
+    assert main(["glossary", "lint"]) == 0
+    assert "0 error(s)" in capsys.readouterr().out
+    by_en = {t.zh: t.en for t in glossary.terms}
+    assert by_en["共产国际"] == "Comintern" and by_en["八七会议"] == "August 7 Emergency Conference"
+    assert by_en["二十八个半布尔什维克"] == "28 Bolsheviks" and by_en["孙中山"] == "Sun Yat-sen"
+    assert by_en["六届四中全会" if "六届四中全会" in by_en else "中共六届四中全会"] == \
+        "Fourth Plenary Session of the Sixth Central Committee"
+    assert all(t.source for t in glossary.terms)
+
+
+@pytest.mark.parametrize("body, rule, severity, row", [
+    ("a,王明,,Wang Ming,person,,,,,approved\nb,王明,,Wang Ming,person,,,,,approved\n", "duplicate-key", "warning", 3),
+    ("a,王明,,Wang Ming,person,,,,,approved\nb,王明,,Wang Min,person,,,,,approved\n", "conflicting-targets", "error", 3),
+    ("a,共产国际,,Comintern,,,,,,\nb,共產國際,,Komintern,,,,,,\n", "normalization-collision", "error", 3),
+    ("a,张闻天,張聞天,Zhang Wentian,,,,,,\n", "redundant-variant", "warning", 2),
+    ("a,王明,,,person,,,,,approved\n", "empty-target", "error", 2),
+    ("a,,,Wang Ming,person,,,,,approved\n", "empty-source", "error", 2),
+    ("a, 王明,,Wang Ming ,person,,,,,approved\n", "stray-whitespace", "warning", 2),
+    ("a,毛泽东,,Mao Zedong,person,,Mao|Mao Tse-tung,,,approved\n", "forbidden-contains-target", "error", 2),
+    ("a,王明,,Wang Ming,human,,,,,approved\n", "bad-type", "error", 2),
+    ("a,王明,,Wang Ming,person,translit,,,,approved\n", "bad-action", "error", 2),
+    ("a,王明,,Wang Ming,person,,,,,done\n", "bad-status", "error", 2),
+    ("a,王,,Wang,person,,,,,approved\n", "short-key", "warning", 2),
+    ("a,——,,dash,concept,,,,,approved\n", "punctuation-key", "error", 2),
+    ("a,中共,,CCP,,,,,,\nb,中共中央政治局,,Politburo,,,,,,\n", "nested-term", "warning", 2),
+])
+def test_each_lint_rule(tmp_path, body, rule, severity, row):
+    assert (rule, severity, row) in _rules(_write(tmp_path, body))
+
+
+def test_lint_exit_codes(tmp_path, capsys):
+    assert main(["glossary", "lint", str(_write(tmp_path, "a,王,,Wang,person,,,,,approved\n"))]) == 0
+    bad = _write(tmp_path, "a,王明,,,person,,,,,approved\n", name="bad.csv")
+    assert main(["glossary", "lint", str(bad)]) == 1
+    assert "bad.csv:2: error: [empty-target]" in capsys.readouterr().err
+
+
+def test_missing_or_misspelled_header_is_named(tmp_path, capsys):
+    path = _write(tmp_path, "王明,Wang Ming\n", header="chinese,eng\n")
+    with pytest.raises(GlossaryError, match=r"g.csv:1: header lacks required column 'zh'"):
+        load_glossary([path])
+    path = _write(tmp_path, "王明,Wang Ming\n", header="zh,en_\n", name="typo.csv")
+    assert main(["glossary", "lint", str(path)]) == 2
+    assert "found 'en_': misspelled?" in capsys.readouterr().err
+
+
+def test_gbk_glossary_is_a_clear_error(tmp_path, capsys):
+    path = tmp_path / "gbk.csv"
+    path.write_bytes((HEADER + "a,王明,,Wang Ming,person,,,,,approved\n").encode("gbk"))
+    assert main(["glossary", "lint", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "gbk.csv:2: is not UTF-8" in err and "Traceback" not in err
+
+
+def test_reads_excel_style_csv_bom_crlf_quotes_semicolons(tmp_path):
+    text = ('\ufeff"id";"zh";"en";"note"\r\n"a";"王明";"Wang Ming";"said ""hi"";\r\nthen, left"\r\n'
+            '\r\n"b";"博古";"Bo Gu";""\r\n')
+    path = tmp_path / "excel.csv"
+    path.write_bytes(text.encode("utf-8"))
+    table = read_table(path)
+    assert table.header == ["id", "zh", "en", "note"]
+    assert [(n, r["zh"], r["note"]) for n, r in table.rows] == [(2, "王明", 'said "hi";\r\nthen, left'), (4, "博古", "")]  # spreadsheet rows, not file lines
+
+
+def test_export_xlsx_and_import_round_trip_keeps_extra_columns(tmp_path):
+    source = _write(tmp_path, "a,王明,,Wang Ming,person,transliterate,,=HYPERLINK(\"x\"),,approved,keep me\n",
+                    header=HEADER.strip() + ",reviewer\n")
+    xlsx = tmp_path / "g.xlsx"
+    assert main(["glossary", "export", "--glossary", str(source), "--xlsx", str(xlsx)]) == 0
+    ws = openpyxl.load_workbook(xlsx).active
+    header = [c.value for c in ws[1]]
+    assert header[-1] == "reviewer" and ws.freeze_panes == "A2"
+    note = ws.cell(row=2, column=header.index("note") + 1)
+    assert note.value == "'=HYPERLINK(\"x\")" and note.data_type == "s"
+    ws.cell(row=2, column=header.index("en") + 1).value = "WANG Ming"
+    ws.parent.save(xlsx)
+
+    into = _write(tmp_path, "a,王明,,Wang Ming,person,transliterate,,,,approved\n", name="terms.csv")
+    before = into.read_bytes()
+    assert main(["glossary", "import", str(xlsx), "--into", str(into)]) == 0
+    rows = list(csv.DictReader(into.open(encoding="utf-8")))
+    assert rows[0]["en"] == "WANG Ming" and rows[0]["reviewer"] == "keep me"
+    assert rows[0]["note"] == '=HYPERLINK("x")'  # our own neutralization is undone on import
+    backups = list(tmp_path.glob("terms.csv.*.bak"))
+    assert len(backups) == 1 and backups[0].read_bytes() == before
+
+
+def test_import_with_errors_changes_nothing(tmp_path, capsys):
+    into = _write(tmp_path, "a,王明,,Wang Ming,person,,,,,approved\n", name="terms.csv")
+    before = into.read_bytes()
+    bad = _write(tmp_path, "a,王明,,,person,,,,,approved\nb,博古,,Bo Gu,human,,,,,approved\n", name="edit.csv")
+    assert main(["glossary", "import", str(bad), "--into", str(into)]) == 2
+    err = capsys.readouterr().err
+    assert "edit.csv:2: error: [empty-target]" in err and "edit.csv:3: error: [bad-type]" in err
+    assert "nothing was imported" in err
+    assert into.read_bytes() == before and not list(tmp_path.glob("*.bak"))
+
+
+def test_export_csv_is_excel_ready(tmp_path):
+    out = tmp_path / "g.csv"
+    source = _write(tmp_path, "a,王明,,Wang Ming,person,,,-note,,approved\n", name="src.csv")
+    assert main(["glossary", "export", "--glossary", str(source), "--csv", str(out)]) == 0
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data and b'"\'-note"' in data
+
+
+def test_coverage_and_suggest(tmp_path, capsys):
+    article = tmp_path / "a.md"
+    article.write_text('**曾山**是[王明](../Page/王明.md "wikilink")的[同事](../Page/宁都县.md "wikilink")。'
+                       "著有《斗争》。\n", encoding="utf-8")
+    glossary = _write(tmp_path, "a,王明,,Wang Ming,person,,,,,approved\n")
+    assert main(["glossary", "coverage", str(article), "--glossary", str(glossary)]) == 0
+    out = capsys.readouterr().out
+    assert "linked pages covered: 1/2 (50.0%)" in out and "宁都县" in out
+    out_csv = tmp_path / "proposed.csv"
+    assert main(["glossary", "suggest", str(article), "--glossary", str(glossary), "--out", str(out_csv)]) == 0
+    rows = {r["zh"]: r for r in csv.DictReader(out_csv.open(encoding="utf-8-sig"))}
+    assert rows["曾山"]["en"] == "Zeng Shan" and rows["曾山"]["type"] == "person"
+    assert rows["宁都县"]["en"].startswith("Ningdu county") and rows["宁都县"]["type"] == "place"
+    assert rows["斗争"]["type"] == "publication"
+    assert {r["status"] for r in rows.values()} == {"proposed"}
+
+
+@pytest.mark.parametrize("name, expected", [("曾山", "Zeng Shan"), ("张闻天", "Zhang Wentian"),
+                                            ("欧阳钦", "Ouyang Qin"), ("吕正操", "Lü Zhengcao")])
+def test_pinyin_name_drafts(name, expected):
+    assert pinyin_name(name) == expected
+
+
+def test_type_guess_and_cedict():
+    assert guess_type("八七会议") == "event" and guess_type("左倾") == "concept"
+    assert cedict_gloss("共产国际").startswith("Communist International")
