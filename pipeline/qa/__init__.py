@@ -1,0 +1,1 @@
+"""QA checks: small named functions collected in one table (translate-toolkit style)."""

@@ -1,0 +1,1 @@
+"""Stage 4 — glossary-locked translation with real neural models."""

@@ -1,0 +1,58 @@
+"""English-side clean-up of raw model output (sacremoses normalization and detokenization)."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from sacremoses import MosesDetokenizer, MosesPunctNormalizer
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_LABEL = re.compile(r"^\s*(?:English(?: translation)?|Translation|Translated text)\s*[:：]\s*", re.I)
+_ECHO_LABEL = re.compile(r"^\s*(?:Chinese|Source|原文|中文)\s*[:：]", re.I)
+_NOTE = re.compile(r"^\s*(?:Note|Notes|Explanation)\s*[:：]", re.I)
+_FENCE = re.compile(r"^```\w*\s*|\s*```$")
+
+
+@lru_cache(maxsize=1)
+def _moses() -> tuple[MosesPunctNormalizer, MosesDetokenizer]:
+    return MosesPunctNormalizer(lang="en", pre_replace_unicode_punct=True), MosesDetokenizer(lang="en")
+
+
+def _mostly_chinese(line: str) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    return bool(letters) and sum(bool(_HAN.match(c)) for c in letters) / len(letters) > 0.5
+
+
+def strip_wrappers(raw: str, source: str = "") -> str:
+    """Drop labels, code fences, echoed source lines and trailing notes the model added."""
+    text = _FENCE.sub("", raw.strip())
+    kept = []
+    for line in text.splitlines():
+        if _NOTE.match(line) and kept:
+            break
+        if _ECHO_LABEL.match(line) or (source and source.strip() and source.strip() in line) \
+                or _mostly_chinese(line):
+            continue
+        line = _LABEL.sub("", line).strip()
+        if line:
+            kept.append(line)
+    text = " ".join(kept)
+    if len(text) > 1 and text[0] == text[-1] and text[0] in "\"'" and text.count(text[0]) == 2:
+        text = text[1:-1]
+    return text.strip()
+
+
+def tidy(text: str) -> str:
+    """Moses punctuation normalization and detokenization, single spaces, a capital first letter."""
+    normalizer, detokenizer = _moses()
+    text = normalizer.normalize(text)
+    text = re.sub(r"([,;:!?]|[,.;:!?]\")(?=[A-Za-z])", r"\1 ", text)  # from full-width ，； etc.
+    text = detokenizer.detokenize(text.split())
+    text = re.sub(r"\s{2,}", " ", text).strip()
+    if text[:1].islower():
+        text = text[0].upper() + text[1:]
+    return text
+
+
+def clean(raw: str, source: str = "") -> str:
+    return tidy(strip_wrappers(raw, source))

@@ -1,0 +1,107 @@
+"""Chat LLMs in GGUF form through llama-cpp-python (the default engine).
+
+Locking methods, weakest first: the term pairs in the prompt; the English also injected into the
+source; the model revising its best draft to contain the terms; and last a GBNF grammar over that
+revision that admits only outputs containing every locked term (and no Chinese).
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+from pipeline.models.registry import DEFAULT_LLAMA_MODEL, ModelError, REGISTRY, sha256_file, verified_sha256
+from pipeline.translate import prompts
+from pipeline.translate.engines.base import Engine, Request
+
+MIN_NEW_TOKENS = 24
+
+
+def resolve_gguf(model: str | None, log=print) -> tuple[str, Path, str]:
+    """(name, path, sha256) for a registered model name (installed on first use) or a .gguf path."""
+    from pipeline.models.install import install, verify
+
+    name = model or DEFAULT_LLAMA_MODEL.name
+    if name in REGISTRY:
+        spec = REGISTRY[name]
+        path = install(spec, log=log)
+        return name, path, spec.sha256
+    path = Path(name).expanduser()
+    if not path.is_file():
+        raise ModelError("no such model file or registered model name", path=str(path),
+                         hint=f"registered: {', '.join(REGISTRY)}")
+    with path.open("rb") as handle:
+        if handle.read(4) != b"GGUF":
+            raise ModelError("is not a GGUF file (bad magic)", path=str(path))
+    for spec in REGISTRY.values():
+        if path.name == spec.filename:
+            verify(spec, path)  # a copy of a registered model is checked like the original
+    return path.stem, path, verified_sha256(path) or sha256_file(path)
+
+
+def _literal(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def terms_grammar(targets: list[str], free_chars: int) -> str:
+    """GBNF: free text (no line breaks, no Chinese) with every target once, in order.
+
+    Free runs are bounded, so generation must reach each target within ``free_chars`` characters.
+    """
+    free = f"free ::= [^\\n\\u3400-\\u9fff]{{0,{free_chars}}}"
+    body = " free ".join(_literal(t) for t in targets)
+    return f"root ::= free {body} free\n{free}\n" if targets else f"root ::= free\n{free}\n"
+
+
+class LlamaEngine(Engine):
+    name = "llama"
+    methods = ("prompt", "inject", "revise", "constrained")
+
+    def __init__(self, model: str | None = None, *, n_ctx: int = 2048, threads: int | None = None,
+                 seed: int = 0, temperature: float = 0.0, repeat_penalty: float = 1.0,
+                 max_tokens_per_char: float = 3.0, log=print):
+        from llama_cpp import Llama
+
+        self.model_name, self.path, self.sha256 = resolve_gguf(model, log)
+        self.settings = {"n_ctx": n_ctx, "seed": seed, "temperature": temperature,
+                         "repeat_penalty": repeat_penalty, "max_tokens_per_char": max_tokens_per_char,
+                         "threads": threads or os.cpu_count() or 1}
+        with open(os.devnull, "w") as sink, contextlib.redirect_stderr(sink):
+            try:
+                self.llm = Llama(model_path=str(self.path), n_ctx=n_ctx, n_threads=self.settings["threads"],
+                                 seed=seed, verbose=False)
+            except (ValueError, RuntimeError) as exc:
+                raise ModelError(f"llama.cpp could not load it: {exc}", path=str(self.path),
+                                 hint="a truncated or damaged file? `zhen models install --force`") from None
+
+    def max_tokens(self, request: Request) -> int:
+        budget = int(self.settings["max_tokens_per_char"] * len(request.source)) + MIN_NEW_TOKENS
+        return min(budget, self.settings["n_ctx"] // 2)
+
+    def _grammar(self, request: Request):
+        from llama_cpp import LlamaGrammar
+
+        targets = list(dict.fromkeys(t.target for t in request.terms))
+        free = max(40, 2 * len(request.source))
+        return LlamaGrammar.from_string(terms_grammar(targets, free), verbose=False)
+
+    def translate_one(self, request: Request) -> str:
+        method = request.method or self.methods[0]
+        grammar = self._grammar(request) if method == "constrained" else None
+        result = self.llm.create_chat_completion(
+            messages=prompts.messages(request), temperature=self.settings["temperature"],
+            repeat_penalty=self.settings["repeat_penalty"], max_tokens=self.max_tokens(request),
+            seed=self.settings["seed"], grammar=grammar)
+        return result["choices"][0]["message"]["content"] or ""
+
+    def translate(self, requests: list[Request]) -> list[str]:
+        return [self.translate_one(r) for r in requests]
+
+    def describe(self) -> dict:
+        return {"engine": self.name, "model": self.model_name, "file": str(self.path),
+                "sha256": self.sha256, "settings": self.settings, "methods": list(self.methods),
+                "system_prompt": prompts.SYSTEM}
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.llm.close()

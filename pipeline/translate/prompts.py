@@ -1,0 +1,48 @@
+"""Chat prompts for LLM engines. Tuned on FLORES dev only (see README, Quality)."""
+from __future__ import annotations
+
+from pipeline.translate.engines.base import Request, TermPair, inject
+
+SYSTEM = ("You are an expert translator of Chinese historical writing into English. Translate the "
+          "Chinese text the user gives into fluent, faithful English, keeping every fact, name, "
+          "number and date. Reply with the English translation only: no notes, no explanations, "
+          "no Chinese.")
+
+
+def _glossary_lines(terms: tuple[TermPair, ...]) -> str:
+    lines = []
+    for term in terms:
+        if term.action == "keep":
+            lines.append(f"{term.zh} = {term.zh} (keep these Chinese characters unchanged)")
+        else:
+            lines.append(f"{term.zh} = {term.en}")
+    return "\n".join(dict.fromkeys(lines))
+
+
+def _revise_message(request: Request) -> str:
+    required = "\n".join(f"- {t.target}" for t in dict.fromkeys(request.terms))
+    parts = [f"Chinese: {request.source}", f"Draft English translation: {request.draft}"]
+    if required:
+        parts.append("Rewrite the draft so that it contains each of these English terms exactly as "
+                     f"written:\n{required}")
+    parts.append("Translate any Chinese left in the draft. Keep everything else. Reply with the "
+                 "corrected English translation only.")
+    return "\n\n".join(parts)
+
+
+def user_message(request: Request) -> str:
+    if request.method in ("revise", "constrained") and request.draft:
+        return _revise_message(request)
+    source = request.source
+    parts = []
+    if request.terms:
+        parts.append("Glossary (use exactly these English renderings):\n" + _glossary_lines(request.terms))
+    if request.method in ("inject", "constrained") and request.terms:
+        source = inject(source, request.terms)
+        parts.append("Some terms are already in English in the text; copy them exactly as written.")
+    parts.append(f"Chinese: {source}")
+    return "\n\n".join(parts)
+
+
+def messages(request: Request) -> list[dict]:
+    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user_message(request)}]
