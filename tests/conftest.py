@@ -26,3 +26,29 @@ def pytest_collection_modifyitems(config, items):
 def corpus_files() -> list[Path]:
     assert len(CORPUS_FILES) == 40, f"expected the 40 corpus articles under {CORPUS}"
     return CORPUS_FILES
+
+
+@pytest.fixture(scope="session")
+def tiny_gguf(tmp_path_factory) -> Path:
+    from tests.tiny_models import build_tiny_gguf
+    return build_tiny_gguf(tmp_path_factory.mktemp("models") / "tiny.gguf")
+
+
+@pytest.fixture(scope="session")
+def tiny_marian(tmp_path_factory) -> Path:
+    from tests.tiny_models import build_tiny_marian
+    return build_tiny_marian(tmp_path_factory.mktemp("models") / "tiny-marian")
+
+
+@pytest.fixture(scope="session")
+def llama_engine(tiny_gguf):
+    from pipeline.translate.engines.llama import LlamaEngine
+    engine = LlamaEngine(str(tiny_gguf), log=lambda m: None)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="session")
+def marian_engine(tiny_marian):
+    from pipeline.translate.engines.marian import MarianEngine
+    return MarianEngine(str(tiny_marian), log=lambda m: None)

@@ -44,13 +44,19 @@ def _literal(text: str) -> str:
 
 
 def terms_grammar(targets: list[str], free_chars: int) -> str:
-    """GBNF: free text (no line breaks, no Chinese) with every target once, in order.
+    """GBNF: free Latin text (no line breaks, no Chinese) holding every target once, in order.
 
-    Free runs are bounded, so generation must reach each target within ``free_chars`` characters.
+    Free runs are bounded, so generation must reach each target within ``free_chars`` characters,
+    and a target never touches a letter or digit, so it stays a whole word.
     """
-    free = f"free ::= [^\\n\\u3400-\\u9fff]{{0,{free_chars}}}"
-    body = " free ".join(_literal(t) for t in targets)
-    return f"root ::= free {body} free\n{free}\n" if targets else f"root ::= free\n{free}\n"
+    # Positive classes only: negated ones let letters through in llama.cpp's sampler here.
+    rules = [f"body ::= [ -~\\u00a0-\\u024f\\u2010-\\u2027]{{0,{free_chars}}}",
+             "edge ::= [ -/:-@\\[-`{-~\\u2010-\\u2027]"]
+    if not targets:
+        return "\n".join(["root ::= body", *rules]) + "\n"
+    middle = " mid ".join(_literal(t) for t in targets)
+    rules += ["pre ::= (body edge)?", "mid ::= edge (body edge)?", "post ::= (edge body)?"]
+    return "\n".join([f"root ::= pre {middle} post", *rules]) + "\n"
 
 
 class LlamaEngine(Engine):
@@ -74,15 +80,22 @@ class LlamaEngine(Engine):
                 raise ModelError(f"llama.cpp could not load it: {exc}", path=str(self.path),
                                  hint="a truncated or damaged file? `zhen models install --force`") from None
 
+    def _targets(self, request: Request) -> list[str]:
+        return list(dict.fromkeys(t.target for t in request.terms))
+
     def max_tokens(self, request: Request) -> int:
         budget = int(self.settings["max_tokens_per_char"] * len(request.source)) + MIN_NEW_TOKENS
+        if request.method == "constrained":
+            budget += sum(len(t) for t in self._targets(request))
         return min(budget, self.settings["n_ctx"] // 2)
 
     def _grammar(self, request: Request):
+        """Free runs bounded so that, even at one character a token, every target fits the budget."""
         from llama_cpp import LlamaGrammar
 
-        targets = list(dict.fromkeys(t.target for t in request.terms))
-        free = max(40, 2 * len(request.source))
+        targets = self._targets(request)
+        spare = self.max_tokens(request) - sum(len(t) for t in targets)
+        free = max(4, spare // (len(targets) + 1))
         return LlamaGrammar.from_string(terms_grammar(targets, free), verbose=False)
 
     def translate_one(self, request: Request) -> str:

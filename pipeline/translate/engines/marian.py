@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pipeline.models.registry import ModelError
 from pipeline.translate.engines.base import Engine, Request, inject
+from pipeline.translate.locking import HAN
 
 DEFAULT_MARIAN_MODEL = "Helsinki-NLP/opus-mt-zh-en"
 
@@ -21,11 +22,13 @@ class ForceTermsProcessor:
     remaining budget only just fits the pending terms; end-of-sequence waits until all are in.
     """
 
-    def __init__(self, terms: list[list[int]], start: int, max_new_tokens: int, eos_token_id: int):
+    def __init__(self, terms: list[list[int]], start: int, max_new_tokens: int, eos_token_id: int,
+                 banned: list[int] | None = None):
         self.terms = [t for t in terms if t]
         self.start = start
         self.max_new = max_new_tokens
         self.eos = eos_token_id
+        self.banned = banned or []  # e.g. tokens that would put Chinese in the English
 
     @staticmethod
     def _contains(seq: list[int], term: list[int]) -> bool:
@@ -48,6 +51,8 @@ class ForceTermsProcessor:
     def __call__(self, input_ids, scores):
         import torch
 
+        if self.banned:
+            scores[:, self.banned] = -float("inf")
         for row in range(input_ids.shape[0]):
             forced = self._forced(input_ids[row, self.start:].tolist())
             if forced is None:
@@ -104,10 +109,16 @@ class MarianEngine(Engine):
     def _constrained(self, request: Request) -> str:
         source = inject(request.source, request.terms)
         targets = list(dict.fromkeys(t.target for t in request.terms))
-        term_ids = [self.tokenizer(text_target=t, add_special_tokens=False)["labels"] for t in targets]
+        term_ids = [self.tokenizer(text_target=t, add_special_tokens=False)["input_ids"] for t in targets]
         processor = ForceTermsProcessor(term_ids, start=1, max_new_tokens=self._budget(source),
-                                        eos_token_id=self.tokenizer.eos_token_id)
+                                        eos_token_id=self.tokenizer.eos_token_id, banned=self._han_tokens())
         return self._generate([source], processor, beams=1)[0]
+
+    def _han_tokens(self) -> list[int]:
+        if not hasattr(self, "_han"):
+            vocab = self.tokenizer.get_vocab()
+            self._han = sorted(i for piece, i in vocab.items() if HAN.search(piece))
+        return self._han
 
     def translate(self, requests: list[Request]) -> list[str]:
         outputs: list[str] = [""] * len(requests)

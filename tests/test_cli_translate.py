@@ -1,0 +1,65 @@
+"""`zhen translate` end to end with the tiny GGUF: files, fields, provenance, errors."""
+from __future__ import annotations
+
+import json
+
+from pipeline.cli import main
+
+ARTICLE = ('**王明**是[共产国际](../Page/共产国际.md "wikilink")的代表\\[1\\]。他于1930年回国。\n\n'
+           "## 参见\n\n  - [王明](../Page/王明.md \"wikilink\")\n\n1.  某书。\n")
+GLOSSARY = ("id,zh,variants,en,type,action,forbidden,note,source,status\n"
+            "wm,王明,,Wang Ming,person,transliterate,,,test,approved\n"
+            "ci,共产国际,共產國際,Comintern,organization,translate,,,test,approved\n")
+
+
+def _setup(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.md").write_text(ARTICLE, encoding="utf-8")
+    (tmp_path / "g.csv").write_text(GLOSSARY, encoding="utf-8")
+    return tmp_path / "in", tmp_path / "g.csv", tmp_path / "out"
+
+
+def test_translate_writes_every_output(tmp_path, tiny_gguf, capsys):
+    inputs, glossary, out = _setup(tmp_path)
+    code = main(["translate", str(inputs), "--out", str(out), "--glossary", str(glossary),
+                 "--engine", "llama", "--model", str(tiny_gguf)])
+    assert code == 0
+    folder = out / "a"
+    assert sorted(p.name for p in folder.iterdir()) == ["a.en.md", "aligned.jsonl", "manifest.json", "qa.json"]
+    text = ARTICLE
+    records = [json.loads(line) for line in (folder / "aligned.jsonl").read_text(encoding="utf-8").splitlines()]
+    fields = {"doc", "seg", "block", "kind", "src", "src_start", "src_end", "norm", "tgt", "terms", "qa"}
+    assert all(fields <= r.keys() for r in records)
+    for record in records:
+        assert text[record["src_start"]:record["src_end"]] == record["src"]
+        for term in record["terms"]:
+            assert set(term) >= {"id", "src", "src_start", "src_end", "tgt", "tgt_start", "tgt_end", "status", "method"}
+            assert term["status"] == "locked"
+            assert record["tgt"][term["tgt_start"]:term["tgt_end"]] == term["tgt"]
+            assert text[term["src_start"]:term["src_end"]] == term["src"]
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["engine"]["engine"] == "llama" and len(manifest["engine"]["sha256"]) == 64
+    assert manifest["glossary"]["files"][0]["sha256"] and manifest["opencc"] == "t2s"
+    assert manifest["signature"].startswith("engine:llama|model:tiny@")
+    assert manifest["versions"]["llama-cpp-python"]
+    qa = json.loads((folder / "qa.json").read_text(encoding="utf-8"))
+    assert qa["summary"]["terms_missing"] == 0 and qa["summary"]["terms_locked"] == 3
+    md = (folder / "a.en.md").read_text(encoding="utf-8")
+    assert "## " in md and '[Wang Ming](../Page/王明.md "wikilink")' in md and "\\[1\\]" in md
+    assert "translate" in capsys.readouterr().out
+
+
+def test_glossary_with_errors_stops_before_translating(tmp_path, tiny_gguf, capsys):
+    inputs, glossary, out = _setup(tmp_path)
+    glossary.write_text(GLOSSARY + "x,博古,,,person,,,,,approved\n", encoding="utf-8")
+    assert main(["translate", str(inputs), "--out", str(out), "--glossary", str(glossary),
+                 "--model", str(tiny_gguf)]) == 2
+    assert "empty-target" in capsys.readouterr().err and not out.exists()
+
+
+def test_bad_model_path_is_a_clear_error(tmp_path, capsys):
+    inputs, glossary, out = _setup(tmp_path)
+    assert main(["translate", str(inputs), "--glossary", str(glossary), "--model", str(tmp_path / "nope.gguf"),
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "nope.gguf: no such model file" in err and "Traceback" not in err
