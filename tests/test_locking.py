@@ -79,3 +79,16 @@ def test_degenerate_output_detected():
     assert degenerate("edmedmedmedmedm and so on", "会议")
     assert degenerate("word " * 200, "短句")
     assert not degenerate("On August 7, 1927, the Comintern sent Besso Lominadze.", "1927年8月7日，共产国际派罗明那兹。")
+
+
+def test_truncated_or_echoing_output_is_degenerate():
+    source = "会议上斥责陈独秀等人为“右倾机会主义”，对陈独秀等人进行清算。"
+    assert degenerate("At the meeting, Chen Duxiu and other", source)
+    assert degenerate("The Soviet Union (Soviet Union) and the Comintern (Comintern) met.", "苏联和共产国际开会。")
+    assert not degenerate("He (Wang Ming) returned.", "他（王明）回国。")
+
+
+def test_forced_terms_are_flagged_for_review():
+    match = _match("王明", "Wang Ming")
+    result = evaluate(Job("王明回国。", [match], ["王明"]), "Wang Ming returned.", "constrained")
+    assert "forced-terms" in {f["check"] for f in run_checks(SegmentQA("", "王明回国。", result))}

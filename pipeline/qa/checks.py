@@ -80,6 +80,12 @@ def degenerate_output(qa: SegmentQA) -> Iterator[Finding]:
         yield finding("degenerate-output", ERROR, "the English repeats itself or is far longer than the source")
 
 
+def forced_terms(qa: SegmentQA) -> Iterator[Finding]:
+    if qa.result.method == "constrained" and qa.result.outcomes:
+        yield finding("forced-terms", WARNING, "terms were forced by constrained decoding: check the "
+                      "sentence reads well")
+
+
 def lost_link(qa: SegmentQA) -> Iterator[Finding]:
     for span in qa.lost_links:
         yield finding("lost-link", WARNING, f"link [{span.text}]({span.target}) could not be placed: its "
@@ -98,6 +104,7 @@ CHECKS: dict[str, Check] = {
     "empty-output": empty_output,
     "degenerate-output": degenerate_output,
     "number-mismatch": number_mismatch,
+    "forced-terms": forced_terms,
     "lost-link": lost_link,
     "lost-emphasis": lost_emphasis,
 }

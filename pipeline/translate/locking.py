@@ -35,11 +35,25 @@ def term_pair(match: TermMatch, norm: str) -> TermPair:
     return TermPair(norm[match.norm_start:match.norm_end], match.term.en, match.term.action)
 
 
+_SENTENCE_END = tuple("。！？!?")
+_ENGLISH_END = tuple(".!?\"'”’)]…")
+_PARENTHETICAL = re.compile(r"\([^()]{1,60}\)")
+
+
 def degenerate(output: str, source: str) -> bool:
-    """Output a reviewer would reject outright: a stuttering loop, or far too long for the source."""
+    """Output a reviewer would reject outright, whatever its terms.
+
+    A stuttering loop; far too long for the source; cut off mid-sentence where the source ends a
+    sentence; or glossary pairs echoed as parentheticals the source does not have.
+    """
     if re.search(r"(.{2,12}?)\1{3,}", output):
         return True
-    return len(source) >= 4 and len(output) > 8 * len(source) + 80
+    if len(source) >= 4 and len(output) > 8 * len(source) + 80:
+        return True
+    if source.rstrip("”’」』）)").endswith(_SENTENCE_END) and output and not output.endswith(_ENGLISH_END):
+        return True
+    source_parens = source.count("（") + source.count("(")
+    return len(_PARENTHETICAL.findall(output)) >= source_parens + 2
 
 
 def occurrences(text: str, needle: str) -> list[int]:
