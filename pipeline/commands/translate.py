@@ -8,7 +8,7 @@ from tqdm import tqdm
 
 from pipeline import console
 from pipeline.errors import ZhenError
-from pipeline.formats import aligned, jsonl
+from pipeline.formats import aligned, html_review, jsonl, review_sheets, tmx
 from pipeline.io import atomic_write, discover, doc_ids
 from pipeline.provenance import signature, text_sha256, versions
 from pipeline.stages import Settings, analyze
@@ -61,11 +61,22 @@ def manifest(translated: TranslatedDocument, engine: dict, glossary: Glossary, s
 
 def write_outputs(out_dir: Path, translated: TranslatedDocument, engine: dict, glossary: Glossary,
                   settings: Settings) -> Path:
-    folder = out_dir / translated.doc.doc_id
-    atomic_write(folder / f"{translated.doc.doc_id}.en.md", translated.markdown)
-    jsonl.write(folder / "aligned.jsonl", aligned.records(translated))
+    """Every output format, each written from the same aligned records (atomic writes)."""
+    doc_id = translated.doc.doc_id
+    folder = out_dir / doc_id
+    records = aligned.records(translated)
+    aligned_text = jsonl.dumps(records)
+    run_id = text_sha256(aligned_text)[:16]
+    meta = manifest(translated, engine, glossary, settings)
+    meta["run_id"] = run_id
+    atomic_write(folder / "aligned.jsonl", aligned_text)
+    atomic_write(folder / f"{doc_id}.en.md", translated.markdown)
+    review_sheets.write(folder, records, run_id, {"doc": doc_id, "run_id": run_id,
+                                                  "signature": meta["signature"], "input": translated.doc.path})
+    atomic_write(folder / f"{doc_id}.tmx", tmx.tmx_bytes(tmx.units_from_records(records)))
+    atomic_write(folder / "review.html", html_review.html_text(records, doc_id, meta["signature"]))
     atomic_write(folder / "qa.json", _json(qa_report(translated)))
-    atomic_write(folder / "manifest.json", _json(manifest(translated, engine, glossary, settings)))
+    atomic_write(folder / "manifest.json", _json(meta))
     return folder
 
 

@@ -18,6 +18,7 @@ def records(translated: TranslatedDocument) -> list[dict]:
             "src_start": segment.start,
             "src_end": segment.end,
             "script": segment.script,
+            "plain": segment.plain,
             "norm": segment.norm,
             "tgt": result.tgt,
             "tgt_md": translated.rendered[segment.index].markdown,

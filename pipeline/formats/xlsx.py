@@ -5,6 +5,7 @@ import io
 from dataclasses import dataclass, field
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -25,6 +26,12 @@ class Sheet:
     highlights: dict[tuple[int, str], str] = field(default_factory=dict)  # (row index, column) → fill
 
 
+def _inert(value: object) -> object:
+    """Neutralized, and with characters a worksheet cannot hold shown as U+FFFD."""
+    value = neutralize(value)
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
+
+
 def _write_sheet(ws, sheet: Sheet) -> None:
     ws.title = sheet.title[:31]
     ws.append(sheet.header)
@@ -32,7 +39,7 @@ def _write_sheet(ws, sheet: Sheet) -> None:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
     for row in sheet.rows:
-        ws.append([neutralize(v) for v in row])
+        ws.append([_inert(v) for v in row])
     for r, row in enumerate(ws.iter_rows(min_row=2), start=0):
         for c, cell in enumerate(row):
             if isinstance(cell.value, str):

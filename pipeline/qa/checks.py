@@ -12,6 +12,7 @@ ERROR, WARNING, INFO = "error", "warning", "info"
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December"]
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_HAN_CHAR = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass
@@ -25,6 +26,22 @@ class SegmentQA:
 
 Finding = dict
 Check = Callable[[SegmentQA], Iterator[Finding]]
+
+
+def inconsistent_terms(records: list[dict]) -> list[tuple[str, int, Finding]]:
+    """Run-level: an entry locked in some segments but rendered otherwise (missing) in others."""
+    seen: dict[str, dict[str, list[tuple[str, int]]]] = {}
+    for r in records:
+        for t in r["terms"]:
+            seen.setdefault(t["id"], {}).setdefault(t["status"], []).append((r["doc"], r["seg"]))
+    found = []
+    for term_id, statuses in seen.items():
+        if "locked" in statuses and "missing" in statuses:
+            for doc, seg in statuses["missing"]:
+                found.append((doc, seg, finding("inconsistent-term", WARNING,
+                              f"{term_id} is locked in {len(statuses['locked'])} segment(s) of the run but "
+                              "not rendered with its approved English here")))
+    return found
 
 
 def finding(check: str, severity: str, message: str) -> Finding:
@@ -86,6 +103,44 @@ def forced_terms(qa: SegmentQA) -> Iterator[Finding]:
                       "sentence reads well")
 
 
+def same_as_source(qa: SegmentQA) -> Iterator[Finding]:
+    english = qa.result.tgt.strip()
+    if english and _HAN_CHAR.search(qa.norm) and english in (qa.norm.strip(), qa.src.strip()):
+        yield finding("same-as-source", ERROR, "the English is the source text unchanged")
+
+
+_PAIRS = [("(", ")"), ("[", "]"), ("“", "”"), ("‘", "’")]
+_SOURCE_PAIRS = {"(": "（(", ")": "）)", "[": "[【", "]": "]】", "“": "“「『", "”": "”」』", "‘": "‘", "’": "’"}
+
+
+def _balance(text: str, opening: str, closing: str) -> int:
+    return sum(text.count(c) for c in opening) - sum(text.count(c) for c in closing)
+
+
+def unbalanced(qa: SegmentQA) -> Iterator[Finding]:
+    english = qa.result.tgt
+    for opening, closing in _PAIRS:
+        source_balance = _balance(qa.norm, _SOURCE_PAIRS[opening], _SOURCE_PAIRS[closing])
+        if _balance(english, opening, closing) != 0 and source_balance == 0:
+            yield finding("unbalanced", WARNING, f"unbalanced {opening}{closing} in the English")
+    straight = english.count('"')
+    if straight % 2 and _balance(qa.norm, "“「『", "”」』") == 0:
+        yield finding("unbalanced", WARNING, 'an odd number of " in the English')
+
+
+MIN_RATIO, MAX_RATIO, MIN_LENGTH = 0.6, 9.0, 6
+
+
+def length_ratio(qa: SegmentQA) -> Iterator[Finding]:
+    source, english = len(qa.norm.strip()), len(qa.result.tgt.strip())
+    if source < MIN_LENGTH or not english or not _HAN_CHAR.search(qa.norm):
+        return
+    ratio = english / source
+    if not MIN_RATIO <= ratio <= MAX_RATIO:
+        yield finding("length-ratio", WARNING, f"English/Chinese length ratio {ratio:.1f} is outside "
+                      f"{MIN_RATIO}–{MAX_RATIO}: content may be lost or added")
+
+
 def lost_link(qa: SegmentQA) -> Iterator[Finding]:
     for span in qa.lost_links:
         yield finding("lost-link", WARNING, f"link [{span.text}]({span.target}) could not be placed: its "
@@ -105,6 +160,9 @@ CHECKS: dict[str, Check] = {
     "degenerate-output": degenerate_output,
     "number-mismatch": number_mismatch,
     "forced-terms": forced_terms,
+    "same-as-source": same_as_source,
+    "unbalanced": unbalanced,
+    "length-ratio": length_ratio,
     "lost-link": lost_link,
     "lost-emphasis": lost_emphasis,
 }

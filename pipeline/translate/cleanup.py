@@ -23,9 +23,12 @@ def _mostly_chinese(line: str) -> bool:
     return bool(letters) and sum(bool(_HAN.match(c)) for c in letters) / len(letters) > 0.5
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
 def strip_wrappers(raw: str, source: str = "") -> str:
-    """Drop labels, code fences, echoed source lines and trailing notes the model added."""
-    text = _FENCE.sub("", raw.strip())
+    """Drop labels, code fences, echoed source lines, trailing notes and control characters."""
+    text = _FENCE.sub("", _CONTROL.sub("", raw).strip())
     kept = []
     for line in text.splitlines():
         if _NOTE.match(line) and kept:

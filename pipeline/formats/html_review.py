@@ -1,0 +1,109 @@
+"""review.html: a self-contained, offline side-by-side review page. Everything shown is escaped."""
+from __future__ import annotations
+
+import hashlib
+from html import escape
+
+from pipeline.formats.review_rows import segment_id, worst
+from pipeline.read.inline import tokenize
+
+STYLE = """
+body{font:14px/1.5 system-ui,sans-serif;margin:1.5em;color:#222}
+h1{font-size:1.3em} table{border-collapse:collapse;width:100%}
+th,td{border:1px solid #ccc;padding:.4em .6em;vertical-align:top;text-align:left}
+th{background:#dde4ee;position:sticky;top:0}
+td.zh{width:38%} td.en{width:38%} td.id{white-space:nowrap;color:#666;font-size:.85em}
+a.term{background:#fff1b8;color:inherit;text-decoration:none;border-bottom:1px dotted #a80}
+a.term.missing{background:#f8d0d0}
+tr.error td.qa{background:#fbe3e3} tr.warning td.qa{background:#fdf1dc}
+ul.qa{margin:0;padding-left:1.1em;font-size:.85em}
+.filter{margin:.8em 0} .hidden{display:none}
+"""
+SCRIPT = """
+const box=document.getElementById('only-findings');
+function apply(){for(const r of document.querySelectorAll('tbody#segments tr')){
+  r.classList.toggle('hidden', box.checked && !r.dataset.findings);}}
+box.addEventListener('change',apply);
+if(location.hash==='#findings'){box.checked=true;}
+apply();
+"""
+
+
+def _anchor(term_id: str) -> str:
+    return "term-" + hashlib.sha1(term_id.encode("utf-8")).hexdigest()[:12]
+
+
+def _plain_with_offsets(src: str) -> list[tuple[str, int]]:
+    """Characters a reader sees (link labels, text) with their offset in ``src``."""
+    return [(c, o) for span in tokenize(src, 0, len(src)) for c, o in zip(span.text, span.text_offsets)]
+
+
+def _marked(chars: list[tuple[str, int]], ranges: list[tuple[int, int, dict]]) -> str:
+    out, open_range = [], None
+    for char, offset in chars:
+        hit = next((r for r in ranges if r[0] <= offset < r[1]), None)
+        if hit is not open_range:
+            if open_range is not None:
+                out.append("</a>")
+            if hit is not None:
+                term = hit[2]
+                css = "term" + ("" if term["status"] == "locked" else " missing")
+                out.append(f'<a class="{css}" href="#{_anchor(term["id"])}" title="{escape(term["tgt"])}">')
+            open_range = hit
+        out.append(escape(char))
+    if open_range is not None:
+        out.append("</a>")
+    return "".join(out)
+
+
+def _row(record: dict) -> str:
+    start = record["src_start"]
+    source = _marked(_plain_with_offsets(record["src"]),
+                     [(t["src_start"] - start, t["src_end"] - start, t) for t in record["terms"]])
+    english_chars = list(zip(record["tgt"], range(len(record["tgt"]))))
+    english = _marked(english_chars, [(t["tgt_start"], t["tgt_end"], t) for t in record["terms"]
+                                      if t["status"] == "locked"])
+    findings = "".join(f"<li>{escape(f['severity'])}: {escape(f['check'])} — {escape(f['message'])}</li>"
+                       for f in record["qa"])
+    level = worst(record)
+    attrs = f' class="{level}" data-findings="1"' if record["qa"] else ""
+    sid = escape(segment_id(record["doc"], record["seg"]))
+    return (f'<tr id="seg-{record["seg"]}"{attrs}><td class="id">{sid}<br>{escape(record["kind"])}</td>'
+            f'<td class="zh" lang="zh">{source}</td><td class="en" lang="en">{english}</td>'
+            f'<td class="qa"><ul class="qa">{findings}</ul></td></tr>')
+
+
+def _audit(records: list[dict]) -> str:
+    terms: dict[str, dict] = {}
+    for record in records:
+        for t in record["terms"]:
+            entry = terms.setdefault(t["id"], {"src": set(), "tgt": t["tgt"], "locked": 0, "missing": 0, "segs": []})
+            entry["src"].add(t["src"])
+            entry[t["status"]] = entry.get(t["status"], 0) + 1
+            entry["segs"].append(record["seg"])
+    rows = []
+    for term_id, e in sorted(terms.items()):
+        links = " ".join(f'<a href="#seg-{s}">{s}</a>' for s in dict.fromkeys(e["segs"]))
+        rows.append(f'<tr id="{_anchor(term_id)}"><td>{escape(term_id)}</td><td lang="zh">'
+                    f'{escape(" / ".join(sorted(e["src"])))}</td><td>{escape(e["tgt"])}</td>'
+                    f'<td>{e["locked"]}</td><td>{e["missing"]}</td><td>{links}</td></tr>')
+    return "".join(rows)
+
+
+def html_text(records: list[dict], title: str, signature: str) -> str:
+    with_findings = sum(bool(r["qa"]) for r in records)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{escape(title)} — review</title>
+<style>{STYLE}</style></head><body>
+<h1>{escape(title)}</h1>
+<p class="signature">{escape(signature)}</p>
+<p>{len(records)} segments, {with_findings} with QA findings.</p>
+<label class="filter"><input type="checkbox" id="only-findings"> show only segments with findings</label>
+<table><thead><tr><th>segment</th><th>source</th><th>English</th><th>QA</th></tr></thead>
+<tbody id="segments">{"".join(_row(r) for r in records)}</tbody></table>
+<h2>Term audit</h2>
+<table id="audit"><thead><tr><th>entry</th><th>source</th><th>English</th><th>locked</th><th>missing</th>
+<th>segments</th></tr></thead><tbody>{_audit(records)}</tbody></table>
+<script>{SCRIPT}</script>
+</body></html>
+"""

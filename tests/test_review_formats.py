@@ -1,0 +1,112 @@
+"""Review formats written from aligned records: TMX, TSV, XLSX and the HTML page (in Chromium)."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pipeline.formats import html_review, review_sheets, tmx
+
+ROOT = Path(__file__).resolve().parent.parent
+HOSTILE = '=HYPERLINK("http://evil")<script>alert(1)</script>&"\''
+
+
+def _records():
+    src = '[王明](../Page/王明.md "wikilink")回国\\[1\\]。'
+    return [
+        {"doc": "d", "seg": 0, "kind": "paragraph", "src": src, "src_start": 10, "src_end": 10 + len(src),
+         "plain": "王明回国。", "norm": "王明回国。", "tgt": "Wang Ming returned.", "method": "prompt",
+         "terms": [{"id": "wm", "src": "王明", "src_start": 11, "src_end": 13, "tgt": "Wang Ming",
+                    "tgt_start": 0, "tgt_end": 9, "status": "locked", "method": "prompt", "via": "link",
+                    "action": "transliterate"}], "qa": []},
+        {"doc": "d", "seg": 1, "kind": "paragraph", "src": "博古说。", "src_start": 40, "src_end": 44,
+         "plain": "博古说。", "norm": "博古说。", "tgt": HOSTILE, "method": "constrained",
+         "terms": [{"id": "bg", "src": "博古", "src_start": 40, "src_end": 42, "tgt": "Bo Gu", "tgt_start": -1,
+                    "tgt_end": -1, "status": "missing", "method": "constrained", "via": "text", "action": "translate"}],
+         "qa": [{"check": "term-missing", "severity": "error", "message": "博古 → 'Bo Gu' <b>missing</b>"}]},
+    ]
+
+
+def test_tmx_is_valid_and_readable_by_translate_toolkit(tmp_path):
+    from translate.storage.tmx import tmxfile
+
+    data = tmx.tmx_bytes(tmx.units_from_records(_records()))
+    path = tmp_path / "d.tmx"
+    path.write_bytes(data)
+    store = tmxfile.parsefile(str(path))
+    units = store.getunits()
+    assert [u.source for u in units] == ["王明回国。", "博古说。"]
+    assert units[0].target == "Wang Ming returned." and units[1].target == HOSTILE
+    assert b'srclang="zh"' in data and b'creationtool="zhen"' in data and b'version="1.4"' in data
+    assert "王明 → Wang Ming | locked | prompt | wm" in data.decode("utf-8")
+
+
+def test_tmx_drops_nothing_but_characters_xml_cannot_hold():
+    data = tmx.tmx_bytes([{"id": "x", "src": "a\x02b", "tgt": "c"}]).decode("utf-8")
+    assert "a\ufffdb" in data
+
+
+def test_tsv_columns_and_neutralized_cells():
+    text = review_sheets.tsv_text(_records(), "run123")
+    lines = text.lstrip("\ufeff").split("\r\n")
+    assert lines[0].split("\t") == ["id", "kind", "source", "english", "terms", "qa", "reviewed_en", "decision", "run"]
+    first, second = lines[1].split("\t"), lines[2].split("\t")
+    assert first[0] == "d#0" and first[4] == "王明 → Wang Ming" and first[-1] == "run123"
+    assert second[3].startswith("'=HYPERLINK") and "[MISSING]" in second[4]
+
+
+def test_xlsx_is_readable_and_made_for_reading(tmp_path):
+    path = tmp_path / "aligned.xlsx"
+    path.write_bytes(review_sheets.xlsx_bytes(_records(), "run123", {"doc": "d", "run_id": "run123"}))
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["segments", "terms", "run"]
+    ws = book["segments"]
+    header = [c.value for c in ws[1]]
+    assert header[:4] == ["id", "kind", "source", "english"] and ws.freeze_panes == "A2"
+    english = ws.cell(row=3, column=4)
+    assert english.value.startswith("'=HYPERLINK") and english.data_type == "s"
+    assert ws.cell(row=2, column=5).fill.fgColor.rgb.endswith("FFF4CC")   # term cell highlighted
+    assert ws.cell(row=3, column=6).fill.fgColor.rgb.endswith("F8D0D0")   # QA error highlighted
+    assert ws.cell(row=2, column=3).alignment.wrap_text and ws.column_dimensions["C"].width >= 40
+    terms = list(book["terms"].iter_rows(min_row=2, values_only=True))
+    assert ("d#0", "wm", "王明", "Wang Ming", "locked") == terms[0][:5]
+
+
+def test_html_escapes_everything_it_shows():
+    page = html_review.html_text(_records(), "d <doc>", "sig")
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<b>missing</b>" not in page and "d &lt;doc&gt;" in page
+    assert page.count('<a class="term"') == 2 and page.count('class="term missing"') == 1
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _chrome(*args: str) -> subprocess.CompletedProcess:
+    profile = f"--user-data-dir={os.environ.get('TMPDIR', '/tmp')}/zhen-chromium-{os.getpid()}"
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync", profile]
+    return subprocess.run([_chromium(), *flags, *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.skipif(not _chromium() and not os.environ.get("ZHEN_REQUIRE_BROWSER"),
+                    reason="Debian chromium not installed (.ci/run installs it)")
+def test_review_page_in_headless_chromium(tmp_path):
+    page = tmp_path / "review.html"
+    page.write_text(html_review.html_text(_records(), "d", "engine:llama|model:m"), encoding="utf-8")
+    dom = _chrome("--dump-dom", page.as_uri()).stdout
+    assert dom.count('<tr id="seg-') == 2 and 'class="term"' in dom and "&lt;script&gt;" in dom
+    assert 'id="seg-0" class="hidden"' not in dom
+    filtered = _chrome("--dump-dom", page.as_uri() + "#findings").stdout
+    assert 'id="seg-0" class="hidden"' in filtered and 'id="seg-1" class="error"' in filtered
+    shot = ROOT / "docs" / "review-screenshot.png"
+    shot.parent.mkdir(exist_ok=True)
+    _chrome(f"--screenshot={tmp_path / 'shot.png'}", "--window-size=1400,700", page.as_uri())
+    assert (tmp_path / "shot.png").stat().st_size > 5000
+    if os.environ.get("ZHEN_UPDATE_SCREENSHOT"):
+        shutil.copy(tmp_path / "shot.png", shot)
