@@ -9,6 +9,7 @@ from pipeline import __version__, console
 from pipeline.errors import ZhenError
 from pipeline.normalize import CONFIGS, DEFAULT_CONFIG
 from pipeline.stages import Settings
+from pipeline.review.memory import DEFAULT_MEMORY
 from pipeline.terms.glossary import DEFAULT_GLOSSARY
 
 DEFAULT_GLOSSARY_REL = "glossary/terms.csv"
@@ -86,13 +87,38 @@ def _add_translate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--opencc", choices=CONFIGS, default=DEFAULT_CONFIG, help="OpenCC config")
     p.add_argument("--batch-size", type=int, default=8, help="segments per engine call")
     p.add_argument("--strict", action="store_true", help="exit 1 when any QA error remains")
+    p.add_argument("--tm", type=Path, default=DEFAULT_MEMORY,
+                   help=f"translation memory to reuse reviewed segments from (default: {DEFAULT_MEMORY})")
+    p.add_argument("--no-tm", action="store_true", help="ignore the translation memory")
     p.set_defaults(handler=lambda a: _translate(a))
 
 
 def _translate(args: argparse.Namespace) -> int:
     from pipeline.commands import translate
     return translate.run(args.paths, args.out, args.glossary, args.engine, args.model,
-                         Settings(opencc=args.opencc), args.batch_size, args.strict)
+                         Settings(opencc=args.opencc), args.batch_size, args.strict,
+                         None if args.no_tm else args.tm)
+
+
+def _add_review(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("review", help="reviewed spreadsheets into the translation memory; memory as TMX")
+    rsub = p.add_subparsers(dest="review_command", required=True)
+    imp = rsub.add_parser("import", help="validate edited aligned.xlsx/.tsv/.csv files and store them")
+    imp.add_argument("files", nargs="+", type=Path)
+    imp.add_argument("--outputs", type=Path, default=Path("outputs"), help="where the reviewed run's outputs are")
+    imp.add_argument("--tm", type=Path, default=DEFAULT_MEMORY, help=f"translation memory (default: {DEFAULT_MEMORY})")
+    imp.add_argument("--proposals", type=Path, default=Path("outputs") / "glossary-proposals.csv",
+                     help="where proposed glossary changes are written")
+    imp.set_defaults(handler=lambda a: _review().run_import(a.files, a.outputs, a.tm, a.proposals))
+    exp = rsub.add_parser("export-tmx", help="write the whole translation memory as TMX")
+    exp.add_argument("out", type=Path)
+    exp.add_argument("--tm", type=Path, default=DEFAULT_MEMORY)
+    exp.set_defaults(handler=lambda a: _review().run_export_tmx(a.tm, a.out))
+
+
+def _review():
+    from pipeline.commands import review
+    return review
 
 
 def _add_models(sub: argparse._SubParsersAction) -> None:
@@ -117,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zhen", description=__doc__)
     parser.add_argument("--version", action="version", version=f"zhen {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_inspect, _add_glossary, _add_translate, _add_models):
+    for add in (_add_inspect, _add_glossary, _add_translate, _add_models, _add_review):
         add(sub)
     return parser
 

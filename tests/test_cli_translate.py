@@ -13,6 +13,7 @@ GLOSSARY = ("id,zh,variants,en,type,action,forbidden,note,source,status\n"
 
 
 def _setup(tmp_path):
+    """Inputs in a scratch folder (no translation memory of the working copy is picked up)."""
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.md").write_text(ARTICLE, encoding="utf-8")
     (tmp_path / "g.csv").write_text(GLOSSARY, encoding="utf-8")
@@ -22,7 +23,7 @@ def _setup(tmp_path):
 def test_translate_writes_every_output(tmp_path, tiny_gguf, capsys):
     inputs, glossary, out = _setup(tmp_path)
     code = main(["translate", str(inputs), "--out", str(out), "--glossary", str(glossary),
-                 "--engine", "llama", "--model", str(tiny_gguf)])
+                 "--engine", "llama", "--model", str(tiny_gguf), "--no-tm"])
     assert code == 0
     folder = out / "a"
     assert sorted(p.name for p in folder.iterdir()) == [
@@ -49,6 +50,8 @@ def test_translate_writes_every_output(tmp_path, tiny_gguf, capsys):
     md = (folder / "a.en.md").read_text(encoding="utf-8")
     assert "## " in md and '[Wang Ming](../Page/王明.md "wikilink")' in md and "\\[1\\]" in md
     assert "translate" in capsys.readouterr().out
+    summary = json.loads((out / "qa-summary.json").read_text(encoding="utf-8"))
+    assert summary["documents"] == 1 and summary["terms"] == {"locked": 3, "missing": 0}
 
 
 def test_glossary_with_errors_stops_before_translating(tmp_path, tiny_gguf, capsys):

@@ -11,6 +11,8 @@ from pipeline.errors import ZhenError
 from pipeline.formats import aligned, html_review, jsonl, review_sheets, tmx
 from pipeline.io import atomic_write, discover, doc_ids
 from pipeline.provenance import signature, text_sha256, versions
+from pipeline.qa.checks import inconsistent_terms
+from pipeline.review.memory import open_memory
 from pipeline.stages import Settings, analyze
 from pipeline.terms.glossary import Glossary, GlossaryError, load_glossary
 from pipeline.terms.lint import ERROR, lint
@@ -80,8 +82,30 @@ def write_outputs(out_dir: Path, translated: TranslatedDocument, engine: dict, g
     return folder
 
 
+def write_run_summary(out_dir: Path, all_records: list[dict], rows: list[list]) -> dict:
+    """outputs/qa-summary.json: findings per check and document, run-level checks included."""
+    per_doc: dict[str, dict[str, int]] = {}
+    for record in all_records:
+        counts = per_doc.setdefault(record["doc"], {})
+        for found in record["qa"]:
+            counts[found["check"]] = counts.get(found["check"], 0) + 1
+    run_level = [{"doc": d, "seg": s, **f} for d, s, f in inconsistent_terms(all_records)]
+    for item in run_level:
+        counts = per_doc.setdefault(item["doc"], {})
+        counts[item["check"]] = counts.get(item["check"], 0) + 1
+    totals: dict[str, int] = {}
+    for counts in per_doc.values():
+        for check, n in counts.items():
+            totals[check] = totals.get(check, 0) + n
+    summary = {"documents": len(per_doc), "segments": len(all_records), "by_check": totals,
+               "by_document": per_doc, "run_level": run_level,
+               "terms": {"locked": sum(r[2] for r in rows), "missing": sum(r[3] for r in rows)}}
+    atomic_write(out_dir / "qa-summary.json", _json(summary))
+    return summary
+
+
 def run(paths: list[str], out_dir: Path, glossaries: list[Path], engine_name: str, model: str | None,
-        settings: Settings, batch_size: int = 8, strict: bool = False) -> int:
+        settings: Settings, batch_size: int = 8, strict: bool = False, memory_path: Path | None = None) -> int:
     files, failures = discover(paths)
     for failure in failures:
         console.error(failure)
@@ -93,7 +117,10 @@ def run(paths: list[str], out_dir: Path, glossaries: list[Path], engine_name: st
     described = engine.describe()
     console.err.print(f"engine {described['engine']} · model {described['model']} · glossary "
                       f"{len(glossary.locking_terms)} locked terms ({glossary.signature()})", markup=False)
-    rows = []
+    rows, all_records = [], []
+    memory = open_memory(memory_path)
+    if memory is not None:
+        console.err.print(f"translation memory {memory_path}: {len(memory)} reviewed segment(s)", markup=False)
     try:
         for path, doc_id in zip(files, doc_ids(files)):
             try:
@@ -104,15 +131,23 @@ def run(paths: list[str], out_dir: Path, glossaries: list[Path], engine_name: st
                 continue
             total = sum(1 for _ in doc.segments)
             with tqdm(total=total, desc=doc_id[:30], unit="seg", leave=True) as bar:
-                translated = translate_document(doc, matcher, engine, batch_size, bar.update)
+                translated = translate_document(doc, matcher, engine, batch_size, bar.update, memory)
             folder = write_outputs(out_dir, translated, described, glossary, settings)
+            all_records += aligned.records(translated)
             rows.append([doc_id, total, translated.count("locked"), translated.count("missing"),
                          len(translated.findings("error")), len(translated.findings("warning")),
                          f"{translated.seconds:.1f}", str(folder)])
     finally:
         engine.close()
+        if memory is not None:
+            memory.close()
     console.table("translate", ["document", "segments", "locked", "missing", "QA errors", "warnings",
                                 "seconds", "output"], rows)
+    if all_records:
+        summary = write_run_summary(out_dir, all_records, rows)
+        checks = sorted(summary["by_check"])
+        console.table(f"QA findings per check ({out_dir / 'qa-summary.json'})", ["document", *checks],
+                      [[doc, *(counts.get(c, 0) for c in checks)] for doc, counts in summary["by_document"].items()])
     if failures:
         console.error(f"{len(failures)} input(s) failed; the others were written")
     qa_errors = sum(r[4] for r in rows)

@@ -64,6 +64,8 @@ def evaluate(job: Job, raw: str, method: str) -> Result:
 
 def finalize(job: Job, result: Result, gloss_kept: bool = True) -> Result:
     """Put `keep` terms back in their original script (and gloss them once), then re-verify."""
+    if result.method == "memory":
+        return from_memory(job, result.tgt)  # a reviewer's English is used exactly as written
     text = result.tgt
     for match, original in zip(job.matches, job.originals):
         if match.term.action != "keep":
@@ -89,16 +91,30 @@ def copy_through(job: Job) -> Result:
     return Result(job.norm, "copy", verify(job.norm, job.matches, [p.target for p in job.pairs], "copy"))
 
 
+def from_memory(job: Job, english: str) -> Result:
+    """Reviewed English from the translation memory; its locked terms are verified like any output."""
+    expected = [p.target for p in job.pairs]
+    outcomes = verify(english, job.matches, expected, "memory")
+    return Result(english, "memory", outcomes, forbidden_used(english, job.matches),
+                  untranslated_chinese(english, outcomes), attempts=0)
+
+
 def translate_jobs(engine: Engine, jobs: list[Job], batch_size: int = 8,
-                   on_done: Callable[[int], None] | None = None) -> list[Result]:
-    """Results for ``jobs`` (same order); identical jobs are translated once."""
+                   on_done: Callable[[int], None] | None = None, memory=None) -> list[Result]:
+    """Results for ``jobs`` (same order); identical jobs are translated once.
+
+    ``memory`` (a TranslationMemory) supplies reviewed English for exact normalized-source matches.
+    """
     unique: dict[tuple, Job] = {}
     for job in jobs:
         unique.setdefault(job.key, job)
     best: dict[tuple, Result] = {}
     pending = []
     for key, job in unique.items():
-        if HAN.search(job.norm):
+        entry = memory.get(job.norm) if memory is not None else None
+        if entry is not None:
+            best[key] = from_memory(job, entry.tgt)
+        elif HAN.search(job.norm):
             pending.append(key)
         else:
             best[key] = copy_through(job)

@@ -43,11 +43,11 @@ def jobs_for(doc: Document) -> list[Job]:
 
 
 def translate_document(doc: Document, matcher: TermMatcher, engine: Engine, batch_size: int = 8,
-                       on_done=None) -> TranslatedDocument:
+                       on_done=None, memory=None) -> TranslatedDocument:
     started = time.perf_counter()
     match_document(doc, matcher)
     segments = list(doc.segments)
-    results = translate_jobs(engine, jobs_for(doc), batch_size, on_done)
+    results = translate_jobs(engine, jobs_for(doc), batch_size, on_done, memory)
     out = TranslatedDocument(doc)
     for segment, result in zip(segments, results):
         out.results[segment.index] = result

@@ -1,0 +1,50 @@
+"""`zhen review import|export-tmx`: reviewed sheets into the translation memory, and out as TMX."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from pipeline import console
+from pipeline.formats import tmx
+from pipeline.formats.table import csv_text
+from pipeline.io import atomic_write
+from pipeline.review.importer import ReviewError, plan_import
+from pipeline.review.memory import TranslationMemory
+
+PROPOSAL_COLUMNS = ["id", "zh", "en", "current_en", "status", "note", "source"]
+
+
+def run_import(files: list[Path], outputs: Path, memory_path: Path, proposals_path: Path) -> int:
+    for path in files:
+        if not path.is_file():
+            raise ReviewError("no such file", path=str(path))
+    plan = plan_import(files, outputs)
+    if plan.errors:
+        listing = "\n".join(f"  {e}" for e in plan.errors)
+        raise ReviewError(f"{len(plan.errors)} problem(s); nothing was imported:\n{listing}")
+    with TranslationMemory(memory_path) as memory:
+        memory.apply(plan.upserts, plan.deletions)
+        total = len(memory)
+    counts = plan.counts
+    console.out.print(f"imported {counts['approve']} approved, {counts['fix']} fixed, {counts['reject']} rejected "
+                      f"({counts['unreviewed']} rows not reviewed) into {memory_path}: {total} entries",
+                      markup=False)
+    if plan.proposals:
+        atomic_write(proposals_path, csv_text(PROPOSAL_COLUMNS, plan.proposals, excel=True))
+        console.out.print(f"{len(plan.proposals)} glossary change(s) proposed in {proposals_path} "
+                          "(the term base itself is unchanged)", markup=False)
+    return 0
+
+
+def run_export_tmx(memory_path: Path, out: Path) -> int:
+    if not memory_path.exists():
+        raise ReviewError("no translation memory here yet", path=str(memory_path),
+                          hint="`zhen review import` creates it")
+    with TranslationMemory(memory_path) as memory:
+        entries = memory.all()
+    units = [{"id": "tm-" + hashlib.sha1(e.norm.encode("utf-8")).hexdigest()[:12], "src": e.src, "tgt": e.tgt,
+              "props": [("x-decision", e.decision), ("x-origin", e.origin), ("x-run", e.run),
+                        ("x-updated", e.updated)]} for e in entries]
+    atomic_write(out, tmx.tmx_bytes(units))
+    console.out.print(f"{len(units)} translation unit(s) written to {out}", markup=False)
+    return 0

@@ -1,0 +1,1 @@
+"""The review round trip: reviewed spreadsheets back into a translation memory."""

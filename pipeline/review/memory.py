@@ -1,0 +1,78 @@
+"""Translation memory: reviewed English keyed by normalized source, in SQLite."""
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_MEMORY = Path("tm") / "memory.sqlite"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    norm TEXT PRIMARY KEY,      -- normalized (simplified) source: the lookup key
+    src TEXT NOT NULL,          -- the source as written
+    tgt TEXT NOT NULL,          -- the reviewed English
+    decision TEXT NOT NULL,     -- approve | fix
+    origin TEXT NOT NULL,       -- doc#seg it was reviewed in
+    run TEXT NOT NULL,          -- run id of the reviewed outputs
+    file TEXT NOT NULL,         -- the review file it came from
+    updated TEXT NOT NULL
+)"""
+
+
+@dataclass(frozen=True)
+class Entry:
+    norm: str
+    src: str
+    tgt: str
+    decision: str
+    origin: str
+    run: str
+    file: str
+    updated: str = ""
+
+
+class TranslationMemory:
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path)
+        self.db.execute(SCHEMA)
+
+    def __enter__(self) -> "TranslationMemory":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def get(self, norm: str) -> Entry | None:
+        row = self.db.execute("SELECT norm, src, tgt, decision, origin, run, file, updated FROM entries "
+                              "WHERE norm = ?", (norm,)).fetchone()
+        return Entry(*row) if row else None
+
+    def apply(self, upserts: list[Entry], deletions: list[str]) -> None:
+        """All changes in one transaction: a failure leaves the memory as it was."""
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        with self.db:
+            self.db.executemany(
+                "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(norm) DO UPDATE SET "
+                "src=excluded.src, tgt=excluded.tgt, decision=excluded.decision, origin=excluded.origin, "
+                "run=excluded.run, file=excluded.file, updated=excluded.updated",
+                [(e.norm, e.src, e.tgt, e.decision, e.origin, e.run, e.file, stamp) for e in upserts])
+            self.db.executemany("DELETE FROM entries WHERE norm = ?", [(n,) for n in deletions])
+
+    def all(self) -> list[Entry]:
+        return [Entry(*row) for row in self.db.execute(
+            "SELECT norm, src, tgt, decision, origin, run, file, updated FROM entries ORDER BY origin, norm")]
+
+    def __len__(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
+
+
+def open_memory(path: Path | None) -> TranslationMemory | None:
+    """The memory at ``path`` if it exists (translation never creates one)."""
+    return TranslationMemory(path) if path is not None and path.exists() else None
