@@ -90,14 +90,24 @@ def _add_translate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tm", type=Path, default=DEFAULT_MEMORY,
                    help=f"translation memory to reuse reviewed segments from (default: {DEFAULT_MEMORY})")
     p.add_argument("--no-tm", action="store_true", help="ignore the translation memory")
+    p.add_argument("--cache", type=Path, default=None,
+                   help="segment cache (default: $ZHEN_CACHE/segments.sqlite, ~/.cache/zhen/…)")
+    p.add_argument("--no-cache", action="store_true", help="translate every segment afresh")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes for reading, matching and writing")
     p.set_defaults(handler=lambda a: _translate(a))
 
 
 def _translate(args: argparse.Namespace) -> int:
+    from pipeline.cache import default_cache_path
     from pipeline.commands import translate
-    return translate.run(args.paths, args.out, args.glossary, args.engine, args.model,
-                         Settings(opencc=args.opencc), args.batch_size, args.strict,
-                         None if args.no_tm else args.tm)
+    from pipeline.runner import RunOptions
+
+    if args.jobs < 1 or args.batch_size < 1:
+        raise ZhenError("--jobs and --batch-size must be at least 1")
+    options = RunOptions(args.paths, args.out, args.glossary, args.engine, args.model, Settings(opencc=args.opencc),
+                         args.batch_size, args.jobs, None if args.no_tm else args.tm,
+                         None if args.no_cache else (args.cache or default_cache_path()))
+    return translate.run(options, args.strict)
 
 
 def _add_review(sub: argparse._SubParsersAction) -> None:

@@ -52,3 +52,10 @@ def llama_engine(tiny_gguf):
 def marian_engine(tiny_marian):
     from pipeline.translate.engines.marian import MarianEngine
     return MarianEngine(str(tiny_marian), log=lambda m: None)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(request, tmp_path, monkeypatch):
+    """Each test gets its own segment cache; the slow test uses the real installed model."""
+    if "slow" not in request.keywords:
+        monkeypatch.setenv("ZHEN_CACHE", str(tmp_path / "zhen-cache"))

@@ -50,8 +50,10 @@ def test_translate_writes_every_output(tmp_path, tiny_gguf, capsys):
     md = (folder / "a.en.md").read_text(encoding="utf-8")
     assert "## " in md and '[Wang Ming](../Page/王明.md "wikilink")' in md and "\\[1\\]" in md
     assert "translate" in capsys.readouterr().out
-    summary = json.loads((out / "qa-summary.json").read_text(encoding="utf-8"))
-    assert summary["documents"] == 1 and summary["terms"] == {"locked": 3, "missing": 0}
+    assert json.loads((out / "qa-summary.json").read_text(encoding="utf-8"))["documents"] == 1
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["totals"]["locked"] == 3 and run["totals"]["missing"] == 0 and run["inputs"][0]["sha256"]
+    assert set(run["timings"]) == {"analysis", "translation", "writing"} and run["versions"]["zhen"]
 
 
 def test_glossary_with_errors_stops_before_translating(tmp_path, tiny_gguf, capsys):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 
 from pipeline import console
@@ -45,6 +46,6 @@ def run_export_tmx(memory_path: Path, out: Path) -> int:
     units = [{"id": "tm-" + hashlib.sha1(e.norm.encode("utf-8")).hexdigest()[:12], "src": e.src, "tgt": e.tgt,
               "props": [("x-decision", e.decision), ("x-origin", e.origin), ("x-run", e.run),
                         ("x-updated", e.updated)]} for e in entries]
-    atomic_write(out, tmx.tmx_bytes(units))
+    atomic_write(out, tmx.tmx_bytes(units, created=time.time()))
     console.out.print(f"{len(units)} translation unit(s) written to {out}", markup=False)
     return 0

@@ -25,12 +25,17 @@ def _tuv(parent: ET.Element, lang: str, text: str) -> None:
 
 
 def tmx_bytes(units: list[dict], *, created: float | None = None) -> bytes:
-    """``units``: dicts with ``id``, ``src``, ``tgt`` and optional ``props`` [(type, value)]."""
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(created if created is not None else time.time()))
+    """``units``: dicts with ``id``, ``src``, ``tgt`` and optional ``props`` [(type, value)].
+
+    ``created`` (seconds since the epoch) adds a creation date; without it the file depends on its
+    content alone, so an unchanged rerun writes identical bytes.
+    """
+    header = {"creationtool": "zhen", "creationtoolversion": __version__, "segtype": "sentence",
+              "o-tmf": "zhen-aligned-jsonl", "adminlang": "en", "srclang": "zh", "datatype": "plaintext"}
+    if created is not None:
+        header["creationdate"] = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(created))
     root = ET.Element("tmx", version="1.4")
-    ET.SubElement(root, "header", {"creationtool": "zhen", "creationtoolversion": __version__,
-                                   "segtype": "sentence", "o-tmf": "zhen-aligned-jsonl", "adminlang": "en",
-                                   "srclang": "zh", "datatype": "plaintext", "creationdate": stamp})
+    ET.SubElement(root, "header", header)
     body = ET.SubElement(root, "body")
     for unit in units:
         tu = ET.SubElement(body, "tu", tuid=_clean(unit["id"]))

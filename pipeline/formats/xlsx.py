@@ -1,7 +1,10 @@
 """XLSX writing for reviewers and glossary editors: readable, and inert (no formulas run)."""
 from __future__ import annotations
 
+import datetime
 import io
+import re
+import zipfile
 from dataclasses import dataclass, field
 
 from openpyxl import Workbook
@@ -54,11 +57,31 @@ def _write_sheet(ws, sheet: Sheet) -> None:
     ws.auto_filter.ref = ws.dimensions
 
 
+FIXED_TIME = datetime.datetime(2000, 1, 1)
+
+
+def _deterministic_zip(data: bytes) -> bytes:
+    """The same workbook content always gives the same bytes: fixed entry times and order."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            data = source.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", data)
+            target.writestr(entry, data)
+    return buffer.getvalue()
+
+
 def workbook_bytes(sheets: list[Sheet]) -> bytes:
     book = Workbook()
+    book.properties.created = book.properties.modified = FIXED_TIME
+    book.properties.creator = "zhen"
     _write_sheet(book.active, sheets[0])
     for sheet in sheets[1:]:
         _write_sheet(book.create_sheet(), sheet)
     buffer = io.BytesIO()
     book.save(buffer)
-    return buffer.getvalue()
+    return _deterministic_zip(buffer.getvalue())

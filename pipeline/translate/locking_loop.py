@@ -7,6 +7,7 @@ and each term's outcome records the method that produced it.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -43,6 +44,7 @@ class Result:
     chinese_left: str = ""
     attempts: int = 1
     degenerate: bool = False
+    reused: str = ""  # "memory" or "cache" when no model ran for it in this run
 
     @property
     def problems(self) -> int:
@@ -99,11 +101,20 @@ def from_memory(job: Job, english: str) -> Result:
                   untranslated_chinese(english, outcomes), attempts=0)
 
 
+def from_cache(job: Job, cached: tuple[str, str, int, bool]) -> Result:
+    tgt, method, attempts, is_degenerate = cached
+    expected = [p.target for p in job.pairs]
+    outcomes = verify(tgt, job.matches, expected, method)
+    return Result(tgt, method, outcomes, forbidden_used(tgt, job.matches), untranslated_chinese(tgt, outcomes),
+                  attempts, is_degenerate, reused="cache")
+
+
 def translate_jobs(engine: Engine, jobs: list[Job], batch_size: int = 8,
-                   on_done: Callable[[int], None] | None = None, memory=None) -> list[Result]:
+                   on_done: Callable[[int], None] | None = None, memory=None, cache=None) -> list[Result]:
     """Results for ``jobs`` (same order); identical jobs are translated once.
 
-    ``memory`` (a TranslationMemory) supplies reviewed English for exact normalized-source matches.
+    ``memory`` (a TranslationMemory) supplies reviewed English for exact normalized-source matches;
+    ``cache`` (a SegmentCache) supplies and stores finished translations.
     """
     unique: dict[tuple, Job] = {}
     for job in jobs:
@@ -112,12 +123,27 @@ def translate_jobs(engine: Engine, jobs: list[Job], batch_size: int = 8,
     pending = []
     for key, job in unique.items():
         entry = memory.get(job.norm) if memory is not None else None
+        cached = cache.get(key) if cache is not None and entry is None else None
         if entry is not None:
             best[key] = from_memory(job, entry.tgt)
+            best[key].reused = "memory"
+        elif cached is not None:
+            best[key] = from_cache(job, cached)
         elif HAN.search(job.norm):
             pending.append(key)
         else:
             best[key] = copy_through(job)
+    copies = Counter(job.key for job in jobs)  # identical segments finish together
+    if on_done:
+        on_done(sum(n for key, n in copies.items() if key in best))
+
+    def finished(key: tuple) -> None:
+        if cache is not None:
+            result = best[key]
+            cache.put(key, result.tgt, result.method, result.attempts, result.degenerate)
+        if on_done:
+            on_done(copies[key])
+
     for level, method in enumerate(engine.methods):
         if not pending:
             break
@@ -132,11 +158,16 @@ def translate_jobs(engine: Engine, jobs: list[Job], batch_size: int = 8,
                 if key not in best or result.problems < best[key].problems:
                     best[key] = result
                 best[key].attempts = level + 1
-                if best[key].problems:
+                if best[key].problems and level + 1 < len(engine.methods):
                     still.append(key)
-                elif on_done:
-                    on_done(1)
+                else:
+                    finished(key)
+            if cache is not None:
+                cache.commit()
         pending = still
-    if on_done and pending:
-        on_done(len(pending))
-    return [finalize(job, best[job.key]) for job in jobs]
+    results = []
+    for job in jobs:
+        result = finalize(job, best[job.key])
+        result.reused = best[job.key].reused
+        results.append(result)
+    return results

@@ -42,12 +42,14 @@ def jobs_for(doc: Document) -> list[Job]:
             for s in doc.segments]
 
 
-def translate_document(doc: Document, matcher: TermMatcher, engine: Engine, batch_size: int = 8,
-                       on_done=None, memory=None) -> TranslatedDocument:
+def translate_document(doc: Document, matcher: TermMatcher | None, engine: Engine, batch_size: int = 8,
+                       on_done=None, memory=None, cache=None) -> TranslatedDocument:
+    """``matcher`` None: the document's segments already carry their term matches."""
     started = time.perf_counter()
-    match_document(doc, matcher)
+    if matcher is not None:
+        match_document(doc, matcher)
     segments = list(doc.segments)
-    results = translate_jobs(engine, jobs_for(doc), batch_size, on_done, memory)
+    results = translate_jobs(engine, jobs_for(doc), batch_size, on_done, memory, cache)
     out = TranslatedDocument(doc)
     for segment, result in zip(segments, results):
         out.results[segment.index] = result

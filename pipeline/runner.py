@@ -1,0 +1,260 @@
+"""Batch runs over many articles: batching is the pipeline's job, not each stage's.
+
+Reading, segmenting, normalizing and matching run in ``jobs`` worker processes; the engine runs in
+this process with its own threads; each finished document is written by a worker while the next one
+is translated. Finished segments go to the persistent cache as they finish, so a killed run
+resumes where it stopped. Every run leaves ``run.json`` (inputs, settings, versions, totals,
+timings) and ``qa-summary.json`` in the output folder.
+"""
+from __future__ import annotations
+
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn,
+                           TimeRemainingColumn)
+from rich.text import Text
+
+from pipeline import console
+from pipeline.cache import SegmentCache
+from pipeline.document import Document
+from pipeline.errors import ZhenError
+from pipeline.formats import aligned
+from pipeline.io import atomic_write, discover, doc_ids
+from pipeline.outputs import Provenance, qa_summary, to_json, write_document
+from pipeline.provenance import text_sha256, versions
+from pipeline.review.memory import open_memory
+from pipeline.stages import Settings, analyze
+from pipeline.terms.glossary import Glossary, GlossaryError, load_glossary
+from pipeline.terms.lint import ERROR, lint
+from pipeline.terms.matcher import TermMatcher, match_document
+from pipeline.translate.engines import load_engine
+from pipeline.translate.run import translate_document
+
+
+@dataclass
+class RunOptions:
+    inputs: list[str]
+    out_dir: Path
+    glossaries: list[Path]
+    engine: str = "llama"
+    model: str | None = None
+    settings: Settings = field(default_factory=Settings)
+    batch_size: int = 8
+    jobs: int = 1
+    memory_path: Path | None = None
+    cache_path: Path | None = None
+
+
+@dataclass
+class DocumentSummary:
+    doc: str
+    path: str
+    sha256: str
+    characters: int
+    segments: int
+    reused: int
+    translated: int
+    locked: int
+    missing: int
+    errors: int
+    warnings: int
+    seconds: float
+    folder: str = ""
+
+
+@dataclass
+class RunReport:
+    documents: list[DocumentSummary] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    qa: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def total(self, name: str) -> int:
+        return sum(getattr(d, name) for d in self.documents)
+
+
+def checked_glossary(paths: list[Path]) -> Glossary:
+    glossary = load_glossary(paths)
+    errors = [f for f in lint(glossary) if f.severity == ERROR]
+    if errors:
+        shown = "\n".join(f"  {f}" for f in errors[:10])
+        raise GlossaryError(f"the glossary has {len(errors)} error(s); fix them first "
+                            f"(`zhen glossary lint`):\n{shown}")
+    return glossary
+
+
+# Worker processes: each builds its own matcher once.
+_WORKER: dict = {}
+
+
+def _init_worker(glossaries: list[Path], opencc: str) -> None:
+    _WORKER["matcher"] = TermMatcher(load_glossary(glossaries).terms, opencc)
+
+
+def _analyze(path: Path, doc_id: str, settings: Settings) -> Document | ZhenError:
+    try:
+        return match_document(analyze(path, doc_id, settings), _WORKER["matcher"])
+    except ZhenError as exc:
+        return exc
+
+
+def _write(out_dir: Path, translated, provenance: Provenance) -> str:
+    return str(write_document(out_dir, translated, provenance))
+
+
+class _Inline:
+    """The executor for --jobs 1: runs each task at once in this process."""
+
+    def __init__(self, initializer, initargs):
+        initializer(*initargs)
+
+    def submit(self, fn, *args) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:  # noqa: BLE001 - delivered through the future, as a pool would
+            future.set_exception(exc)
+        return future
+
+    def shutdown(self, wait: bool = True) -> None:
+        pass
+
+
+class _Rate(ProgressColumn):
+    def render(self, task) -> Text:
+        return Text(f"{task.speed:.2f}/s" if task.speed else "–/s")
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn(), _Rate(),
+                    TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console.err)
+
+
+class Runner:
+    def __init__(self, options: RunOptions):
+        self.options = options
+        self.timings = {"analysis": 0.0, "translation": 0.0, "writing": 0.0}
+
+    def _executor(self):
+        args = (self.options.glossaries, self.options.settings.opencc)
+        if self.options.jobs > 1:
+            return ProcessPoolExecutor(self.options.jobs, initializer=_init_worker, initargs=args)
+        return _Inline(_init_worker, args)
+
+    def run(self) -> RunReport:
+        started = time.time()
+        options = self.options
+        report = RunReport()
+        files, failures = discover(options.inputs)
+        report.failures += [str(f) for f in failures]
+        if not files:
+            raise ZhenError("no input articles found", hint="give .md/.txt files or folders")
+        glossary = checked_glossary(options.glossaries)
+        engine = load_engine(options.engine, options.model, log=lambda m: console.err.print(m, markup=False))
+        described = engine.describe()
+        provenance = Provenance(described, tuple((f, glossary.hashes[f]) for f in glossary.files),
+                                glossary.signature(), options.settings.opencc)
+        cache = SegmentCache(options.cache_path, described) if options.cache_path else None
+        memory = open_memory(options.memory_path)
+        console.err.print(f"engine {described['engine']} · model {described['model']} · "
+                          f"{len(glossary.locking_terms)} locked terms · cache "
+                          f"{options.cache_path or 'off'} · memory {len(memory) if memory else 0} entries",
+                          markup=False)
+        executor = self._executor()
+        all_records: list[dict] = []
+        try:
+            docs = self._analyze_all(executor, files, report)
+            self._translate_all(executor, docs, engine, provenance, cache, memory, report, all_records)
+        finally:
+            executor.shutdown(wait=True)
+            engine.close()
+            if cache is not None:
+                cache.close()
+            if memory is not None:
+                memory.close()
+            report.seconds = time.time() - started
+            if all_records:
+                report.qa = qa_summary(all_records)
+                atomic_write(options.out_dir / "qa-summary.json", to_json(report.qa))
+            self._write_run_json(report, provenance, started)
+        return report
+
+    def _analyze_all(self, executor, files: list[Path], report: RunReport) -> list[Document]:
+        t0 = time.perf_counter()
+        futures = [executor.submit(_analyze, path, doc_id, self.options.settings)
+                   for path, doc_id in zip(files, doc_ids(files))]
+        docs = []
+        for future in futures:
+            result = future.result()
+            if isinstance(result, ZhenError):
+                console.error(result)
+                report.failures.append(str(result))
+            else:
+                docs.append(result)
+        self.timings["analysis"] += time.perf_counter() - t0
+        return docs
+
+    def _translate_all(self, executor, docs, engine, provenance, cache, memory, report, all_records) -> None:
+        total_segments = sum(1 for d in docs for _ in d.segments)
+        writes: list[tuple[Future, DocumentSummary]] = []
+        with _progress() as progress:
+            doc_task = progress.add_task("documents", total=len(docs))
+            seg_task = progress.add_task("segments", total=total_segments)
+            for doc in docs:
+                t0 = time.perf_counter()
+                translated = translate_document(doc, None, engine, self.options.batch_size,
+                                                lambda n: progress.advance(seg_task, n), memory, cache)
+                self.timings["translation"] += time.perf_counter() - t0
+                summary = self._summarize(translated)
+                report.documents.append(summary)
+                all_records += aligned.records(translated)
+                writes.append((executor.submit(_write, self.options.out_dir, translated, provenance), summary))
+                progress.advance(doc_task)
+            t0 = time.perf_counter()
+            for future, summary in writes:
+                try:
+                    summary.folder = future.result()
+                except OSError as exc:
+                    message = f"{self.options.out_dir / summary.doc}: cannot write outputs: {exc.strerror or exc}"
+                    console.error(message)
+                    report.failures.append(message)
+            self.timings["writing"] += time.perf_counter() - t0
+
+    @staticmethod
+    def _summarize(translated) -> DocumentSummary:
+        results = list(translated.results.values())
+        reused = sum(bool(r.reused) for r in results)
+        return DocumentSummary(
+            doc=translated.doc.doc_id, path=translated.doc.path, sha256=text_sha256(translated.doc.text),
+            characters=len(translated.doc.text), segments=len(results), reused=reused,
+            translated=sum(r.method not in ("copy",) and not r.reused for r in results),
+            locked=translated.count("locked"), missing=translated.count("missing"),
+            errors=len(translated.findings("error")), warnings=len(translated.findings("warning")),
+            seconds=round(translated.seconds, 3))
+
+    def _write_run_json(self, report: RunReport, provenance: Provenance, started: float) -> None:
+        options = self.options
+        data = {
+            "zhen_run": 1,
+            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+            "seconds": round(report.seconds, 3),
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "signature": provenance.signature,
+            "engine": provenance.engine,
+            "glossary": {"files": [{"path": p, "sha256": h} for p, h in provenance.glossary_files],
+                         "signature": provenance.glossary_signature},
+            "settings": {"opencc": options.settings.opencc, "batch_size": options.batch_size, "jobs": options.jobs,
+                         "cache": str(options.cache_path) if options.cache_path else None,
+                         "memory": str(options.memory_path) if options.memory_path else None},
+            "versions": versions(),
+            "inputs": [{"path": d.path, "doc": d.doc, "sha256": d.sha256, "characters": d.characters,
+                        "segments": d.segments} for d in report.documents],
+            "documents": [asdict(d) for d in report.documents],
+            "totals": {name: report.total(name) for name in
+                       ("segments", "reused", "translated", "locked", "missing", "errors", "warnings")},
+            "failures": report.failures,
+        }
+        atomic_write(options.out_dir / "run.json", to_json(data))

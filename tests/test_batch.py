@@ -1,0 +1,107 @@
+"""Batch runs: cache, incremental re-translation, resume after a kill, atomic writes, --jobs."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.io import atomic_write
+
+GLOSSARY = ("id,zh,variants,en,type,action,forbidden,note,source,status\n"
+            "wm,王明,,Wang Ming,person,transliterate,,,test,approved\n")
+ARTICLES = {"a.md": "王明回国。博古说话。\n\n## 生平\n\n共产国际开会。\n",
+            "b.md": "张闻天写信。王明回信。\n"}
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    for name, text in ARTICLES.items():
+        Path("in", name).write_text(text, encoding="utf-8")
+    Path("g.csv").write_text(GLOSSARY, encoding="utf-8")
+    return tmp_path
+
+
+def _translate(tiny_gguf, *extra) -> dict:
+    assert main(["translate", "in", "--glossary", "g.csv", "--model", str(tiny_gguf), "--no-tm", *extra]) == 0
+    return json.loads(Path("outputs/run.json").read_text(encoding="utf-8"))
+
+
+def _snapshot() -> dict[str, bytes]:
+    return {str(p): p.read_bytes() for p in sorted(Path("outputs").rglob("*"))
+            if p.is_file() and p.name not in ("run.json",)}
+
+
+def test_rerun_with_nothing_changed_translates_nothing_and_writes_identical_files(project, tiny_gguf):
+    first = _translate(tiny_gguf)
+    before = _snapshot()
+    second = _translate(tiny_gguf)
+    assert first["totals"]["translated"] == 6 and second["totals"]["translated"] == 0
+    assert second["totals"]["reused"] == 6
+    assert _snapshot() == before  # every per-document file byte for byte; run.json records the new timings
+
+
+def test_glossary_edit_retranslates_only_affected_segments(project, tiny_gguf, capsys):
+    _translate(tiny_gguf)
+    Path("g.csv").write_text(GLOSSARY + "bg,博古,,Bo Gu,person,transliterate,,,test,approved\n", encoding="utf-8")
+    run = _translate(tiny_gguf)
+    assert run["totals"]["translated"] == 1 and run["totals"]["reused"] == 5
+    assert "5 segment(s) reused (cache or memory), 1 translated" in capsys.readouterr().out
+    Path("g.csv").write_text(GLOSSARY.replace("Wang Ming", "WANG Ming") +
+                             "bg,博古,,Bo Gu,person,transliterate,,,test,approved\n", encoding="utf-8")
+    run = _translate(tiny_gguf)
+    assert run["totals"]["translated"] == 2  # the two segments that hold 王明
+
+
+KILLER = """
+import os, signal, sys
+from pipeline.translate.engines.llama import LlamaEngine
+calls = {"n": 0}
+original = LlamaEngine.translate
+def dying(self, requests):
+    calls["n"] += 1
+    if calls["n"] > int(os.environ["DIE_AFTER"]):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return original(self, requests)
+LlamaEngine.translate = dying
+from pipeline.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_resume_after_kill_9(project, tiny_gguf):
+    env = {**os.environ, "DIE_AFTER": "5", "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    args = ["translate", "in", "--glossary", "g.csv", "--model", str(tiny_gguf), "--no-tm", "--batch-size", "1"]
+    killed = subprocess.run([sys.executable, "-c", KILLER, *args], env=env, capture_output=True, text=True)
+    assert killed.returncode == -9
+    assert not list(Path(".").rglob("*.tmp"))  # no half-written file anywhere
+    run = _translate(tiny_gguf, "--batch-size", "1")
+    assert run["totals"]["reused"] >= 1 and run["totals"]["translated"] + run["totals"]["reused"] == 6
+    assert sorted(p.name for p in Path("outputs/a").iterdir())[0] == "a.en.md"
+
+
+def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path, monkeypatch):
+    target = tmp_path / "out.json"
+    target.write_text("old", encoding="utf-8")
+
+    def failing_replace(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError):
+        atomic_write(target, "new content")
+    assert target.read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+def test_jobs_2_gives_the_same_outputs(project, tiny_gguf):
+    _translate(tiny_gguf, "--no-cache")
+    one = _snapshot()
+    _translate(tiny_gguf, "--no-cache", "--jobs", "2")
+    assert _snapshot() == one
