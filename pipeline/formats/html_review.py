@@ -8,7 +8,8 @@ from pipeline.formats.review_rows import segment_id, worst
 from pipeline.read.inline import tokenize
 
 STYLE = """
-body{font:14px/1.5 system-ui,sans-serif;margin:1.5em;color:#222}
+body{font:14px/1.5 system-ui,"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",
+"WenQuanYi Zen Hei",sans-serif;margin:1.5em;color:#222}
 h1{font-size:1.3em} table{border-collapse:collapse;width:100%}
 th,td{border:1px solid #ccc;padding:.4em .6em;vertical-align:top;text-align:left}
 th{background:#dde4ee;position:sticky;top:0}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from pathlib import Path
 
 from pipeline.models.registry import DEFAULT_LLAMA_MODEL, ModelError, REGISTRY, sha256_file, verified_sha256
@@ -69,6 +70,7 @@ class LlamaEngine(Engine):
         from llama_cpp import Llama
 
         self.model_name, self.path, self.sha256 = resolve_gguf(model, log)
+        self.stats = {"requests": 0, "prompt_tokens": 0, "completion_tokens": 0, "seconds": 0.0}
         self.settings = {"n_ctx": n_ctx, "seed": seed, "temperature": temperature,
                          "repeat_penalty": repeat_penalty, "max_tokens_per_char": max_tokens_per_char,
                          "threads": threads or os.cpu_count() or 1}
@@ -101,10 +103,16 @@ class LlamaEngine(Engine):
     def translate_one(self, request: Request) -> str:
         method = request.method or self.methods[0]
         grammar = self._grammar(request) if method == "constrained" else None
+        started = time.perf_counter()
         result = self.llm.create_chat_completion(
             messages=prompts.messages(request), temperature=self.settings["temperature"],
             repeat_penalty=self.settings["repeat_penalty"], max_tokens=self.max_tokens(request),
             seed=self.settings["seed"], grammar=grammar)
+        usage = result.get("usage") or {}
+        self.stats["requests"] += 1
+        self.stats["prompt_tokens"] += usage.get("prompt_tokens", 0)
+        self.stats["completion_tokens"] += usage.get("completion_tokens", 0)
+        self.stats["seconds"] += time.perf_counter() - started
         return result["choices"][0]["message"]["content"] or ""
 
     def translate(self, requests: list[Request]) -> list[str]:

@@ -1,0 +1,48 @@
+"""Shared helpers for the benchmark scripts (not part of the package)."""
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+CORPUS = ROOT.parent / "shared" / "corpus"
+SEEDS = ROOT / "seeds"
+
+from pipeline.stages import analyze  # noqa: E402
+from pipeline.terms.glossary import load_glossary  # noqa: E402
+from pipeline.terms.matcher import TermMatcher, match_document  # noqa: E402
+
+
+def matched_docs(paths: list[Path], terms=None):
+    matcher = TermMatcher(load_glossary().terms if terms is None else terms)
+    return [match_document(analyze(p, p.stem), matcher) for p in paths]
+
+
+def first_segments(docs, limit: int):
+    """A fixed subset: the first ``limit`` segments (in document order) that hold Chinese."""
+    picked = []
+    for doc in docs:
+        for segment in doc.segments:
+            if any("\u4e00" <= c <= "\u9fff" for c in segment.norm):
+                picked.append((doc, segment))
+                if len(picked) == limit:
+                    return picked
+    return picked
+
+
+def timed(fn, repeats: int = 1) -> tuple[float, list[float]]:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), times
+
+
+def machine() -> str:
+    import os
+    import platform
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
