@@ -126,6 +126,42 @@ def _add_review(sub: argparse._SubParsersAction) -> None:
     exp.set_defaults(handler=lambda a: _review().run_export_tmx(a.tm, a.out))
 
 
+def _add_eval(sub: argparse._SubParsersAction) -> None:
+    from pipeline.translate.engines import DEFAULT_ENGINE, ENGINES
+
+    p = sub.add_parser("eval", help="score translation of a parallel test set (chrF, BLEU, terms); "
+                                    "or `zhen eval compare A B`")
+    p.add_argument("compare", nargs="*", help="`compare A B`: two report.json files or --out folders")
+    p.add_argument("--src", type=Path, help="source lines (Chinese)")
+    p.add_argument("--ref", type=Path, help="reference lines (English)")
+    p.add_argument("--terms", type=Path, help="required terms: JSON list per line (WMT) or a glossary CSV")
+    p.add_argument("--glossary", type=Path, action="append", help="glossary to lock as well (repeatable)")
+    p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE)
+    p.add_argument("--model")
+    p.add_argument("--limit", type=int, help="only the first N lines")
+    p.add_argument("--no-lock", action="store_true", help="do not lock the given terms (for comparison)")
+    p.add_argument("--opencc", choices=CONFIGS, default=DEFAULT_CONFIG)
+    p.add_argument("--out", type=Path, help="write hyp.txt and report.json here")
+    p.add_argument("--no-cache", action="store_true")
+    p.set_defaults(handler=lambda a: _eval(a))
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from pipeline.cache import default_cache_path
+    from pipeline.commands import evaluate
+    from pipeline.evaluate.run import EvalOptions
+
+    if args.compare:
+        if args.compare[0] != "compare" or len(args.compare) != 3:
+            raise ZhenError("usage: zhen eval compare REPORT_A REPORT_B")
+        return evaluate.compare(Path(args.compare[1]), Path(args.compare[2]))
+    if not args.src or not args.ref:
+        raise ZhenError("zhen eval needs --src and --ref (or: zhen eval compare A B)")
+    options = EvalOptions(args.src, args.ref, args.terms, args.glossary, args.engine, args.model, args.limit,
+                          not args.no_lock, args.opencc, None if args.no_cache else default_cache_path())
+    return evaluate.run(options, args.out)
+
+
 def _review():
     from pipeline.commands import review
     return review
@@ -153,14 +189,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zhen", description=__doc__)
     parser.add_argument("--version", action="version", version=f"zhen {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_inspect, _add_glossary, _add_translate, _add_models, _add_review):
+    for add in (_add_inspect, _add_glossary, _add_translate, _add_models, _add_review, _add_eval):
         add(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "glossary", "unset") is None:
+    if getattr(args, "glossary", "unset") is None and args.command != "eval":
         args.glossary = [DEFAULT_GLOSSARY]
     try:
         return args.handler(args)

@@ -1,0 +1,1 @@
+"""Quality measured: chrF/BLEU (sacrebleu) and term success / consistency on parallel test sets."""

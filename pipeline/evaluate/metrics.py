@@ -1,0 +1,87 @@
+"""Metrics, each a small class behind one interface; every score carries a signature (sacrebleu style)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sacrebleu
+
+
+@dataclass(frozen=True)
+class Score:
+    name: str
+    value: float
+    signature: str
+    detail: dict | None = None
+
+
+class Metric:
+    name = ""
+
+    def score(self, hypotheses: list[str], references: list[str], terms: list[list[dict]] | None = None) -> Score:
+        raise NotImplementedError
+
+
+class ChrF(Metric):
+    name = "chrf"
+
+    def score(self, hypotheses, references, terms=None) -> Score:
+        metric = sacrebleu.metrics.CHRF()
+        result = metric.corpus_score(hypotheses, [references])
+        return Score(self.name, round(result.score, 2), str(metric.get_signature()))
+
+
+class BLEU(Metric):
+    name = "bleu"
+
+    def score(self, hypotheses, references, terms=None) -> Score:
+        metric = sacrebleu.metrics.BLEU()
+        result = metric.corpus_score(hypotheses, [references])
+        return Score(self.name, round(result.score, 2), str(metric.get_signature()))
+
+
+def term_found(term: str, hypothesis: str) -> str | None:
+    """The text in the hypothesis that renders ``term`` (case-insensitive, as the WMT task scored)."""
+    match = re.search(re.escape(term), hypothesis, re.IGNORECASE)
+    return match.group(0) if match else None
+
+
+class TermSuccess(Metric):
+    """Share of required English terms found in the output, case-insensitive (WMT 2023 terminology)."""
+
+    name = "term_success"
+
+    def score(self, hypotheses, references, terms=None) -> Score:
+        required = found = 0
+        for hypothesis, line_terms in zip(hypotheses, terms or []):
+            for term in line_terms:
+                required += 1
+                found += term_found(term["en"], hypothesis) is not None
+        value = found / required if required else 0.0
+        return Score(self.name, round(value, 4), "term_success|case:insensitive|match:regex-literal",
+                     {"required": required, "found": found})
+
+
+class TermConsistency(Metric):
+    """Share of source terms repeated across lines that are rendered the same way every time.
+
+    A line's rendering of a term is the text that matched its English (lower-cased), or nothing; a
+    repeated source term is consistent when every line it occurs in renders it, identically.
+    """
+
+    name = "term_consistency"
+
+    def score(self, hypotheses, references, terms=None) -> Score:
+        renderings: dict[str, list[str | None]] = {}
+        for hypothesis, line_terms in zip(hypotheses, terms or []):
+            for term in {t["zh"]: t for t in line_terms}.values():
+                found = term_found(term["en"], hypothesis)
+                renderings.setdefault(term["zh"], []).append(found.lower() if found else None)
+        repeated = {zh: r for zh, r in renderings.items() if len(r) >= 2}
+        consistent = sum(1 for r in repeated.values() if None not in r and len(set(r)) == 1)
+        value = consistent / len(repeated) if repeated else 1.0
+        return Score(self.name, round(value, 4), "term_consistency|repeated:>=2-lines|case:insensitive",
+                     {"repeated": len(repeated), "consistent": consistent})
+
+
+METRICS: dict[str, Metric] = {m.name: m for m in (ChrF(), BLEU(), TermSuccess(), TermConsistency())}

@@ -1,0 +1,115 @@
+"""`zhen eval`: translate a parallel test set line by line through the pipeline and score it."""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.errors import ZhenError
+from pipeline.evaluate.metrics import METRICS, term_found
+from pipeline.evaluate.testset import TermLines, read_lines, read_terms
+from pipeline.io import atomic_write
+from pipeline.normalize import normalize
+from pipeline.terms.glossary import Term, load_glossary
+from pipeline.terms.matcher import TermMatch, TermMatcher
+from pipeline.translate.engines import load_engine
+from pipeline.translate.locking_loop import Job, translate_jobs
+
+
+@dataclass
+class EvalOptions:
+    src: Path
+    ref: Path
+    terms: Path | None = None
+    glossaries: list[Path] | None = None
+    engine: str = "llama"
+    model: str | None = None
+    limit: int | None = None
+    lock: bool = True
+    opencc: str = "t2s"
+    cache_path: Path | None = None
+
+
+def _line_matches(line: str, norm, glossary: TermMatcher | None, given: list[dict], lock: bool) -> list[TermMatch]:
+    """Glossary matches, with the line's required terms locked on top (they win where they overlap)."""
+    index = norm.source_index
+    spans: dict[tuple[int, int], Term] = {}
+    if glossary is not None:
+        spans.update({(s, e): t for s, e, t in glossary.find(norm.text)})
+    if lock:
+        for item in given:
+            key = normalize(item["zh"]).text
+            start = norm.text.find(key)
+            while key and start >= 0:
+                end = start + len(key)
+                for other in [k for k in spans if k[0] < end and start < k[1]]:
+                    del spans[other]
+                spans[(start, end)] = Term(item["zh"], item["en"], id=f"term:{item['zh']}")
+                start = norm.text.find(key, end)
+    return [TermMatch(term, s, e, index[s], index[e - 1] + 1) for (s, e), term in sorted(spans.items())]
+
+
+def run_eval(options: EvalOptions) -> tuple[dict, list[str]]:
+    started = time.perf_counter()
+    sources, references = read_lines(options.src), read_lines(options.ref)
+    if len(sources) != len(references):
+        raise ZhenError(f"has {len(references)} lines but the source {options.src} has {len(sources)}",
+                        path=str(options.ref))
+    limit = options.limit or len(sources)
+    sources, references = sources[:limit], references[:limit]
+    terms = read_terms(options.terms, sources) if options.terms else TermLines([[] for _ in sources])
+    terms.lines = terms.lines[:limit]
+    glossary = TermMatcher(load_glossary(options.glossaries).terms, options.opencc) if options.glossaries else None
+    jobs = []
+    for line, given in zip(sources, terms.lines):
+        norm = normalize(line, options.opencc)
+        matches = _line_matches(line, norm, glossary, given, options.lock)
+        jobs.append(Job(norm.text, matches, [line[m.src_start:m.src_end] for m in matches]))
+    engine = load_engine(options.engine, options.model, log=lambda m: None)
+    described = engine.describe()
+    cache = None
+    if options.cache_path:
+        from pipeline.cache import SegmentCache
+        cache = SegmentCache(options.cache_path, described)
+    try:
+        results = translate_jobs(engine, jobs, cache=cache)
+    finally:
+        engine.close()
+        if cache is not None:
+            cache.close()
+    hypotheses = [r.tgt for r in results]
+    scores = [METRICS["chrf"].score(hypotheses, references), METRICS["bleu"].score(hypotheses, references)]
+    if options.terms:
+        scores += [METRICS[n].score(hypotheses, references, terms.lines) for n in ("term_success", "term_consistency")]
+    report = {"lines": len(sources), "first_line": 1, "last_line": len(sources)}
+    report.update({s.name: s.value for s in scores})
+    report["signatures"] = {s.name: s.signature for s in scores}
+    report["details"] = {s.name: s.detail for s in scores if s.detail}
+    report["settings"] = {"src": str(options.src), "ref": str(options.ref),
+                          "terms": str(options.terms) if options.terms else None,
+                          "glossaries": [str(g) for g in options.glossaries or []], "lock": options.lock,
+                          "limit": options.limit, "opencc": options.opencc, "engine": described}
+    report["invalid_term_lines"] = [{"line": n, "problem": p} for n, p in terms.invalid if n <= limit]
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    report["per_line"] = [
+        {"line": i + 1, "method": r.method, "attempts": r.attempts,
+         "terms": [{"zh": t["zh"], "en": t["en"], "found": term_found(t["en"], r.tgt) is not None} for t in given],
+         "locked": [o.to_json(line) for o in r.outcomes]}
+        for i, (line, given, r) in enumerate(zip(sources, terms.lines, results))]
+    return report, hypotheses
+
+
+def write_report(out: Path, report: dict, hypotheses: list[str]) -> None:
+    atomic_write(out / "hyp.txt", "".join(h.replace("\n", " ") + "\n" for h in hypotheses))
+    atomic_write(out / "report.json", json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+
+
+def load_report(path: Path) -> dict:
+    file = path / "report.json" if path.is_dir() else path
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ZhenError(f"cannot be read: {exc.strerror}", path=str(file)) from None
+    except ValueError:
+        raise ZhenError("is not a report.json written by `zhen eval`", path=str(file)) from None

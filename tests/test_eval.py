@@ -1,0 +1,92 @@
+"""zhen eval: metric code on hand-made cases, the bad-JSON path, compare, and a tiny end-to-end run."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.evaluate.metrics import BLEU, ChrF, TermConsistency, TermSuccess
+from pipeline.evaluate.testset import read_terms_jsonl
+
+
+def test_chrf_and_bleu_bounds_and_signatures():
+    refs = ["The cat sat on the mat.", "Wang Ming went to Moscow."]
+    assert ChrF().score(refs, refs).value == 100.0 and BLEU().score(refs, refs).value == 100.0
+    assert BLEU().score(["xyz qqq", "vvv www"], refs).value == 0.0
+    assert ChrF().score(["xyz qqq", "vvv www"], refs).value < 5
+    assert ChrF().score(refs, refs).signature.startswith("nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|version:")
+    assert "tok:13a" in BLEU().score(refs, refs).signature
+
+
+def test_bleu_on_a_hand_made_case():
+    # "a b c d" against "a b c e": unigrams 3/4, bigrams 2/3, trigrams 1/2, 4-grams 0/1, which the
+    # default "exp" smoothing counts as 1/2; equal lengths, so no brevity penalty:
+    # (3/4 · 2/3 · 1/2 · 1/2) ** (1/4) = 0.125 ** 0.25 = 0.5946 → 59.46
+    assert BLEU().score(["a b c d"], ["a b c e"]).value == 59.46
+
+
+def test_term_success_exact_values():
+    terms = [[{"zh": "王明", "en": "Wang Ming"}, {"zh": "共产国际", "en": "Comintern"}],
+             [{"zh": "博古", "en": "Bo Gu"}], []]
+    hyps = ["wang ming met the comintern.", "Qin Bangxian spoke.", "Nothing."]
+    score = TermSuccess().score(hyps, ["", "", ""], terms)
+    assert score.value == pytest.approx(2 / 3, abs=1e-4) and score.detail == {"required": 3, "found": 2}
+
+
+def test_term_consistency_exact_values():
+    terms = [[{"zh": "王明", "en": "Wang Ming"}, {"zh": "博古", "en": "Bo Gu"}],
+             [{"zh": "王明", "en": "Wang Ming"}, {"zh": "博古", "en": "Bo Gu"}],
+             [{"zh": "王明", "en": "Wang Ming"}, {"zh": "张闻天", "en": "Zhang Wentian"}]]
+    hyps = ["Wang Ming and Bo Gu.", "WANG MING and Qin Bangxian.", "wang ming and Zhang Wentian."]
+    score = TermConsistency().score(hyps, ["", "", ""], terms)
+    # 王明: rendered in all three lines, same text lower-cased → consistent; 博古: missing once → not.
+    assert score.value == 0.5 and score.detail == {"repeated": 2, "consistent": 1}
+
+
+def test_invalid_json_term_line_is_reported_and_counted(tmp_path):
+    path = tmp_path / "terms.jsonl"
+    path.write_text('[{"zh": "王明", "en": "Wang Ming"}]\n[{"zh": "博古", "en": "Bo Gu"}\n[]\n{"zh": 1}\n',
+                    encoding="utf-8")
+    lines = read_terms_jsonl(path, 4)
+    assert [n for n, _ in lines.invalid] == [2, 4] and lines.lines[1] == [] and lines.lines[0][0]["en"] == "Wang Ming"
+
+
+@pytest.fixture
+def testset(tmp_path):
+    (tmp_path / "src.txt").write_text("王明回国。\n博古说话。\n王明写信。\n", encoding="utf-8")
+    (tmp_path / "ref.txt").write_text("Wang Ming returned.\nBo Gu spoke.\nWang Ming wrote.\n", encoding="utf-8")
+    (tmp_path / "terms.jsonl").write_text('[{"zh": "王明", "en": "Wang Ming"}]\nnot json\n'
+                                          '[{"zh": "王明", "en": "Wang Ming"}]\n', encoding="utf-8")
+    return tmp_path
+
+
+def test_eval_end_to_end_locks_given_terms(testset, tiny_gguf, capsys):
+    out = testset / "run"
+    assert main(["eval", "--src", str(testset / "src.txt"), "--ref", str(testset / "ref.txt"), "--terms",
+                 str(testset / "terms.jsonl"), "--model", str(tiny_gguf), "--out", str(out)]) == 0
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["lines"] == 3 and report["term_success"] == 1.0 and report["term_consistency"] == 1.0
+    assert report["invalid_term_lines"] == [{"line": 2, "problem": report["invalid_term_lines"][0]["problem"]}]
+    assert {"chrf", "bleu", "term_success", "term_consistency"} <= report["signatures"].keys()
+    assert len((out / "hyp.txt").read_text(encoding="utf-8").splitlines()) == 3
+    captured = capsys.readouterr()
+    assert "terms.jsonl:2: not valid JSON" in captured.err and "1 term line(s) skipped" in captured.out
+
+    unlocked = testset / "unlocked"
+    assert main(["eval", "--src", str(testset / "src.txt"), "--ref", str(testset / "ref.txt"), "--terms",
+                 str(testset / "terms.jsonl"), "--model", str(tiny_gguf), "--no-lock", "--limit", "2",
+                 "--out", str(unlocked)]) == 0
+    assert json.loads((unlocked / "report.json").read_text(encoding="utf-8"))["lines"] == 2
+    capsys.readouterr()
+    assert main(["eval", "compare", str(out), str(unlocked / "report.json")]) == 0
+    table = capsys.readouterr().out
+    assert "term_success" in table and "setting: lock" in table and "differs" in table
+
+
+def test_eval_errors_are_clear(testset, capsys):
+    (testset / "short.txt").write_text("one\n", encoding="utf-8")
+    assert main(["eval", "--src", str(testset / "src.txt"), "--ref", str(testset / "short.txt")]) == 2
+    assert "short.txt: has 1 lines but the source" in capsys.readouterr().err
+    assert main(["eval", "compare", str(testset / "nope")]) == 2
