@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 
-from _common import SEEDS, first_segments, machine, matched_docs, timed
+from _common import warm_up, SEEDS, first_segments, machine, matched_docs, timed
 
 from pipeline.translate.engines import load_engine
 from pipeline.translate.locking_loop import Job, translate_jobs
@@ -28,6 +28,7 @@ def main() -> None:
     locked_jobs = _jobs(matched_docs(seeds), args.segments)
     plain_jobs = _jobs(matched_docs(seeds, terms=[]), args.segments)
     engine = load_engine("llama", args.model, log=lambda m: None)
+    warm_up(engine)
     results = {}
     with_time, _ = timed(lambda: results.__setitem__("locked", translate_jobs(engine, locked_jobs)))
     calls_locked = engine.stats["requests"]

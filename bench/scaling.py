@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from _common import SEEDS, first_segments, machine, matched_docs, timed
+from _common import warm_up, SEEDS, first_segments, machine, matched_docs, timed
 
 from pipeline.translate.engines import load_engine
 from pipeline.translate.locking_loop import Job, translate_jobs
@@ -23,6 +23,7 @@ def main() -> None:
     base = [Job(s.norm, s.annotations["terms"], [_original(d, s, m) for m in s.annotations["terms"]])
             for d, s in first_segments(matched_docs(sorted(SEEDS.glob("*.txt"))), args.segments)]
     engine = load_engine(args.engine, args.model, log=lambda m: None)
+    warm_up(engine)
     print(f"machine   {machine()}; engine {args.engine}; {len(base)} segments per copy; cache off")
     times = {}
     for copies in (1, 2, 4):

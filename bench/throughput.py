@@ -9,7 +9,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from _common import SEEDS, first_segments, machine, matched_docs, timed
+from _common import warm_up, SEEDS, first_segments, machine, matched_docs, timed
 
 from pipeline.cache import SegmentCache
 from pipeline.translate.engines import load_engine
@@ -27,6 +27,7 @@ def main() -> None:
     jobs = [Job(s.norm, s.annotations["terms"], [_original(d, s, m) for m in s.annotations["terms"]])
             for d, s in subset]
     engine = load_engine("llama", args.model, log=lambda m: None)
+    warm_up(engine)
     with tempfile.TemporaryDirectory() as tmp:
         cache = SegmentCache(Path(tmp) / "c.sqlite", engine.describe())
         cold, _ = timed(lambda: translate_jobs(engine, jobs, cache=cache))

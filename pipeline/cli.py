@@ -204,8 +204,12 @@ def main(argv: list[str] | None = None) -> int:
         console.error(exc)
         return 2
     except KeyboardInterrupt:
-        console.error("interrupted")
+        console.error("interrupted; finished segments are in the cache, rerun to continue")
         return 130
+    except OSError as exc:  # a read-only folder, a full disk: say which file, never a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        console.error(f"{where}{exc.strerror or exc}")
+        return 2
 
 
 if __name__ == "__main__":

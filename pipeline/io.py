@@ -33,9 +33,18 @@ def _line_of(data: bytes, index: int) -> int:
     return data.count(b"\n", 0, index) + 1
 
 
+def max_input_bytes() -> int:
+    return int(float(os.environ.get("ZHEN_MAX_INPUT_MB", "20")) * 1024 * 1024)
+
+
 def read_article(path: Path) -> str:
     """The file decoded as UTF-8, exactly (BOM and line endings kept), or an InputError."""
     try:
+        size = path.stat().st_size
+        if size > max_input_bytes() and not path.is_dir():
+            raise InputError(f"is {size / 1024 / 1024:.1f} MB, larger than the {max_input_bytes() // 1024 // 1024} MB "
+                             "an article is expected to be", path=str(path),
+                             hint="split it into articles, or set ZHEN_MAX_INPUT_MB to allow it")
         data = path.read_bytes()
     except IsADirectoryError:
         raise InputError("is a folder, not a file", path=str(path)) from None

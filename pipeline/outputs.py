@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,8 +60,56 @@ def manifest(translated: TranslatedDocument, provenance: Provenance, run_id: str
 
 
 def write_document(out_dir: Path, translated: TranslatedDocument, provenance: Provenance) -> Path:
+    """All of a document's files, or none: they are written to a scratch folder, then swapped in.
+
+    An older run's folder is replaced whole, so old and new files are never mixed, and a failure
+    (a full disk, a read-only folder) leaves the previous folder as it was.
+    """
+    folder = out_dir / translated.doc.doc_id
+    out_dir.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{translated.doc.doc_id}.", suffix=SCRATCH_SUFFIX, dir=out_dir))
+    try:
+        os.chmod(scratch, 0o777 & ~_umask())
+        _write_files(scratch, translated, provenance)
+        _swap_in(scratch, folder)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    return folder
+
+
+SCRATCH_SUFFIX = ".partial"
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def remove_stale_scratch(out_dir: Path) -> None:
+    """Scratch folders a killed run left behind (never a finished document's folder)."""
+    for stale in out_dir.glob(f".*{SCRATCH_SUFFIX}") if out_dir.is_dir() else []:
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _swap_in(scratch: Path, folder: Path) -> None:
+    old = None
+    if folder.exists():
+        old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
+        os.replace(folder, old)
+    try:
+        os.replace(scratch, folder)
+    except BaseException:
+        if old is not None:
+            os.replace(old, folder)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_files(folder: Path, translated: TranslatedDocument, provenance: Provenance) -> None:
     doc_id = translated.doc.doc_id
-    folder = out_dir / doc_id
     records = aligned.records(translated)
     aligned_text = jsonl.dumps(records)
     run_id = text_sha256(aligned_text)[:16]
@@ -71,7 +122,6 @@ def write_document(out_dir: Path, translated: TranslatedDocument, provenance: Pr
     atomic_write(folder / "review.html", html_review.html_text(records, doc_id, meta["signature"]))
     atomic_write(folder / "qa.json", to_json(qa_report(translated)))
     atomic_write(folder / "manifest.json", to_json(meta))
-    return folder
 
 
 def qa_summary(all_records: list[dict]) -> dict:

@@ -23,7 +23,7 @@ from pipeline.document import Document
 from pipeline.errors import ZhenError
 from pipeline.formats import aligned
 from pipeline.io import atomic_write, discover, doc_ids
-from pipeline.outputs import Provenance, qa_summary, to_json, write_document
+from pipeline.outputs import Provenance, qa_summary, remove_stale_scratch, to_json, write_document
 from pipeline.provenance import text_sha256, versions
 from pipeline.review.memory import open_memory
 from pipeline.stages import Settings, analyze
@@ -163,6 +163,7 @@ class Runner:
                           f"{len(glossary.locking_terms)} locked terms · cache "
                           f"{options.cache_path or 'off'} · memory {len(memory) if memory else 0} entries",
                           markup=False)
+        remove_stale_scratch(options.out_dir)
         executor = self._executor()
         all_records: list[dict] = []
         try:
@@ -192,8 +193,11 @@ class Runner:
             if isinstance(result, ZhenError):
                 console.error(result)
                 report.failures.append(str(result))
-            else:
-                docs.append(result)
+                continue
+            if not any(True for _ in result.segments):
+                console.warn(f"{result.path}: no translatable text (empty, whitespace or markup only); "
+                             "its outputs hold the document unchanged")
+            docs.append(result)
         self.timings["analysis"] += time.perf_counter() - t0
         return docs
 

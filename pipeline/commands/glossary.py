@@ -18,6 +18,9 @@ from pipeline.terms.matcher import TermMatcher
 
 def run_lint(paths: list[Path]) -> int:
     glossary = load_glossary(paths)
+    for table in glossary.tables:
+        for note in table.notes:
+            console.warn(f"{table.path}: {note}")
     findings = lint(glossary)
     for finding in findings:
         (console.err.print if finding.severity == ERROR else console.out.print)(str(finding), markup=False)
@@ -54,6 +57,9 @@ def run_coverage(inputs: list[str], glossaries: list[Path], settings: Settings, 
                   [[k, n] for k, n in report.uncovered_bold.most_common(top)])
     console.table("《titles》 without an entry", ["title", "occurrences"],
                   [[k, n] for k, n in report.uncovered_titles.most_common(top)])
+    for key, n in report.everywhere():
+        console.warn(f"entry {key!r} matches in {n} of {report.segments} segments: a key this common "
+                     "is probably a word, not a term")
     console.out.print(
         f"entries used: {len(report.term_counts)}; linked pages covered: "
         f"{len(report.linked_pages) - len(report.uncovered_pages)}/{len(report.linked_pages)} "

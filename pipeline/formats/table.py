@@ -25,6 +25,7 @@ class Table:
     header: list[str]
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)  # (row number, cells)
     blank_rows: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # things the reader did that a user should know
 
 
 def neutralize(cell: object) -> object:
@@ -89,21 +90,41 @@ def _xlsx_cell(value: object) -> str:
     return str(value)
 
 
-def read_xlsx(path: Path, sheet: str | None = None) -> Table:
+def read_xlsx(path: Path, sheet: str | None = None, preferred: tuple[str, ...] = ()) -> Table:
+    """The named sheet, else the first ``preferred`` one present, else the first sheet.
+
+    Cells are read as values, never evaluated: a formula is an error naming its cell, since a
+    spreadsheet's formula must not become a term or a translation. Macros are never run.
+    """
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
     import zipfile
 
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+        book = load_workbook(path, read_only=False, data_only=False, keep_vba=False)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise TableError(f"is not a readable XLSX workbook ({exc})", path=str(path)) from None
-    ws = book[sheet] if sheet else book.worksheets[0]
-    records = [[_xlsx_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    names = book.sheetnames
+    chosen = sheet or next((n for n in preferred if n in names), names[0])
+    if chosen not in names:
+        raise TableError(f"has no sheet {chosen!r} (sheets: {', '.join(names)})", path=str(path))
+    ws = book[chosen]
+    records = []
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                raise TableError(f"cell {cell.coordinate} holds a formula ({str(cell.value)[:40]}); "
+                                 "replace formulas by their values", path=f"{path} [{chosen}]", line=cell.row)
+        records.append([_xlsx_cell(cell.value) for cell in row])
     book.close()
     while records and not any(c.strip() for c in records[0]):
         records.pop(0)  # tolerate empty rows above the header
-    return _build(f"{path} [{ws.title}]", records)
+    table = _build(f"{path} [{chosen}]", records)
+    table.notes = [f"sheet {chosen!r} read; {', '.join(n for n in names if n != chosen)} ignored"] \
+        if len(names) > 1 else []
+    if path.suffix.lower() == ".xlsm":
+        table.notes.append("macro-enabled workbook: its macros were ignored, never run")
+    return table
 
 
 def read_table(path: Path) -> Table:

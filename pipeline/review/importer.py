@@ -40,11 +40,7 @@ class Plan:
 
 def read_review_table(path: Path) -> Table:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
-        book = load_workbook(path, read_only=True)
-        sheet = "segments" if "segments" in book.sheetnames else None
-        book.close()
-        return read_xlsx(path, sheet)
+        return read_xlsx(path, preferred=("segments",))
     return read_csv(path)
 
 

@@ -15,12 +15,19 @@ _HAN = re.compile(r"[\u3400-\u9fff]")
 @dataclass
 class Coverage:
     documents: int = 0
+    segments: int = 0
+    term_segments: Counter = field(default_factory=Counter)     # term key → segments it occurs in
     term_counts: Counter = field(default_factory=Counter)       # term key → occurrences
     term_documents: Counter = field(default_factory=Counter)    # term key → documents
     linked_pages: Counter = field(default_factory=Counter)      # page title → links
     uncovered_pages: Counter = field(default_factory=Counter)
     uncovered_bold: Counter = field(default_factory=Counter)    # bold names (article subjects)
     uncovered_titles: Counter = field(default_factory=Counter)  # 《book titles》
+
+    def everywhere(self, share: float = 1 / 3, minimum: int = 10) -> list[tuple[str, int]]:
+        """Entries found in more than ``share`` of all segments: likely a key too common to lock."""
+        return [(k, n) for k, n in self.term_segments.most_common()
+                if n >= minimum and n > share * self.segments]
 
     @property
     def page_share(self) -> float:
@@ -53,6 +60,8 @@ def add_document(cov: Coverage, doc: Document, matcher: TermMatcher) -> None:
     cov.documents += 1
     seen = set()
     for segment in doc.segments:
+        cov.segments += 1
+        cov.term_segments.update({m.term.key for m in segment.annotations["terms"]})
         for match in segment.annotations["terms"]:
             cov.term_counts[match.term.key] += 1
             seen.add(match.term.key)

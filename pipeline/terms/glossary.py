@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.errors import ZhenError
-from pipeline.formats.table import FORMULA_PREFIXES, Table, read_table
+from pipeline.formats.table import FORMULA_PREFIXES, Table, read_table, read_xlsx
 
 REQUIRED = ("zh", "en")
 COLUMNS = ("id", "zh", "variants", "en", "type", "action", "forbidden", "note", "source", "status")
@@ -109,7 +109,7 @@ def file_sha256(path: Path) -> str:
 
 
 def load_table(path: Path) -> Table:
-    table = read_table(path)
+    table = read_xlsx(path, preferred=("terms",)) if path.suffix.lower() in (".xlsx", ".xlsm") else read_table(path)
     check_header(table)
     return table
 

@@ -66,7 +66,12 @@ def conflicting_targets(glossary: Glossary) -> Iterator[Finding]:
     for key, uses in _keyed(glossary, normalized=False).items():
         first = uses[0][1]
         for _key, term in uses[1:]:
-            if term.en != first.en and term is not first:
+            if term.en == first.en or term is first:
+                continue
+            if term.file != first.file:  # a later --glossary file overriding an earlier one, by design
+                yield _finding("overridden-key", WARNING, term,
+                               f"{key!r} → {term.en!r} here overrides {first.en!r} from {first.where}")
+            else:
                 yield _finding("conflicting-targets", ERROR, term,
                                f"{key!r} → {term.en!r} here but → {first.en!r} at {first.where}")
 
