@@ -22,22 +22,30 @@ class Metric:
         raise NotImplementedError
 
 
-class ChrF(Metric):
+class _SacreMetric(Metric):
+    """A sacrebleu corpus metric, with sacrebleu's own signature."""
+
+    def make(self):
+        raise NotImplementedError
+
+    def score(self, hypotheses, references, terms=None) -> Score:
+        metric = self.make()
+        result = metric.corpus_score(hypotheses, [references])
+        return Score(self.name, round(result.score, 2), str(metric.get_signature()))
+
+
+class ChrF(_SacreMetric):
     name = "chrf"
 
-    def score(self, hypotheses, references, terms=None) -> Score:
-        metric = sacrebleu.metrics.CHRF()
-        result = metric.corpus_score(hypotheses, [references])
-        return Score(self.name, round(result.score, 2), str(metric.get_signature()))
+    def make(self):
+        return sacrebleu.metrics.CHRF()
 
 
-class BLEU(Metric):
+class BLEU(_SacreMetric):
     name = "bleu"
 
-    def score(self, hypotheses, references, terms=None) -> Score:
-        metric = sacrebleu.metrics.BLEU()
-        result = metric.corpus_score(hypotheses, [references])
-        return Score(self.name, round(result.score, 2), str(metric.get_signature()))
+    def make(self):
+        return sacrebleu.metrics.BLEU()
 
 
 def term_found(term: str, hypothesis: str) -> str | None:

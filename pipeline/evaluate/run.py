@@ -29,6 +29,7 @@ class EvalOptions:
     lock: bool = True
     opencc: str = "t2s"
     cache_path: Path | None = None
+    engine_options: dict | None = None
 
 
 def _line_matches(line: str, norm, glossary: TermMatcher | None, given: list[dict], lock: bool) -> list[TermMatch]:
@@ -66,7 +67,7 @@ def run_eval(options: EvalOptions) -> tuple[dict, list[str]]:
         norm = normalize(line, options.opencc)
         matches = _line_matches(line, norm, glossary, given, options.lock)
         jobs.append(Job(norm.text, matches, [line[m.src_start:m.src_end] for m in matches]))
-    engine = load_engine(options.engine, options.model, log=lambda m: None)
+    engine = load_engine(options.engine, options.model, log=lambda m: None, **(options.engine_options or {}))
     described = engine.describe()
     cache = None
     if options.cache_path:

@@ -44,5 +44,8 @@ def user_message(request: Request) -> str:
     return "\n\n".join(parts)
 
 
-def messages(request: Request) -> list[dict]:
-    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user_message(request)}]
+PLAIN_SYSTEM = "Translate the user's Chinese text into English. Reply with the translation only."
+
+
+def messages(request: Request, system: str = SYSTEM) -> list[dict]:
+    return [{"role": "system", "content": system}, {"role": "user", "content": user_message(request)}]

@@ -66,10 +66,11 @@ class LlamaEngine(Engine):
 
     def __init__(self, model: str | None = None, *, n_ctx: int = 2048, threads: int | None = None,
                  seed: int = 0, temperature: float = 0.0, repeat_penalty: float = 1.0,
-                 max_tokens_per_char: float = 3.0, log=print):
+                 max_tokens_per_char: float = 3.0, system_prompt: str = prompts.SYSTEM, log=print):
         from llama_cpp import Llama
 
         self.model_name, self.path, self.sha256 = resolve_gguf(model, log)
+        self.system_prompt = system_prompt
         self.stats = {"requests": 0, "prompt_tokens": 0, "completion_tokens": 0, "seconds": 0.0}
         self.settings = {"n_ctx": n_ctx, "seed": seed, "temperature": temperature,
                          "repeat_penalty": repeat_penalty, "max_tokens_per_char": max_tokens_per_char,
@@ -105,7 +106,7 @@ class LlamaEngine(Engine):
         grammar = self._grammar(request) if method == "constrained" else None
         started = time.perf_counter()
         result = self.llm.create_chat_completion(
-            messages=prompts.messages(request), temperature=self.settings["temperature"],
+            messages=prompts.messages(request, self.system_prompt), temperature=self.settings["temperature"],
             repeat_penalty=self.settings["repeat_penalty"], max_tokens=self.max_tokens(request),
             seed=self.settings["seed"], grammar=grammar)
         usage = result.get("usage") or {}
@@ -121,7 +122,7 @@ class LlamaEngine(Engine):
     def describe(self) -> dict:
         return {"engine": self.name, "model": self.model_name, "file": str(self.path),
                 "sha256": self.sha256, "settings": self.settings, "methods": list(self.methods),
-                "system_prompt": prompts.SYSTEM}
+                "system_prompt": self.system_prompt}
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
