@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import opencc
 
-CONFIGS = ("t2s", "tw2sp", "hk2s")
+CONFIGS = ("t2s", "tw2sp", "hk2s", "none")  # none: NFC and half-width only (an ablation setting)
 DEFAULT_CONFIG = "t2s"
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _FULLWIDTH_ALNUM = {c: c - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
@@ -18,7 +18,7 @@ _FULLWIDTH_ALNUM = {c: c - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), 
 
 @lru_cache(maxsize=None)
 def converter(config: str) -> opencc.OpenCC:
-    if config not in CONFIGS and config != "s2t":
+    if config not in CONFIGS and config != "s2t" or config == "none":
         raise ValueError(f"unknown OpenCC config {config!r}; choose one of {', '.join(CONFIGS)}")
     return opencc.OpenCC(config)
 
@@ -70,6 +70,6 @@ def normalize(text: str, config: str = DEFAULT_CONFIG) -> Normalized:
     """NFC, full-width → half-width alphanumerics, then OpenCC ``config`` (to simplified)."""
     composed = unicodedata.normalize("NFC", text)
     step1 = _index_map(text, composed)
-    converted = converter(config).convert(halfwidth(composed))
+    converted = halfwidth(composed) if config == "none" else converter(config).convert(halfwidth(composed))
     step2 = _index_map(composed, converted)
     return Normalized(converted, tuple(step1[i] for i in step2))
