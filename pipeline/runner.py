@@ -101,8 +101,10 @@ def _analyze(path: Path, doc_id: str, settings: Settings) -> Document | ZhenErro
         return exc
 
 
-def _write(out_dir: Path, translated, provenance: Provenance) -> str:
-    return str(write_document(out_dir, translated, provenance))
+def _write(out_dir: Path, translated, provenance: Provenance) -> tuple[str, float]:
+    started = time.perf_counter()
+    folder = write_document(out_dir, translated, provenance)
+    return str(folder), time.perf_counter() - started
 
 
 class _Inline:
@@ -217,15 +219,14 @@ class Runner:
                 all_records += aligned.records(translated)
                 writes.append((executor.submit(_write, self.options.out_dir, translated, provenance), summary))
                 progress.advance(doc_task)
-            t0 = time.perf_counter()
             for future, summary in writes:
                 try:
-                    summary.folder = future.result()
+                    summary.folder, seconds = future.result()
+                    self.timings["writing"] += seconds  # in the workers: may overlap translation
                 except OSError as exc:
                     message = f"{self.options.out_dir / summary.doc}: cannot write outputs: {exc.strerror or exc}"
                     console.error(message)
                     report.failures.append(message)
-            self.timings["writing"] += time.perf_counter() - t0
 
     @staticmethod
     def _summarize(translated) -> DocumentSummary:
