@@ -92,3 +92,10 @@ def test_norm_offsets_point_at_the_source_character_everywhere(corpus_files):
                 mismatched += normalize(doc.text[offset]).text != char
     # Phrase-level conversion may differ from converting one character alone; it must be rare.
     assert checked > 50_000 and mismatched / checked < 0.001
+
+
+def test_lone_surrogates_do_not_crash_opencc():
+    # Found by the fuzz run: never in a decoded file, but possible through the API.
+    result = normalize("共產\ud8f3國際")
+    assert result.text == "共产\ufffd国际" and len(result.source_index) == 5
+    assert detect_script("共產\ud8f3國際") == "hant"

@@ -16,6 +16,14 @@ _FULLWIDTH_ALNUM = {c: c - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), 
                     for c in range(r[0], r[1] + 1)}
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _encodable(text: str) -> str:
+    """Lone surrogates (never in decoded files, possible through the API) as U+FFFD, one for one."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 @lru_cache(maxsize=None)
 def converter(config: str) -> opencc.OpenCC:
     if config not in CONFIGS and config != "s2t" or config == "none":
@@ -39,6 +47,7 @@ def detect_script(text: str) -> str:
     """``hans``, ``hant``, ``mixed`` or ``none`` (no script-specific Han characters)."""
     if not _HAN.search(text):
         return "none"
+    text = _encodable(text)
     traditional = _changed_positions(text, converter("t2s").convert(text))
     simplified = _changed_positions(text, converter("s2t").convert(text))
     if traditional and simplified:
@@ -68,7 +77,7 @@ class Normalized:
 
 def normalize(text: str, config: str = DEFAULT_CONFIG) -> Normalized:
     """NFC, full-width → half-width alphanumerics, then OpenCC ``config`` (to simplified)."""
-    composed = unicodedata.normalize("NFC", text)
+    composed = _encodable(unicodedata.normalize("NFC", text))
     step1 = _index_map(text, composed)
     converted = halfwidth(composed) if config == "none" else converter(config).convert(halfwidth(composed))
     step2 = _index_map(composed, converted)
