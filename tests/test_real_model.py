@@ -12,7 +12,7 @@ from tests.conftest import SEED_FILES
 @pytest.mark.slow
 def test_default_model_locks_every_term_in_a_seed(tmp_path):
     seed = SEED_FILES[1]
-    assert main(["translate", str(seed), "--out", str(tmp_path)]) == 0
+    assert main(["translate", str(seed), "--out", str(tmp_path), "--no-cache", "--no-tm"]) == 0
     qa = json.loads((tmp_path / seed.stem / "qa.json").read_text(encoding="utf-8"))
     assert qa["summary"]["terms_locked"] > 30 and qa["summary"]["terms_missing"] == 0
     records = [json.loads(x) for x in (tmp_path / seed.stem / "aligned.jsonl").read_text(encoding="utf-8").splitlines()]
