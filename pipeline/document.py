@@ -8,10 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterator
 
-# Span kinds whose characters are (partly) translatable text.
-TEXT_KINDS = frozenset({"text", "link", "escape", "conversion"})
-
-
 @dataclass
 class Span:
     """A run of inline content.

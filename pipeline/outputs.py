@@ -14,8 +14,6 @@ from pipeline.provenance import signature, text_sha256, versions
 from pipeline.qa.checks import inconsistent_terms
 from pipeline.translate.run import TranslatedDocument
 
-DOCUMENT_FILES = ("aligned.jsonl", "{doc}.en.md", "aligned.tsv", "aligned.xlsx", "{doc}.tmx", "review.html",
-                  "qa.json", "manifest.json")
 
 
 @dataclass(frozen=True)

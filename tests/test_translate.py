@@ -1,7 +1,6 @@
 """Glossary-locked translation with tiny real models: the locking guarantee and the audit."""
 from __future__ import annotations
 
-import json
 
 import pytest
 

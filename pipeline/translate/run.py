@@ -21,10 +21,6 @@ class TranslatedDocument:
     markdown: str = ""
     seconds: float = 0.0
 
-    @property
-    def segments(self) -> list[Segment]:
-        return list(self.doc.segments)
-
     def count(self, status: str) -> int:
         return sum(o.status == status for r in self.results.values() for o in r.outcomes)
 
