@@ -57,7 +57,8 @@ def manifest(translated: TranslatedDocument, provenance: Provenance, run_id: str
             "opencc": provenance.opencc, "versions": versions(), "segments": len(translated.results)}
 
 
-def write_document(out_dir: Path, translated: TranslatedDocument, provenance: Provenance) -> Path:
+def write_document(out_dir: Path, translated: TranslatedDocument, provenance: Provenance,
+                   records: list[dict] | None = None) -> Path:
     """All of a document's files, or none: they are written to a scratch folder, then swapped in.
 
     An older run's folder is replaced whole, so old and new files are never mixed, and a failure
@@ -68,7 +69,7 @@ def write_document(out_dir: Path, translated: TranslatedDocument, provenance: Pr
     scratch = Path(tempfile.mkdtemp(prefix=f".{translated.doc.doc_id}.", suffix=SCRATCH_SUFFIX, dir=out_dir))
     try:
         os.chmod(scratch, 0o777 & ~_umask())
-        _write_files(scratch, translated, provenance)
+        _write_files(scratch, translated, provenance, records or aligned.records(translated))
         _swap_in(scratch, folder)
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -106,9 +107,9 @@ def _swap_in(scratch: Path, folder: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _write_files(folder: Path, translated: TranslatedDocument, provenance: Provenance) -> None:
+def _write_files(folder: Path, translated: TranslatedDocument, provenance: Provenance,
+                 records: list[dict]) -> None:
     doc_id = translated.doc.doc_id
-    records = aligned.records(translated)
     aligned_text = jsonl.dumps(records)
     run_id = text_sha256(aligned_text)[:16]
     meta = manifest(translated, provenance, run_id)

@@ -101,9 +101,9 @@ def _analyze(path: Path, doc_id: str, settings: Settings) -> Document | ZhenErro
         return exc
 
 
-def _write(out_dir: Path, translated, provenance: Provenance) -> tuple[str, float]:
+def _write(out_dir: Path, translated, provenance: Provenance, records: list[dict]) -> tuple[str, float]:
     started = time.perf_counter()
-    folder = write_document(out_dir, translated, provenance)
+    folder = write_document(out_dir, translated, provenance, records)
     return str(folder), time.perf_counter() - started
 
 
@@ -216,8 +216,10 @@ class Runner:
                 self.timings["translation"] += time.perf_counter() - t0
                 summary = self._summarize(translated)
                 report.documents.append(summary)
-                all_records += aligned.records(translated)
-                writes.append((executor.submit(_write, self.options.out_dir, translated, provenance), summary))
+                records = aligned.records(translated)
+                all_records += records
+                writes.append((executor.submit(_write, self.options.out_dir, translated, provenance, records),
+                               summary))
                 progress.advance(doc_task)
             for future, summary in writes:
                 try:

@@ -26,7 +26,7 @@ def _encodable(text: str) -> str:
 
 @lru_cache(maxsize=None)
 def converter(config: str) -> opencc.OpenCC:
-    if config not in CONFIGS and config != "s2t" or config == "none":
+    if config not in ("t2s", "tw2sp", "hk2s", "s2t"):  # "none" means: no converter at all
         raise ValueError(f"unknown OpenCC config {config!r}; choose one of {', '.join(CONFIGS)}")
     return opencc.OpenCC(config)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Iterator
 
 import ahocorasick
@@ -29,6 +30,11 @@ class Finding:
 Rule = Callable[[Glossary], Iterator[Finding]]
 
 
+@lru_cache(maxsize=None)
+def _norm(key: str) -> str:
+    return normalize(key).text
+
+
 def _finding(rule: str, severity: str, term: Term, message: str) -> Finding:
     return Finding(rule, severity, term.file, term.row, message)
 
@@ -37,7 +43,7 @@ def _keyed(glossary: Glossary, normalized: bool) -> dict[str, list[tuple[str, Te
     index: dict[str, list[tuple[str, Term]]] = defaultdict(list)
     for term in glossary.terms:
         for key in term.keys:
-            index[normalize(key).text if normalized else key].append((key, term))
+            index[_norm(key) if normalized else key].append((key, term))
     return index
 
 
@@ -137,7 +143,7 @@ def nested_terms(glossary: Glossary) -> Iterator[Finding]:
     for term in glossary.terms:
         if term.locks:
             for key in term.keys:
-                norm = normalize(key).text
+                norm = _norm(key)
                 if len(norm) >= MIN_KEY_CHARS:
                     owners.setdefault(norm, term)
     if not owners:

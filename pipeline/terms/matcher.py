@@ -47,6 +47,7 @@ class TermMatcher:
     def __init__(self, terms: list[Term], config: str = DEFAULT_CONFIG):
         self.config = config
         self.by_key: dict[str, Term] = {}
+        self._norm_keys: dict[int, list[str]] = {}  # id(term) → normalized keys, longest first (on demand)
         for term in terms:
             if not term.locks:
                 continue
@@ -66,6 +67,12 @@ class TermMatcher:
             return []
         return [(end + 1 - len(key), end + 1, self.by_key[key])
                 for end, key in self.automaton.iter_long(norm)]
+
+    def norm_keys(self, term: Term) -> list[str]:
+        if id(term) not in self._norm_keys:
+            norms = {normalize(k, self.config).text for k in term.keys}
+            self._norm_keys[id(term)] = sorted(filter(None, norms), key=len, reverse=True)
+        return self._norm_keys[id(term)]
 
     def lookup(self, text: str) -> Term | None:
         return self.by_key.get(normalize(text, self.config).text)
@@ -94,7 +101,7 @@ class TermMatcher:
             if not label:
                 continue
             lo, hi = label[0], label[-1] + 1
-            for key in sorted({normalize(k, self.config).text for k in term.keys}, key=len, reverse=True):
+            for key in self.norm_keys(term):
                 at = segment.norm.find(key, lo, hi)
                 if at >= 0:
                     choices[(at, at + len(key))] = term
