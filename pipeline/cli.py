@@ -81,7 +81,8 @@ def _add_translate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("paths", nargs="+", help="article files or folders")
     p.add_argument("--out", type=Path, default=Path("outputs"), help="output folder (default: outputs)")
     _glossary_option(p)
-    p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE, help="translation engine")
+    p.add_argument("--engine", default=DEFAULT_ENGINE, metavar="ENGINE",
+                   help=f"translation engine: {', '.join(ENGINES)}, or module:Class of your own")
     p.add_argument("--model", help="registered model name, a .gguf file (llama), or a model folder or "
                                    "hub id (marian); default: the engine's default model")
     p.add_argument("--opencc", choices=CONFIGS, default=DEFAULT_CONFIG, help="OpenCC config")
@@ -136,7 +137,8 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ref", type=Path, help="reference lines (English)")
     p.add_argument("--terms", type=Path, help="required terms: JSON list per line (WMT) or a glossary CSV")
     p.add_argument("--glossary", type=Path, action="append", help="glossary to lock as well (repeatable)")
-    p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE)
+    p.add_argument("--engine", default=DEFAULT_ENGINE, metavar="ENGINE",
+                   help=f"{', '.join(ENGINES)}, or module:Class")
     p.add_argument("--model")
     p.add_argument("--limit", type=int, help="only the first N lines")
     p.add_argument("--no-lock", action="store_true", help="do not lock the given terms (for comparison)")

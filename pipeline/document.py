@@ -1,12 +1,79 @@
-"""The one data model every stage shares: document → blocks → segments → spans.
+"""The one data model every component shares: document → blocks → segments → spans.
 
 All offsets are character offsets into ``Document.text`` (the decoded input file), so any element can
-be traced back to the exact original characters.
+be traced back to the exact original characters. Components fill the declared fields of
+``Segment`` (see ``pipeline/components.py`` for who assigns what); nothing travels beside the
+Document. ``Segment.to_record`` defines the aligned record, the one source of every output format.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator
+from enum import Enum
+from typing import TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:  # type names only: the document model imports no other part of the pipeline
+    from pipeline.terms.matcher import TermMatch
+
+
+class SpanKind(str, Enum):
+    """What a run of inline content is. Its behaviour lives in ``TRAITS``, one row per kind."""
+
+    TEXT = "text"
+    LINK = "link"
+    IMAGE = "image"
+    CATEGORY = "category"
+    FOOTNOTE = "footnote"
+    EMPHASIS = "emphasis"
+    TEMPLATE = "template"
+    CONVERSION = "conversion"
+    HTML = "html"
+    COMMENT = "comment"
+    URL = "url"
+    ESCAPE = "escape"
+    MARKUP = "markup"      # a line's prefix: heading #, list marker, quote >
+    NEWLINE = "newline"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class KindTraits:
+    """How the segmenter, the matcher and the renderer treat a span kind.
+
+    ``text``: it may carry translatable text. ``cuttable``: a sentence may end inside it.
+    ``boundary``: it always ends a segment. ``in_segment``: it belongs to the segment it sits in
+    (prefix markup and line breaks stay with the block). ``placement``: how the English gets it
+    back — ``translated`` (its text is the sentence), ``wrap`` (around the English of what it
+    labels), ``pair`` (opening/closing marks around a term), ``after`` (after the sentence),
+    ``aside`` (before or after the English, on the side it stood), ``block`` (stays with the
+    block, outside every segment).
+    """
+
+    text: bool = False
+    cuttable: bool = False
+    boundary: bool = False
+    in_segment: bool = True
+    placement: str = "aside"
+
+
+TRAITS: dict[SpanKind, KindTraits] = {
+    SpanKind.TEXT: KindTraits(text=True, cuttable=True, placement="translated"),
+    SpanKind.LINK: KindTraits(text=True, placement="wrap"),
+    SpanKind.ESCAPE: KindTraits(text=True, placement="translated"),
+    SpanKind.CONVERSION: KindTraits(text=True, placement="translated"),
+    SpanKind.EMPHASIS: KindTraits(placement="pair"),
+    SpanKind.FOOTNOTE: KindTraits(placement="after"),
+    SpanKind.IMAGE: KindTraits(),
+    SpanKind.CATEGORY: KindTraits(),
+    SpanKind.TEMPLATE: KindTraits(),
+    SpanKind.HTML: KindTraits(),  # block-level tags are boundaries too (the segmenter asks the tag)
+    SpanKind.COMMENT: KindTraits(),
+    SpanKind.URL: KindTraits(),
+    SpanKind.MARKUP: KindTraits(in_segment=False, placement="block"),
+    SpanKind.NEWLINE: KindTraits(boundary=True, in_segment=False, placement="block"),
+}
+
 
 @dataclass
 class Span:
@@ -17,7 +84,7 @@ class Span:
     offset in the file. Markup, footnote marks, templates and HTML contribute no text.
     """
 
-    kind: str
+    kind: SpanKind
     start: int
     end: int
     raw: str
@@ -26,11 +93,15 @@ class Span:
     target: str | None = None
     title: str | None = None
 
+    @property
+    def traits(self) -> KindTraits:
+        return TRAITS[self.kind]
+
     def render(self) -> str:
         return self.raw
 
     def to_json(self) -> dict:
-        out = {"kind": self.kind, "start": self.start, "end": self.end}
+        out = {"kind": self.kind.value, "start": self.start, "end": self.end}
         if self.text:
             out["text"] = self.text
         if self.target is not None:
@@ -38,6 +109,75 @@ class Span:
         if self.title is not None:
             out["title"] = self.title
         return out
+
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One QA finding on a segment (or, at run level, on a document)."""
+
+    check: str
+    severity: str  # error | warning | info
+    message: str
+
+    def to_json(self) -> dict:
+        return {"check": self.check, "severity": self.severity, "message": self.message}
+
+
+@dataclass
+class TermOutcome:
+    """The audit of one locked term: where its English is in the output, or that it is missing."""
+
+    match: "TermMatch"
+    expected: str               # what had to appear: the approved English, or the Chinese for `keep`
+    status: str                 # locked | missing
+    method: str = ""
+    tgt_start: int = -1
+    tgt_end: int = -1
+    shared: bool = False        # a repeat of the term in the source, rendered once in English
+
+    def to_json(self, text: str, english: str) -> dict:
+        """``tgt`` is the text actually at the span; ``approved`` follows where it differs (case)."""
+        found = english[self.tgt_start:self.tgt_end] if self.status == "locked" else self.expected
+        out = {"id": self.match.term.key, "src": text[self.match.src_start:self.match.src_end],
+               "src_start": self.match.src_start, "src_end": self.match.src_end,
+               "tgt": found, "tgt_start": self.tgt_start, "tgt_end": self.tgt_end,
+               "status": self.status, "method": self.method, "action": self.match.term.action,
+               "via": self.match.via}
+        if found != self.expected:
+            out["approved"] = self.expected
+        if self.shared:
+            out["shared"] = True
+        return out
+
+
+@dataclass
+class Translation:
+    """The verdict on one English output: the text, how it was made, and what verification found.
+
+    ``defects`` are the findings of the verification rules (``pipeline/verify.py``); a missing
+    term is an outcome with status ``missing``. Either makes the locking loop try again.
+    """
+
+    tgt: str
+    method: str
+    outcomes: list[TermOutcome] = field(default_factory=list)
+    defects: list[Finding] = field(default_factory=list)
+    attempts: int = 1
+    reused: str = ""  # "memory" or "cache" when no model ran for it in this run
+
+    @property
+    def problems(self) -> int:
+        return self.count("missing") + len(self.defects)
+
+    @property
+    def degenerate(self) -> bool:
+        return any(f.check == "degenerate-output" for f in self.defects)
+
+    def count(self, status: str) -> int:
+        return sum(o.status == status for o in self.outcomes)
 
 
 @dataclass
@@ -50,17 +190,27 @@ class Segment:
     start: int
     end: int
     spans: list[Span]
-    plain: str = ""
+    plain: str = ""                         # segment: the translatable text
     plain_offsets: tuple[int, ...] = ()
-    script: str = "none"
+    script: str = "none"                    # normalize
     norm: str = ""
     norm_offsets: tuple[int, ...] = ()
-    annotations: dict = field(default_factory=dict)
+    terms: list["TermMatch"] = field(default_factory=list)      # match
+    translation: Translation | None = None                      # translate
+    markdown: str = ""                                          # render
+    lost_links: list[Span] = field(default_factory=list)        # render
+    lost_emphasis: int = 0                                      # render
+    findings: list[Finding] = field(default_factory=list)       # qa
 
     def src(self, text: str) -> str:
         return text[self.start:self.end]
 
+    def original(self, text: str, match: "TermMatch") -> str:
+        """A matched term as written in the source, without markup inside it (七一五-{}-事变 → 七一五事变)."""
+        return "".join(text[o] for o in self.norm_offsets[match.norm_start:match.norm_end])
+
     def to_json(self, doc: "Document") -> dict:
+        """The analysis record (`zhen inspect`): structure and normalization, no translation."""
         return {
             "doc": doc.doc_id,
             "seg": self.index,
@@ -74,6 +224,34 @@ class Segment:
             "norm": self.norm,
             "norm_offsets": list(self.norm_offsets),
             "spans": [span.to_json() for span in self.spans],
+        }
+
+    def to_record(self, doc: "Document") -> dict:
+        """The aligned record (`aligned.jsonl`), written once here for every output format.
+
+        doc, seg, block, kind: where the segment is. src, src_start, src_end: the original
+        characters. script, plain, norm: the text the engine saw. tgt: the English; tgt_md: the
+        English with the segment's markup. method, attempts: how it was made. terms: the audit of
+        each locked term. qa: the findings.
+        """
+        translation = self.translation or Translation("", "none")
+        return {
+            "doc": doc.doc_id,
+            "seg": self.index,
+            "block": self.block,
+            "kind": self.kind,
+            "src": self.src(doc.text),
+            "src_start": self.start,
+            "src_end": self.end,
+            "script": self.script,
+            "plain": self.plain,
+            "norm": self.norm,
+            "tgt": translation.tgt,
+            "tgt_md": self.markdown,
+            "method": translation.method,
+            "attempts": translation.attempts,
+            "terms": [o.to_json(doc.text, translation.tgt) for o in translation.outcomes],
+            "qa": [f.to_json() for f in self.findings],
         }
 
 
@@ -95,9 +273,11 @@ class Block:
 class Document:
     doc_id: str
     path: str
-    text: str
+    text: str = ""
     blocks: list[Block] = field(default_factory=list)
-    meta: dict = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)   # settings the components ran with (opencc)
+    markdown: str = ""                          # render: the English document
+    seconds: float = 0.0                        # translate: engine time spent on it
 
     def render(self) -> str:
         return "".join(block.render() for block in self.blocks)
@@ -106,3 +286,12 @@ class Document:
     def segments(self) -> Iterator[Segment]:
         for block in self.blocks:
             yield from block.segments
+
+    def records(self) -> list[dict]:
+        return [segment.to_record(self) for segment in self.segments]
+
+    def findings(self, severity: str | None = None) -> list[Finding]:
+        return [f for s in self.segments for f in s.findings if severity is None or f.severity == severity]
+
+    def count_terms(self, status: str) -> int:
+        return sum(s.translation.count(status) for s in self.segments if s.translation)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import platform
+from dataclasses import dataclass
 from importlib import metadata
 
 from pipeline import __version__
@@ -30,3 +31,21 @@ def signature(engine: dict, glossary_signature: str, opencc: str) -> str:
     model_hash = (engine.get("sha256") or "none")[:12]
     return (f"engine:{engine.get('engine')}|model:{engine.get('model')}@{model_hash}|"
             f"glossary:{glossary_signature}|opencc:{opencc}|zhen:{__version__}")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What every output records about the run that produced it (picklable, for worker processes)."""
+
+    engine: dict
+    glossary_files: tuple[tuple[str, str], ...]   # (path, sha256)
+    glossary_signature: str
+    opencc: str
+
+    @property
+    def signature(self) -> str:
+        return signature(self.engine, self.glossary_signature, self.opencc)
+
+    def glossary(self) -> dict:
+        return {"files": [{"path": p, "sha256": h} for p, h in self.glossary_files],
+                "signature": self.glossary_signature}

@@ -19,19 +19,19 @@ from rich.text import Text
 
 from pipeline import console
 from pipeline.cache import SegmentCache
+from pipeline.components import Context, Pipeline
 from pipeline.document import Document
 from pipeline.errors import ZhenError
-from pipeline.formats import aligned
+from pipeline.formats.report import to_json
 from pipeline.io import atomic_write, discover, doc_ids
-from pipeline.outputs import Provenance, qa_summary, remove_stale_scratch, to_json, write_document
-from pipeline.provenance import text_sha256, versions
+from pipeline.provenance import Provenance, text_sha256, versions
+from pipeline.qa.summary import qa_summary
 from pipeline.review.memory import open_memory
-from pipeline.stages import Settings, analyze
+from pipeline.stages import ANALYSIS, ANALYZED, TRANSLATED, TRANSLATION, WRITE, Settings, blank
 from pipeline.terms.glossary import Glossary, GlossaryError, load_glossary
 from pipeline.terms.lint import ERROR, lint
-from pipeline.terms.matcher import TermMatcher, match_document
 from pipeline.translate.engines import load_engine
-from pipeline.translate.run import translate_document
+from pipeline.write import remove_stale_scratch
 
 
 @dataclass
@@ -86,25 +86,26 @@ def checked_glossary(paths: list[Path]) -> Glossary:
     return glossary
 
 
-# Worker processes: each builds its own matcher once.
+# Worker processes: each builds its analysis and writing pipelines (and so its matcher) once.
 _WORKER: dict = {}
 
 
-def _init_worker(glossaries: list[Path], opencc: str) -> None:
-    _WORKER["matcher"] = TermMatcher(load_glossary(glossaries).terms, opencc)
+def _init_worker(context: Context) -> None:
+    _WORKER["analysis"] = Pipeline(ANALYSIS, context, given=("doc.path",))
+    _WORKER["write"] = Pipeline(WRITE, context, given=TRANSLATED)
 
 
-def _analyze(path: Path, doc_id: str, settings: Settings) -> Document | ZhenError:
+def _analyze(path: Path, doc_id: str) -> Document | ZhenError:
     try:
-        return match_document(analyze(path, doc_id, settings), _WORKER["matcher"])
+        return _WORKER["analysis"](blank(path, doc_id))
     except ZhenError as exc:
         return exc
 
 
-def _write(out_dir: Path, translated, provenance: Provenance, records: list[dict]) -> tuple[str, float]:
+def _write(doc: Document) -> float:
     started = time.perf_counter()
-    folder = write_document(out_dir, translated, provenance, records)
-    return str(folder), time.perf_counter() - started
+    _WORKER["write"](doc)
+    return time.perf_counter() - started
 
 
 class _Inline:
@@ -140,11 +141,12 @@ class Runner:
         self.options = options
         self.timings = {"analysis": 0.0, "translation": 0.0, "writing": 0.0}
 
-    def _executor(self):
-        args = (self.options.glossaries, self.options.settings.opencc)
+    def _executor(self, provenance: Provenance):
+        context = Context(opencc=self.options.settings.opencc, glossaries=self.options.glossaries,
+                          out_dir=self.options.out_dir, provenance=provenance)
         if self.options.jobs > 1:
-            return ProcessPoolExecutor(self.options.jobs, initializer=_init_worker, initargs=args)
-        return _Inline(_init_worker, args)
+            return ProcessPoolExecutor(self.options.jobs, initializer=_init_worker, initargs=(context,))
+        return _Inline(_init_worker, (context,))
 
     def run(self) -> RunReport:
         started = time.time()
@@ -166,11 +168,13 @@ class Runner:
                           f"{options.cache_path or 'off'} · memory {len(memory) if memory else 0} entries",
                           markup=False)
         remove_stale_scratch(options.out_dir)
-        executor = self._executor()
+        executor = self._executor(provenance)
         all_records: list[dict] = []
+        context = Context(opencc=options.settings.opencc, engine=engine, batch_size=options.batch_size,
+                          cache=cache, memory=memory)
         try:
             docs = self._analyze_all(executor, files, report)
-            self._translate_all(executor, docs, engine, provenance, cache, memory, report, all_records)
+            self._translate_all(executor, docs, context, report, all_records)
         finally:
             executor.shutdown(wait=True)
             engine.close()
@@ -187,8 +191,7 @@ class Runner:
 
     def _analyze_all(self, executor, files: list[Path], report: RunReport) -> list[Document]:
         t0 = time.perf_counter()
-        futures = [executor.submit(_analyze, path, doc_id, self.options.settings)
-                   for path, doc_id in zip(files, doc_ids(files))]
+        futures = [executor.submit(_analyze, path, doc_id) for path, doc_id in zip(files, doc_ids(files))]
         docs = []
         for future in futures:
             result = future.result()
@@ -203,44 +206,43 @@ class Runner:
         self.timings["analysis"] += time.perf_counter() - t0
         return docs
 
-    def _translate_all(self, executor, docs, engine, provenance, cache, memory, report, all_records) -> None:
+    def _translate_all(self, executor, docs, context: Context, report, all_records) -> None:
         total_segments = sum(1 for d in docs for _ in d.segments)
         writes: list[tuple[Future, DocumentSummary]] = []
         with _progress() as progress:
             doc_task = progress.add_task("documents", total=len(docs))
             seg_task = progress.add_task("segments", total=total_segments)
+            context.on_done = lambda n: progress.advance(seg_task, n)
+            translation = Pipeline(TRANSLATION, context, given=ANALYZED)
             for doc in docs:
                 t0 = time.perf_counter()
-                translated = translate_document(doc, None, engine, self.options.batch_size,
-                                                lambda n: progress.advance(seg_task, n), memory, cache)
+                translation(doc)
                 self.timings["translation"] += time.perf_counter() - t0
-                summary = self._summarize(translated)
+                summary = self._summarize(doc)
                 report.documents.append(summary)
-                records = aligned.records(translated)
-                all_records += records
-                writes.append((executor.submit(_write, self.options.out_dir, translated, provenance, records),
-                               summary))
+                all_records += doc.records()
+                summary.folder = str(self.options.out_dir / doc.doc_id)
+                writes.append((executor.submit(_write, doc), summary))
                 progress.advance(doc_task)
             for future, summary in writes:
                 try:
-                    summary.folder, seconds = future.result()
-                    self.timings["writing"] += seconds  # in the workers: may overlap translation
+                    self.timings["writing"] += future.result()  # in the workers: may overlap translation
                 except OSError as exc:
+                    summary.folder = ""
                     message = f"{self.options.out_dir / summary.doc}: cannot write outputs: {exc.strerror or exc}"
                     console.error(message)
                     report.failures.append(message)
 
     @staticmethod
-    def _summarize(translated) -> DocumentSummary:
-        results = list(translated.results.values())
-        reused = sum(bool(r.reused) for r in results)
+    def _summarize(doc: Document) -> DocumentSummary:
+        verdicts = [s.translation for s in doc.segments]
         return DocumentSummary(
-            doc=translated.doc.doc_id, path=translated.doc.path, sha256=text_sha256(translated.doc.text),
-            characters=len(translated.doc.text), segments=len(results), reused=reused,
-            translated=sum(r.method not in ("copy",) and not r.reused for r in results),
-            locked=translated.count("locked"), missing=translated.count("missing"),
-            errors=len(translated.findings("error")), warnings=len(translated.findings("warning")),
-            seconds=round(translated.seconds, 3))
+            doc=doc.doc_id, path=doc.path, sha256=text_sha256(doc.text), characters=len(doc.text),
+            segments=len(verdicts), reused=sum(bool(v.reused) for v in verdicts),
+            translated=sum(v.method != "copy" and not v.reused for v in verdicts),
+            locked=doc.count_terms("locked"), missing=doc.count_terms("missing"),
+            errors=len(doc.findings("error")), warnings=len(doc.findings("warning")),
+            seconds=round(doc.seconds, 3))
 
     def _write_run_json(self, report: RunReport, provenance: Provenance, started: float) -> None:
         options = self.options
@@ -251,8 +253,7 @@ class Runner:
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "signature": provenance.signature,
             "engine": provenance.engine,
-            "glossary": {"files": [{"path": p, "sha256": h} for p, h in provenance.glossary_files],
-                         "signature": provenance.glossary_signature},
+            "glossary": provenance.glossary(),
             "settings": {"opencc": options.settings.opencc, "batch_size": options.batch_size, "jobs": options.jobs,
                          "cache": str(options.cache_path) if options.cache_path else None,
                          "memory": str(options.memory_path) if options.memory_path else None},

@@ -1,17 +1,35 @@
-"""The pipeline: one document flows through named stages, each adding its annotations (spaCy style).
+"""The standard pipeline: which registered components run, in which order.
 
-Batching across documents is the runner's job; each stage sees one document.
+Importing this module registers every component. ``ANALYSIS`` needs no model and runs in worker
+processes; ``TRANSLATION`` runs where the engine lives; ``WRITE`` runs in workers again.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
+import pipeline.normalize  # noqa: F401 - each import registers its component
+import pipeline.qa.checks  # noqa: F401
+import pipeline.read  # noqa: F401
+import pipeline.render  # noqa: F401
+import pipeline.segment  # noqa: F401
+import pipeline.terms.matcher  # noqa: F401
+import pipeline.translate  # noqa: F401
+import pipeline.write  # noqa: F401
+from pipeline.components import Context, Pipeline
 from pipeline.document import Document
-from pipeline.normalize import DEFAULT_CONFIG, normalize_document
-from pipeline.read import load
-from pipeline.segment import segment_document
+from pipeline.normalize import DEFAULT_CONFIG
+
+READ = ("read", "segment", "normalize")
+ANALYSIS = (*READ, "match")
+TRANSLATION = ("translate", "render", "qa")
+WRITE = ("write",)
+STANDARD = (*ANALYSIS, *TRANSLATION, *WRITE)
+ANALYZED = ("doc.path", "doc.text", "doc.blocks", "block.segments", "segment.spans", "segment.plain",
+            "segment.plain_offsets", "segment.script", "segment.norm", "segment.norm_offsets",
+            "doc.meta.opencc", "segment.terms")
+TRANSLATED = (*ANALYZED, "segment.translation", "doc.seconds", "segment.markdown", "segment.lost_links",
+              "segment.lost_emphasis", "doc.markdown", "segment.findings")
 
 
 @dataclass(frozen=True)
@@ -19,20 +37,23 @@ class Settings:
     opencc: str = DEFAULT_CONFIG
 
 
-Stage = Callable[[Document, Settings], Document]
-
-ANALYSIS_STAGES: list[tuple[str, Stage]] = [
-    ("segment", lambda doc, settings: segment_document(doc)),
-    ("normalize", lambda doc, settings: normalize_document(doc, settings.opencc)),
-]
-
-
-def run_stages(doc: Document, settings: Settings, stages: list[tuple[str, Stage]]) -> Document:
-    for _name, stage in stages:
-        doc = stage(doc, settings)
-    return doc
+def blank(path: Path, doc_id: str | None = None) -> Document:
+    """A Document that only knows its file: what the read component starts from."""
+    return Document(doc_id=doc_id or path.stem, path=str(path))
 
 
 def analyze(path: Path, doc_id: str, settings: Settings = Settings()) -> Document:
-    """Read, segment and normalize one input file."""
-    return run_stages(load(path, doc_id), settings, ANALYSIS_STAGES)
+    """Read, segment and normalize one input file (no term matching)."""
+    return Pipeline(READ, Context(opencc=settings.opencc), given=("doc.path",))(blank(path, doc_id))
+
+
+
+
+def analyze_text(text: str, doc_id: str = "document", settings: Settings = Settings(),
+                 matcher=None) -> Document:
+    """Segment and normalize text already in memory; with a ``matcher``, match terms too."""
+    from pipeline.read import parse
+
+    names = ("segment", "normalize", "match") if matcher is not None else ("segment", "normalize")
+    context = Context(opencc=settings.opencc, matcher=matcher)
+    return Pipeline(names, context, given=("doc.text", "doc.blocks"))(parse(text, doc_id))

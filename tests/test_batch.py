@@ -11,6 +11,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.io import atomic_write
+from tests.fakes import FAKE
 
 GLOSSARY = ("id,zh,variants,en,type,action,forbidden,note,source,status\n"
             "wm,王明,,Wang Ming,person,transliterate,,,test,approved\n")
@@ -28,8 +29,8 @@ def project(tmp_path, monkeypatch):
     return tmp_path
 
 
-def _translate(tiny_gguf, *extra) -> dict:
-    assert main(["translate", "in", "--glossary", "g.csv", "--model", str(tiny_gguf), "--no-tm", *extra]) == 0
+def _translate(*extra) -> dict:
+    assert main(["translate", "in", "--glossary", "g.csv", *FAKE, "--no-tm", *extra]) == 0
     return json.loads(Path("outputs/run.json").read_text(encoding="utf-8"))
 
 
@@ -38,50 +39,51 @@ def _snapshot() -> dict[str, bytes]:
             if p.is_file() and p.name not in ("run.json",)}
 
 
-def test_rerun_with_nothing_changed_translates_nothing_and_writes_identical_files(project, tiny_gguf):
-    first = _translate(tiny_gguf)
+def test_rerun_with_nothing_changed_translates_nothing_and_writes_identical_files(project):
+    first = _translate()
     before = _snapshot()
-    second = _translate(tiny_gguf)
+    second = _translate()
     assert first["totals"]["translated"] == 6 and second["totals"]["translated"] == 0
     assert second["totals"]["reused"] == 6
     assert _snapshot() == before  # every per-document file byte for byte; run.json records the new timings
 
 
-def test_glossary_edit_retranslates_only_affected_segments(project, tiny_gguf, capsys):
-    _translate(tiny_gguf)
+def test_glossary_edit_retranslates_only_affected_segments(project, capsys):
+    _translate()
     Path("g.csv").write_text(GLOSSARY + "bg,博古,,Bo Gu,person,transliterate,,,test,approved\n", encoding="utf-8")
-    run = _translate(tiny_gguf)
+    run = _translate()
     assert run["totals"]["translated"] == 1 and run["totals"]["reused"] == 5
     assert "5 segment(s) reused (cache or memory), 1 translated" in capsys.readouterr().out
     Path("g.csv").write_text(GLOSSARY.replace("Wang Ming", "WANG Ming") +
                              "bg,博古,,Bo Gu,person,transliterate,,,test,approved\n", encoding="utf-8")
-    run = _translate(tiny_gguf)
+    run = _translate()
     assert run["totals"]["translated"] == 2  # the two segments that hold 王明
 
 
 KILLER = """
 import os, signal, sys
-from pipeline.translate.engines.llama import LlamaEngine
+from tests.fakes import FakeEngine
 calls = {"n": 0}
-original = LlamaEngine.translate
+original = FakeEngine.translate
 def dying(self, requests):
     calls["n"] += 1
     if calls["n"] > int(os.environ["DIE_AFTER"]):
         os.kill(os.getpid(), signal.SIGKILL)
     return original(self, requests)
-LlamaEngine.translate = dying
+FakeEngine.translate = dying
 from pipeline.cli import main
+from tests.fakes import FAKE
 sys.exit(main(sys.argv[1:]))
 """
 
 
-def test_resume_after_kill_9(project, tiny_gguf):
+def test_resume_after_kill_9(project):
     env = {**os.environ, "DIE_AFTER": "5", "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-    args = ["translate", "in", "--glossary", "g.csv", "--model", str(tiny_gguf), "--no-tm", "--batch-size", "1"]
+    args = ["translate", "in", "--glossary", "g.csv", *FAKE, "--no-tm", "--batch-size", "1"]
     killed = subprocess.run([sys.executable, "-c", KILLER, *args], env=env, capture_output=True, text=True)
     assert killed.returncode == -9
     assert not list(Path(".").rglob("*.tmp"))  # no half-written file anywhere
-    run = _translate(tiny_gguf, "--batch-size", "1")
+    run = _translate("--batch-size", "1")
     assert run["totals"]["reused"] >= 1 and run["totals"]["translated"] + run["totals"]["reused"] == 6
     assert sorted(p.name for p in Path("outputs/a").iterdir())[0] == "a.en.md"
 
@@ -100,8 +102,8 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path, monkeypatc
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
 
 
-def test_jobs_2_gives_the_same_outputs(project, tiny_gguf):
-    _translate(tiny_gguf, "--no-cache")
+def test_jobs_2_gives_the_same_outputs(project):
+    _translate("--no-cache")
     one = _snapshot()
-    _translate(tiny_gguf, "--no-cache", "--jobs", "2")
+    _translate("--no-cache", "--jobs", "2")
     assert _snapshot() == one

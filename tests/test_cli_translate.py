@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from pipeline.cli import main
+from tests.fakes import FAKE
 
 ARTICLE = ('**王明**是[共产国际](../Page/共产国际.md "wikilink")的代表\\[1\\]。他于1930年回国。\n\n'
            "## 参见\n\n  - [王明](../Page/王明.md \"wikilink\")\n\n1.  某书。\n")
@@ -20,10 +21,10 @@ def _setup(tmp_path):
     return tmp_path / "in", tmp_path / "g.csv", tmp_path / "out"
 
 
-def test_translate_writes_every_output(tmp_path, tiny_gguf, capsys):
+def test_translate_writes_every_output(tmp_path, capsys):
     inputs, glossary, out = _setup(tmp_path)
     code = main(["translate", str(inputs), "--out", str(out), "--glossary", str(glossary),
-                 "--engine", "llama", "--model", str(tiny_gguf), "--no-tm"])
+                 *FAKE, "--no-tm"])
     assert code == 0
     folder = out / "a"
     assert sorted(p.name for p in folder.iterdir()) == [
@@ -41,10 +42,10 @@ def test_translate_writes_every_output(tmp_path, tiny_gguf, capsys):
             assert record["tgt"][term["tgt_start"]:term["tgt_end"]] == term["tgt"]
             assert text[term["src_start"]:term["src_end"]] == term["src"]
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["engine"]["engine"] == "llama" and len(manifest["engine"]["sha256"]) == 64
+    assert manifest["engine"]["engine"] == "fake" and len(manifest["engine"]["sha256"]) == 64
     assert manifest["glossary"]["files"][0]["sha256"] and manifest["opencc"] == "t2s"
-    assert manifest["signature"].startswith("engine:llama|model:tiny@")
-    assert manifest["versions"]["llama-cpp-python"]
+    assert manifest["signature"].startswith("engine:fake|model:fake-1@")
+    assert manifest["versions"]["opencc"] and manifest["versions"]["zhen"]
     qa = json.loads((folder / "qa.json").read_text(encoding="utf-8"))
     assert qa["summary"]["terms_missing"] == 0 and qa["summary"]["terms_locked"] == 3
     md = (folder / "a.en.md").read_text(encoding="utf-8")
@@ -56,11 +57,11 @@ def test_translate_writes_every_output(tmp_path, tiny_gguf, capsys):
     assert set(run["timings"]) == {"analysis", "translation", "writing"} and run["versions"]["zhen"]
 
 
-def test_glossary_with_errors_stops_before_translating(tmp_path, tiny_gguf, capsys):
+def test_glossary_with_errors_stops_before_translating(tmp_path, capsys):
     inputs, glossary, out = _setup(tmp_path)
     glossary.write_text(GLOSSARY + "x,博古,,,person,,,,,approved\n", encoding="utf-8")
     assert main(["translate", str(inputs), "--out", str(out), "--glossary", str(glossary),
-                 "--model", str(tiny_gguf)]) == 2
+                 *FAKE]) == 2
     assert "empty-target" in capsys.readouterr().err and not out.exists()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.read import parse
-from pipeline.stages import Settings, analyze, run_stages, ANALYSIS_STAGES
+from pipeline.stages import Settings, analyze, analyze_text
 from pipeline.terms.glossary import Term, load_glossary
 from pipeline.terms.matcher import TermMatcher, match_document, page_title
 from tests.conftest import CORPUS, SEED_FILES
@@ -16,9 +16,9 @@ def matcher():
 
 
 def _matches(text, matcher):
-    doc = match_document(run_stages(parse(text), Settings(), ANALYSIS_STAGES), matcher)
+    doc = analyze_text(text, matcher=matcher)
     return [(doc.text[m.src_start:m.src_end], m.term.en, m.via)
-            for s in doc.segments for m in s.annotations["terms"]]
+            for s in doc.segments for m in s.terms]
 
 
 def test_script_blind_one_row_matches_both_scripts(matcher):
@@ -29,7 +29,7 @@ def test_script_blind_one_row_matches_both_scripts(matcher):
 def test_seed_traditional_passage(matcher):
     doc = match_document(analyze(SEED_FILES[0], "seed"), matcher)
     segment = next(s for s in doc.segments if "朝鮮" in s.plain)
-    assert [(doc.text[m.src_start:m.src_end], m.term.en) for m in segment.annotations["terms"]] == \
+    assert [(doc.text[m.src_start:m.src_end], m.term.en) for m in segment.terms] == \
         [("朝鮮勞動黨", "Workers' Party of Korea"), ("蘇聯派", "Soviet faction")]
 
 
@@ -74,8 +74,8 @@ def test_link_target_overrides_a_longer_text_match():
 
 def test_spans_are_reported_in_the_original_text(matcher):
     text = "**七一五-{}-事变**后，共產國際派人。"
-    doc = match_document(run_stages(parse(text), Settings(), ANALYSIS_STAGES), matcher)
-    (match_1, match_2) = next(doc.segments).annotations["terms"]
+    doc = analyze_text(text, matcher=matcher)
+    (match_1, match_2) = next(doc.segments).terms
     assert text[match_1.src_start:match_1.src_end] == "七一五-{}-事变"
     assert text[match_2.src_start:match_2.src_end] == "共產國際"
 
@@ -100,5 +100,5 @@ def test_page_title(target, title):
 
 def test_corpus_traditional_article_matches(matcher):
     doc = match_document(analyze(CORPUS / "马日事变.md", "x"), matcher)
-    ens = {m.term.en for s in doc.segments for m in s.annotations["terms"]}
+    ens = {m.term.en for s in doc.segments for m in s.terms}
     assert {"Horse Day Incident", "Changsha", "Xu Kexiang", "Chinese Communist Party"} <= ens

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from pipeline.cli import main
-from pipeline.formats.table import read_table
+from pipeline.tables import read_table
 from pipeline.terms.glossary import GlossaryError, load_glossary
 from pipeline.terms.lint import lint
 from pipeline.terms.suggest import cedict_gloss, guess_type, pinyin_name

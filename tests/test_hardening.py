@@ -11,10 +11,11 @@ import pytest
 from pipeline.cli import main
 from pipeline.io import doc_ids
 from pipeline.read import parse
-from pipeline.stages import ANALYSIS_STAGES, Settings, run_stages
+from pipeline.stages import analyze_text
 from pipeline.terms.glossary import Term, load_glossary
 from pipeline.terms.lint import lint
 from pipeline.terms.matcher import TermMatcher, match_document
+from tests.fakes import FAKE
 
 GLOSSARY = ("id,zh,variants,en,type,action,forbidden,note,source,status\n"
             "wm,王明,,Wang Ming,person,transliterate,,,test,approved\n")
@@ -55,13 +56,13 @@ def test_folder_and_broken_link_as_inputs(tmp_path, capsys):
     assert "dangling.md: is a broken symbolic link" in err and "missing.md: no such file" in err
 
 
-def test_empty_and_whitespace_articles_translate_to_themselves(tmp_path, tiny_gguf, capsys, monkeypatch):
+def test_empty_and_whitespace_articles_translate_to_themselves(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("in").mkdir()
     Path("in/empty.md").write_text("", encoding="utf-8")
     Path("in/blank.md").write_text("  \n\n\t\n", encoding="utf-8")
     Path("g.csv").write_text(GLOSSARY, encoding="utf-8")
-    assert main(["translate", "in", "--glossary", "g.csv", "--model", str(tiny_gguf)]) == 0
+    assert main(["translate", "in", "--glossary", "g.csv", *FAKE]) == 0
     assert "no translatable text" in capsys.readouterr().err
     assert Path("outputs/blank/blank.en.md").read_text(encoding="utf-8") == "  \n\n\t\n"
 
@@ -71,7 +72,7 @@ def test_empty_and_whitespace_articles_translate_to_themselves(tmp_path, tiny_gg
     "中文。" * 70_000, "[" * 3000 + "王明" + "]" * 3000 + "(x)", "<a href='x'>" * 2000, "\\" * 4001,
 ])
 def test_unbalanced_and_deeply_nested_markup_round_trips(text):
-    doc = run_stages(parse(text), Settings(), ANALYSIS_STAGES)
+    doc = analyze_text(text)
     assert doc.render() == text
 
 
@@ -91,8 +92,8 @@ def test_names_with_spaces_parentheses_and_same_stems(tmp_path):
 def test_unicode_normalization_variants_match():
     matcher = TermMatcher([Term("王明", "Wang Ming"), Term("ＡＢ团", "AB League"), Term("Café派", "Café faction")])
     text = "ＡＢ團与AB团、" + unicodedata.normalize("NFD", "Café派") + "和王明。"
-    doc = match_document(run_stages(parse(text), Settings(), ANALYSIS_STAGES), matcher)
-    found = [(text[m.src_start:m.src_end], m.term.en) for s in doc.segments for m in s.annotations["terms"]]
+    doc = analyze_text(text, matcher=matcher)
+    found = [(text[m.src_start:m.src_end], m.term.en) for s in doc.segments for m in s.terms]
     assert [en for _, en in found] == ["AB League", "AB League", "Café faction", "Wang Ming"]
     assert found[2][0] == unicodedata.normalize("NFD", "Café派")
 
@@ -199,13 +200,14 @@ def test_truncated_gguf_is_named(tmp_path, tiny_gguf, capsys):
 
 
 def test_model_output_nothing_or_echo_is_caught():
-    from pipeline.qa.checks import SegmentQA, run_checks
-    from pipeline.translate.locking_loop import Job, evaluate
-    job = Job("王明回国。", [], [])
-    empty = evaluate(job, "", "prompt")
-    assert "empty-output" in {f["check"] for f in run_checks(SegmentQA("", job.norm, empty))}
-    echoed = evaluate(job, "Chinese: 王明回国。\nWang Ming returned home.", "prompt")
-    assert echoed.tgt == "Wang Ming returned home."
+    from pipeline.qa.checks import run_checks
+    from pipeline.translate.locking import judge
+    segment = next(analyze_text("王明回国。").segments)
+    segment.translation = judge(segment, "", "prompt")
+    assert "empty-output" in {f.check for f in run_checks("王明回国。", segment)}
+    assert segment.translation.problems == 1
+    echoed = judge(segment, "Chinese: 王明回国。\nWang Ming returned home.", "prompt")
+    assert echoed.tgt == "Wang Ming returned home." and not echoed.problems
 
 
 def test_generation_is_bounded_relative_to_source_length(llama_engine):
@@ -224,15 +226,15 @@ def project(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_outputs_path_that_is_a_file_is_a_clear_error(project, tiny_gguf, capsys):
+def test_outputs_path_that_is_a_file_is_a_clear_error(project, capsys):
     Path("blocked").write_text("not a folder", encoding="utf-8")
-    code = main(["translate", "a.md", "--glossary", "g.csv", "--model", str(tiny_gguf), "--out", "blocked"])
+    code = main(["translate", "a.md", "--glossary", "g.csv", *FAKE, "--out", "blocked"])
     err = capsys.readouterr().err
     assert code != 0 and "blocked" in err and "Traceback" not in err
 
 
-def test_full_disk_while_writing_keeps_the_previous_outputs(project, tiny_gguf, capsys, monkeypatch):
-    assert main(["translate", "a.md", "--glossary", "g.csv", "--model", str(tiny_gguf)]) == 0
+def test_full_disk_while_writing_keeps_the_previous_outputs(project, capsys, monkeypatch):
+    assert main(["translate", "a.md", "--glossary", "g.csv", *FAKE]) == 0
     before = {p.name: p.read_bytes() for p in Path("outputs/a").iterdir()}
     Path("a.md").write_text("王明回国。博古说话了。\n", encoding="utf-8")
     import pipeline.io as io_module
@@ -246,17 +248,17 @@ def test_full_disk_while_writing_keeps_the_previous_outputs(project, tiny_gguf, 
         return real(src, dst)
 
     monkeypatch.setattr(io_module.os, "replace", disk_full)
-    assert main(["translate", "a.md", "--glossary", "g.csv", "--model", str(tiny_gguf)]) == 1
+    assert main(["translate", "a.md", "--glossary", "g.csv", *FAKE]) == 1
     assert "No space left on device" in capsys.readouterr().err
     monkeypatch.setattr(io_module.os, "replace", real)
     assert {p.name: p.read_bytes() for p in Path("outputs/a").iterdir()} == before
     assert not [p for p in Path("outputs").iterdir() if p.name.startswith(".")]
 
 
-def test_older_run_folder_is_replaced_whole_never_mixed(project, tiny_gguf):
+def test_older_run_folder_is_replaced_whole_never_mixed(project):
     Path("outputs/a").mkdir(parents=True)
     Path("outputs/a/stale-from-old-run.json").write_text("{}", encoding="utf-8")
-    assert main(["translate", "a.md", "--glossary", "g.csv", "--model", str(tiny_gguf)]) == 0
+    assert main(["translate", "a.md", "--glossary", "g.csv", *FAKE]) == 0
     names = {p.name for p in Path("outputs/a").iterdir()}
     assert "stale-from-old-run.json" not in names and "aligned.jsonl" in names
     run_id = json.loads(Path("outputs/a/manifest.json").read_text(encoding="utf-8"))["run_id"]

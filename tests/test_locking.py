@@ -3,28 +3,44 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.qa.checks import SegmentQA, run_checks
+from pipeline.document import Segment
+from pipeline.qa.checks import run_checks
 from pipeline.terms.glossary import Term
 from pipeline.terms.matcher import TermMatch
 from pipeline.translate.cleanup import clean
-from pipeline.translate.locking import degenerate, occurrences, repair_case, verify
-from pipeline.translate.locking_loop import Job, evaluate
+from pipeline.translate.locking import judge
+from pipeline.verify import degenerate, locate, occurrences, repair_case
 
 
 def _match(zh, en, start=0, **kw):
     return TermMatch(Term(zh, en, **kw), start, start + len(zh), start, start + len(zh))
 
 
+def _segment(norm, matches):
+    offsets = tuple(range(len(norm)))
+    return Segment(0, 0, "paragraph", 0, len(norm), [], norm, offsets, norm=norm, norm_offsets=offsets,
+                   terms=matches)
+
+
+def evaluate(segment, raw, method):
+    segment.translation = judge(segment, raw, method)
+    return segment.translation
+
+
+def checks_of(segment):
+    return run_checks(segment.norm, segment)
+
+
 def test_longer_rendering_claims_its_characters_first():
     a = _match("中共中央临时政治局扩大会议", "Enlarged Meeting of the Provisional Politburo")
     b = _match("临时政治局", "Provisional Politburo", 20)
     out = "The Enlarged Meeting of the Provisional Politburo elected a new Provisional Politburo."
-    first, second = verify(out, [a, b], [a.term.en, b.term.en], "prompt")
+    first, second = locate(out, [a, b], [a.term.en, b.term.en], "prompt")
     assert (first.tgt_start, second.tgt_start) == (4, out.rindex("Provisional Politburo"))
 
 
 def test_missing_term_is_reported_not_silently_accepted():
-    (outcome,) = verify("The Communist International met.", [_match("共产国际", "Comintern")], ["Comintern"], "prompt")
+    (outcome,) = locate("The Communist International met.", [_match("共产国际", "Comintern")], ["Comintern"], "prompt")
     assert outcome.status == "missing" and outcome.tgt_start == -1
 
 
@@ -41,25 +57,26 @@ def test_case_only_differences_are_repaired_to_the_approved_form():
 
 def test_forbidden_rendering_and_chinese_left_are_problems():
     match = _match("毛泽东", "Mao Zedong", forbidden=("Mao Tse-tung",))
-    job = Job("毛泽东说。", [match], ["毛泽东"])
-    result = evaluate(job, "Mao Tse-tung said 好.", "prompt")
-    checks = {f["check"] for f in run_checks(SegmentQA("毛泽东说。", job.norm, result))}
+    segment = _segment("毛泽东说。", [match])
+    result = evaluate(segment, "Mao Tse-tung said 好.", "prompt")
+    checks = {f.check for f in checks_of(segment)}
     assert {"term-missing", "forbidden-rendering", "untranslated"} <= checks
     assert result.problems == 3
 
 
 def test_approved_form_containing_a_forbidden_one_is_fine():
     match = _match("中国共产党", "Communist Party of China", forbidden=("Communist Party",))
-    result = evaluate(Job("中国共产党。", [match], ["中国共产党"]), "The Communist Party of China.", "prompt")
-    assert not result.forbidden
+    result = evaluate(_segment("中国共产党。", [match]), "The Communist Party of China.", "prompt")
+    assert result.outcomes[0].status == "locked"
+    assert not [f for f in result.defects if f.check == "forbidden-rendering"]
 
 
 def test_number_and_month_checks():
-    job = Job("1927年8月7日，会议召开，1500人。", [], [])
-    ok = evaluate(job, "On August 7, 1927, the meeting convened with 1,500 people.", "prompt")
-    assert not [f for f in run_checks(SegmentQA("", job.norm, ok)) if f["check"] == "number-mismatch"]
-    bad = evaluate(job, "On August 7, 1937, the meeting convened.", "prompt")
-    messages = [f["message"] for f in run_checks(SegmentQA("", job.norm, bad)) if f["check"] == "number-mismatch"]
+    segment = _segment("1927年8月7日，会议召开，1500人。", [])
+    evaluate(segment, "On August 7, 1927, the meeting convened with 1,500 people.", "prompt")
+    assert not [f for f in checks_of(segment) if f.check == "number-mismatch"]
+    evaluate(segment, "On August 7, 1937, the meeting convened.", "prompt")
+    messages = [f.message for f in checks_of(segment) if f.check == "number-mismatch"]
     assert any("1927" in m for m in messages) and any("1937" in m for m in messages) and any("1500" in m for m in messages)
 
 
@@ -89,6 +106,8 @@ def test_truncated_or_echoing_output_is_degenerate():
 
 
 def test_forced_terms_are_flagged_for_review():
-    match = _match("王明", "Wang Ming")
-    result = evaluate(Job("王明回国。", [match], ["王明"]), "Wang Ming returned.", "constrained")
-    assert "forced-terms" in {f["check"] for f in run_checks(SegmentQA("", "王明回国。", result))}
+    segment = _segment("王明回国。", [_match("王明", "Wang Ming")])
+    evaluate(segment, "Wang Ming returned.", "constrained")
+    assert "forced-terms" in {f.check for f in checks_of(segment)}
+    evaluate(segment, "Wang Ming returned.", "prompt")
+    assert "forced-terms" not in {f.check for f in checks_of(segment)}

@@ -4,9 +4,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.formats.table import TableError, read_csv
+from pipeline.tables import TableError, read_csv
 from pipeline.read import parse
-from pipeline.stages import ANALYSIS_STAGES, Settings, run_stages
+from pipeline.stages import analyze_text
 from pipeline.terms.glossary import GlossaryError, Term, check_header
 from pipeline.terms.matcher import TermMatcher, match_document
 from tests.strategies import wiki_text
@@ -32,13 +32,13 @@ def test_any_text_round_trips_and_tiles(text):
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(wiki_text)
 def test_segments_and_matches_lie_on_the_text(text):
-    doc = match_document(run_stages(parse(text), Settings(), ANALYSIS_STAGES), MATCHER)
+    doc = analyze_text(text, matcher=MATCHER)
     end = 0
     for segment in doc.segments:
         assert end <= segment.start < segment.end <= len(text)
         end = segment.end
         assert len(segment.norm_offsets) == len(segment.norm)
-        for match in segment.annotations["terms"]:
+        for match in segment.terms:
             assert segment.start <= match.src_start < match.src_end <= segment.end
             assert 0 <= match.norm_start < match.norm_end <= len(segment.norm)
 

@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 
 from pipeline.formats import html_review, review_sheets, tmx
+from pipeline.stages import analyze_text
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = '=HYPERLINK("http://evil")<script>alert(1)</script>&"\''
@@ -29,6 +30,11 @@ def _records():
                     "tgt_end": -1, "status": "missing", "method": "constrained", "via": "text", "action": "translate"}],
          "qa": [{"check": "term-missing", "severity": "error", "message": "博古 → 'Bo Gu' <b>missing</b>"}]},
     ]
+
+
+def _segments():
+    """The segments the records came from (the page marks terms on the text a reader sees)."""
+    return [next(analyze_text(r["src"]).segments) for r in _records()]
 
 
 def test_tmx_is_valid_and_readable_by_translate_toolkit(tmp_path):
@@ -77,7 +83,7 @@ def test_xlsx_is_readable_and_made_for_reading(tmp_path):
 
 
 def test_html_escapes_everything_it_shows():
-    page = html_review.html_text(_records(), "d <doc>", "sig")
+    page = html_review.html_text(_records(), _segments(), "d <doc>", "sig")
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<b>missing</b>" not in page and "d &lt;doc&gt;" in page
     assert page.count('<a class="term"') == 2 and page.count('class="term missing"') == 1
@@ -98,7 +104,7 @@ def _chrome(*args: str) -> subprocess.CompletedProcess:
                     reason="Debian chromium not installed (.ci/run installs it)")
 def test_review_page_in_headless_chromium(tmp_path):
     page = tmp_path / "review.html"
-    page.write_text(html_review.html_text(_records(), "d", "engine:llama|model:m"), encoding="utf-8")
+    page.write_text(html_review.html_text(_records(), _segments(), "d", "engine:llama|model:m"), encoding="utf-8")
     dom = _chrome("--dump-dom", page.as_uri()).stdout
     assert dom.count('<tr id="seg-') == 2 and 'class="term"' in dom and "&lt;script&gt;" in dom
     assert 'id="seg-0" class="hidden"' not in dom

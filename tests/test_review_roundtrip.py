@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 
 from pipeline.cli import main
+from tests.fakes import FAKE
 
 ARTICLE = "王明回国。博古说话。共产国际开会。张闻天写信。\n"
 GLOSSARY = ("id,zh,variants,en,type,action,forbidden,note,source,status\n"
@@ -17,13 +18,13 @@ GLOSSARY = ("id,zh,variants,en,type,action,forbidden,note,source,status\n"
 
 
 @pytest.fixture
-def run(tmp_path, tiny_gguf, monkeypatch):
+def run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("a.md").write_text(ARTICLE, encoding="utf-8")
     Path("g.csv").write_text(GLOSSARY, encoding="utf-8")
 
     def translate() -> list[dict]:
-        assert main(["translate", "a.md", "--glossary", "g.csv", "--model", str(tiny_gguf)]) == 0
+        assert main(["translate", "a.md", "--glossary", "g.csv", *FAKE]) == 0
         return [json.loads(x) for x in Path("outputs/a/aligned.jsonl").read_text(encoding="utf-8").splitlines()]
 
     return translate

@@ -1,28 +1,33 @@
-"""Glossary-locked translation with tiny real models: the locking guarantee and the audit."""
+"""Glossary-locked translation: the locking guarantee with the tiny real models, and the audit,
+rendering and deduplication with the deterministic fake engine."""
 from __future__ import annotations
-
 
 import pytest
 
-from pipeline.read import parse
-from pipeline.stages import ANALYSIS_STAGES, Settings, run_stages
+from pipeline.components import Context, Pipeline
+from pipeline.stages import ANALYZED, TRANSLATION, analyze_text
 from pipeline.terms.glossary import Term
 from pipeline.terms.matcher import TermMatcher
-from pipeline.translate.run import translate_document
+from tests.fakes import FakeEngine
 
 TERMS = [Term("王明", "Wang Ming", id="wm"), Term("共产国际", "Comintern", id="ci"),
          Term("罗明那兹", "Besso Lominadze", id="bl", variants=("罗明纳兹", "罗米那兹")),
          Term("毛泽东", "Mao Zedong", id="mz"), Term("苏联派", "Soviet faction", id="sf")]
 
 
-def _translate(text, engine, terms=TERMS):
-    doc = run_stages(parse(text, "t"), Settings(), ANALYSIS_STAGES)
-    return translate_document(doc, TermMatcher(terms), engine)
+def _translate(text, engine=None, terms=TERMS):
+    doc = analyze_text(text, "t", matcher=TermMatcher(terms))
+    return Pipeline(TRANSLATION, Context(engine=engine or FakeEngine()), given=ANALYZED)(doc)
 
 
-def _audit(translated):
-    return [(o.match.term.key, o.status, o.method, translated.results[i].tgt[o.tgt_start:o.tgt_end])
-            for i, r in translated.results.items() for o in r.outcomes]
+def _audit(doc):
+    return [(o.match.term.key, o.status, o.method, s.translation.tgt[o.tgt_start:o.tgt_end])
+            for s in doc.segments for o in s.translation.outcomes]
+
+
+def _only(doc):
+    (segment,) = doc.segments
+    return segment
 
 
 @pytest.fixture(params=["llama", "marian"])
@@ -32,57 +37,69 @@ def engine(request, llama_engine, marian_engine):
 
 def test_every_term_is_locked_even_when_the_model_drops_it(engine):
     # The tiny models emit noise, so every term is first dropped, then forced by the strongest method.
-    translated = _translate("1927年，共产国际派罗明那兹来到汉口。王明回国。", engine)
-    audit = _audit(translated)
+    doc = _translate("1927年，共产国际派罗明那兹来到汉口。王明回国。", engine)
+    audit = _audit(doc)
     assert [(k, s, text) for k, s, _m, text in audit] == [
         ("ci", "locked", "Comintern"), ("bl", "locked", "Besso Lominadze"), ("wm", "locked", "Wang Ming")]
     assert {m for *_, m, _t in audit} == {"constrained"}
-    assert all(r.attempts == len(engine.methods) for r in translated.results.values())
+    assert all(s.translation.attempts == len(engine.methods) for s in doc.segments)
 
 
-def test_traditional_input_is_matched_and_recorded_as_written(llama_engine):
-    translated = _translate("共產國際派羅明那茲前往漢口。", llama_engine)
-    (segment,) = translated.doc.segments
+def test_traditional_input_is_matched_and_recorded_as_written():
+    doc = _translate("共產國際派羅明那茲前往漢口。")
+    segment = _only(doc)
     assert segment.script == "hant" and segment.norm.startswith("共产国际派罗明那兹")
-    outcomes = translated.results[0].outcomes
-    assert [translated.doc.text[o.match.src_start:o.match.src_end] for o in outcomes] == ["共產國際", "羅明那茲"]
+    outcomes = segment.translation.outcomes
+    assert [doc.text[o.match.src_start:o.match.src_end] for o in outcomes] == ["共產國際", "羅明那茲"]
     assert [o.status for o in outcomes] == ["locked", "locked"]
 
 
-def test_link_label_holding_a_term_keeps_its_link(llama_engine):
+def test_link_label_holding_a_term_keeps_its_link():
     text = '由[罗明纳兹主持](https://zh.wikipedia.org/wiki/罗明纳兹 "wikilink")。'
-    translated = _translate(text, llama_engine)
-    assert '[Besso Lominadze](https://zh.wikipedia.org/wiki/罗明纳兹 "wikilink")' in translated.markdown
-    assert not translated.rendered[0].lost_links
+    doc = _translate(text)
+    assert '[Besso Lominadze](https://zh.wikipedia.org/wiki/罗明纳兹 "wikilink")' in doc.markdown
+    assert not _only(doc).lost_links
 
 
-def test_link_without_a_term_is_reported_not_dropped(llama_engine):
-    translated = _translate('他[回国了](../Page/回国.md "wikilink")。', llama_engine)
-    assert [f["check"] for f in translated.qa[0]].count("lost-link") == 1
+def test_link_without_a_term_is_reported_not_dropped():
+    doc = _translate('他[回国了](../Page/回国.md "wikilink")。')
+    assert [f.check for f in _only(doc).findings].count("lost-link") == 1
 
 
-def test_repeated_terms_in_one_sentence_are_each_audited(llama_engine):
-    translated = _translate("毛泽东批评王明，毛泽东又批评王明。", llama_engine)
-    outcomes = translated.results[0].outcomes
-    tgt = translated.results[0].tgt
+def test_repeated_terms_in_one_sentence_are_each_audited():
+    segment = _only(_translate("毛泽东批评王明，毛泽东又批评王明。"))
+    outcomes, tgt = segment.translation.outcomes, segment.translation.tgt
     assert [o.match.term.key for o in outcomes] == ["mz", "wm", "mz", "wm"]
     assert all(o.status == "locked" and tgt[o.tgt_start:o.tgt_end] == o.expected for o in outcomes)
+    assert [o.shared for o in outcomes] == [False, False, True, True]  # the fake renders each once
 
 
-def test_keep_action_keeps_the_chinese_as_written_with_the_english_after(llama_engine):
+def test_keep_action_keeps_the_chinese_as_written_with_the_english_after():
     terms = [Term("蘇聯派", "Soviet faction", action="keep", id="keep")]
-    translated = _translate("朝鲜的蘇聯派。", llama_engine, terms)
-    (outcome,) = translated.results[0].outcomes
-    tgt = translated.results[0].tgt
+    segment = _only(_translate("朝鲜的蘇聯派。", terms=terms))
+    (outcome,) = segment.translation.outcomes
+    tgt = segment.translation.tgt
     assert outcome.status == "locked" and tgt[outcome.tgt_start:outcome.tgt_end] == "蘇聯派"
     assert "蘇聯派 (Soviet faction)" in tgt
-    assert not translated.results[0].chinese_left  # the kept term is not "untranslated Chinese"
+    assert not segment.translation.defects  # the kept term is not "untranslated Chinese"
 
 
-def test_structure_is_kept(llama_engine):
+def test_audit_records_the_text_at_the_span_and_the_approved_form_apart():
+    """A term found with a lower-case first letter mid-sentence: tgt is what is there."""
+    from tests.fakes import ScriptedEngine
+    ScriptedEngine.answers = {"他们反对国内派。": "They opposed the domestic faction."}
+    terms = [Term("国内派", "Domestic faction", id="df")]
+    doc = _translate("他们反对国内派。", ScriptedEngine(), terms)
+    (record,) = doc.records()
+    (term,) = record["terms"]
+    assert record["tgt"][term["tgt_start"]:term["tgt_end"]] == term["tgt"] == "domestic faction"
+    assert term["approved"] == "Domestic faction" and term["status"] == "locked"
+
+
+def test_structure_is_kept():
     text = ("**王明**是人物\\[1\\]。\n\n## 生平\n\n  - [王明](../Page/王明.md \"wikilink\")\n\n{{-}}\n\n"
             "[Category:人物](https://zh.wikipedia.org/wiki/Category:人物 \"wikilink\")\n\n1.  某书。\n")
-    md = _translate(text, llama_engine).markdown
+    md = _translate(text).markdown
     lines = md.split("\n")
     assert "**Wang Ming**" in lines[0] and lines[0].endswith("\\[1\\]")
     assert lines[2].startswith("## ") and lines[4].startswith("  - ")
@@ -91,14 +108,9 @@ def test_structure_is_kept(llama_engine):
     assert lines[-2].startswith("1.  ")
 
 
-def test_identical_segments_are_translated_once(llama_engine, monkeypatch):
-    calls = []
-    original = llama_engine.translate
-
-    def counting(requests):
-        calls.extend(r.source for r in requests)
-        return original(requests)
-
-    monkeypatch.setattr(llama_engine, "translate", counting)
-    _translate("王明回国。\n\n王明回国。\n", llama_engine)
-    assert calls.count("王明回国。") == len(llama_engine.methods)  # once per method, not per segment
+def test_identical_segments_are_translated_once():
+    FakeEngine.calls = []
+    doc = _translate("王明回国。\n\n王明回国。\n")
+    sources = [r.source for r in FakeEngine.calls]
+    assert sources.count("王明回国。") == len(FakeEngine.methods)  # once per method, not per segment
+    assert [s.translation.tgt for s in doc.segments] == ["Wang Ming said it."] * 2

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pipeline import console
 from pipeline.errors import ZhenError
-from pipeline.formats.table import csv_text
+from pipeline.tables import csv_text
 from pipeline.io import atomic_write, discover, doc_ids
 from pipeline.stages import Settings, analyze
 from pipeline.terms import coverage as cov

@@ -7,7 +7,7 @@ from pathlib import Path
 from pipeline import console
 from pipeline.errors import ZhenError
 from pipeline.formats import jsonl
-from pipeline.io import discover, doc_ids
+from pipeline.io import atomic_write, discover, doc_ids
 from pipeline.stages import Settings, analyze
 
 
@@ -24,7 +24,7 @@ def run(paths: list[str], out_dir: Path, settings: Settings) -> int:
             failures.append(exc)
             continue
         segments = list(doc.segments)
-        jsonl.write(out_dir / doc_id / "segments.jsonl", (s.to_json(doc) for s in segments))
+        atomic_write(out_dir / doc_id / "segments.jsonl", jsonl.dumps(s.to_json(doc) for s in segments))
         scripts = Counter(s.script for s in segments)
         rows.append([doc_id, len(doc.blocks), len(segments),
                      *(scripts.get(k, 0) for k in ("hans", "hant", "mixed", "none"))])

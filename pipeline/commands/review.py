@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pipeline import console
 from pipeline.formats import tmx
-from pipeline.formats.table import csv_text
+from pipeline.tables import csv_text
 from pipeline.io import atomic_write
 from pipeline.review.importer import ReviewError, plan_import
 from pipeline.review.memory import TranslationMemory

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import sacrebleu
 
+from pipeline.verify import occurrences
+
 
 @dataclass(frozen=True)
 class Score:
@@ -50,8 +52,8 @@ class BLEU(_SacreMetric):
 
 def term_found(term: str, hypothesis: str) -> str | None:
     """The text in the hypothesis that renders ``term`` (case-insensitive, as the WMT task scored)."""
-    match = re.search(re.escape(term), hypothesis, re.IGNORECASE)
-    return match.group(0) if match else None
+    starts = occurrences(hypothesis, term, ignore_case=True, whole_word=False)
+    return hypothesis[starts[0]:starts[0] + len(term)] if starts else None
 
 
 class TermSuccess(Metric):

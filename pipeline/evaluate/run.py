@@ -13,8 +13,9 @@ from pipeline.io import atomic_write
 from pipeline.normalize import normalize
 from pipeline.terms.glossary import Term, load_glossary
 from pipeline.terms.matcher import TermMatch, TermMatcher
+from pipeline.document import Segment
 from pipeline.translate.engines import load_engine
-from pipeline.translate.locking_loop import Job, translate_jobs
+from pipeline.translate.locking import translate_segments
 
 
 @dataclass
@@ -62,11 +63,13 @@ def run_eval(options: EvalOptions) -> tuple[dict, list[str]]:
     terms = read_terms(options.terms, sources) if options.terms else TermLines([[] for _ in sources])
     terms.lines = terms.lines[:limit]
     glossary = TermMatcher(load_glossary(options.glossaries).terms, options.opencc) if options.glossaries else None
-    jobs = []
-    for line, given in zip(sources, terms.lines):
+    items = []  # each line is a document of one segment, its offsets into the line
+    for number, (line, given) in enumerate(zip(sources, terms.lines)):
         norm = normalize(line, options.opencc)
-        matches = _line_matches(line, norm, glossary, given, options.lock)
-        jobs.append(Job(norm.text, matches, [line[m.src_start:m.src_end] for m in matches]))
+        segment = Segment(number, 0, "line", 0, len(line), [], line, tuple(range(len(line))),
+                          norm=norm.text, norm_offsets=norm.source_index,
+                          terms=_line_matches(line, norm, glossary, given, options.lock))
+        items.append((line, segment))
     engine = load_engine(options.engine, options.model, log=lambda m: None, **(options.engine_options or {}))
     described = engine.describe()
     cache = None
@@ -74,11 +77,12 @@ def run_eval(options: EvalOptions) -> tuple[dict, list[str]]:
         from pipeline.cache import SegmentCache
         cache = SegmentCache(options.cache_path, described)
     try:
-        results = translate_jobs(engine, jobs, cache=cache)
+        translate_segments(engine, items, cache=cache)
     finally:
         engine.close()
         if cache is not None:
             cache.close()
+    results = [segment.translation for _line, segment in items]
     hypotheses = [r.tgt for r in results]
     scores = [METRICS["chrf"].score(hypotheses, references), METRICS["bleu"].score(hypotheses, references)]
     if options.terms:
@@ -96,7 +100,7 @@ def run_eval(options: EvalOptions) -> tuple[dict, list[str]]:
     report["per_line"] = [
         {"line": i + 1, "method": r.method, "attempts": r.attempts,
          "terms": [{"zh": t["zh"], "en": t["en"], "found": term_found(t["en"], r.tgt) is not None} for t in given],
-         "locked": [o.to_json(line) for o in r.outcomes]}
+         "locked": [o.to_json(line, r.tgt) for o in r.outcomes]}
         for i, (line, given, r) in enumerate(zip(sources, terms.lines, results))]
     return report, hypotheses
 

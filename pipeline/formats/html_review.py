@@ -4,8 +4,9 @@ from __future__ import annotations
 import hashlib
 from html import escape
 
+from pipeline.document import Segment
+from pipeline.formats import Output, writer
 from pipeline.formats.review_rows import segment_id, worst
-from pipeline.read.inline import tokenize
 
 STYLE = """
 body{font:14px/1.5 system-ui,"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",
@@ -34,9 +35,9 @@ def _anchor(term_id: str) -> str:
     return "term-" + hashlib.sha1(term_id.encode("utf-8")).hexdigest()[:12]
 
 
-def _plain_with_offsets(src: str) -> list[tuple[str, int]]:
-    """Characters a reader sees (link labels, text) with their offset in ``src``."""
-    return [(c, o) for span in tokenize(src, 0, len(src)) for c, o in zip(span.text, span.text_offsets)]
+def _plain_with_offsets(segment: Segment) -> list[tuple[str, int]]:
+    """Characters a reader sees (link labels, text) with their offset in the segment's source."""
+    return [(c, o - segment.start) for c, o in zip(segment.plain, segment.plain_offsets)]
 
 
 def _marked(chars: list[tuple[str, int]], ranges: list[tuple[int, int, dict]]) -> str:
@@ -57,9 +58,9 @@ def _marked(chars: list[tuple[str, int]], ranges: list[tuple[int, int, dict]]) -
     return "".join(out)
 
 
-def _row(record: dict) -> str:
+def _row(record: dict, segment: Segment) -> str:
     start = record["src_start"]
-    source = _marked(_plain_with_offsets(record["src"]),
+    source = _marked(_plain_with_offsets(segment),
                      [(t["src_start"] - start, t["src_end"] - start, t) for t in record["terms"]])
     english_chars = list(zip(record["tgt"], range(len(record["tgt"]))))
     english = _marked(english_chars, [(t["tgt_start"], t["tgt_end"], t) for t in record["terms"]
@@ -91,7 +92,7 @@ def _audit(records: list[dict]) -> str:
     return "".join(rows)
 
 
-def html_text(records: list[dict], title: str, signature: str) -> str:
+def html_text(records: list[dict], segments: list[Segment], title: str, signature: str) -> str:
     with_findings = sum(bool(r["qa"]) for r in records)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{escape(title)} — review</title>
@@ -101,10 +102,15 @@ def html_text(records: list[dict], title: str, signature: str) -> str:
 <p>{len(records)} segments, {with_findings} with QA findings.</p>
 <label class="filter"><input type="checkbox" id="only-findings"> show only segments with findings</label>
 <table><thead><tr><th>segment</th><th>source</th><th>English</th><th>QA</th></tr></thead>
-<tbody id="segments">{"".join(_row(r) for r in records)}</tbody></table>
+<tbody id="segments">{"".join(_row(r, s) for r, s in zip(records, segments))}</tbody></table>
 <h2>Term audit</h2>
 <table id="audit"><thead><tr><th>entry</th><th>source</th><th>English</th><th>locked</th><th>missing</th>
 <th>segments</th></tr></thead><tbody>{_audit(records)}</tbody></table>
 <script>{SCRIPT}</script>
 </body></html>
 """
+
+
+@writer("review-html", "review.html")
+def review_html(out: Output) -> str:
+    return html_text(out.records, list(out.doc.segments), out.doc.doc_id, out.manifest["signature"])

@@ -1,19 +1,20 @@
-"""JSON Lines: one object per segment."""
+"""aligned.jsonl: one record per segment (``Segment.to_record``) — what every review format shows."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 from typing import Iterable
 
-from pipeline.io import atomic_write
+from pipeline.formats import Output, writer
 
 
 def dumps(records: Iterable[dict]) -> str:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
 
 
-def write(path: Path, records: Iterable[dict]) -> None:
-    atomic_write(path, dumps(records))
+@writer("aligned-jsonl", "aligned.jsonl")
+def aligned_jsonl(out: Output) -> str:
+    return dumps(out.records)
 
 
 def read(path: Path) -> list[dict]:

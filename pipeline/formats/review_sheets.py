@@ -1,12 +1,9 @@
 """aligned.tsv and aligned.xlsx: the review table for spreadsheets (inert cells, readable layout)."""
 from __future__ import annotations
 
-from pathlib import Path
-
-from pipeline.formats import review_rows
-from pipeline.formats.table import neutralize
-from pipeline.formats.xlsx import Sheet, workbook_bytes
-from pipeline.io import atomic_write
+from pipeline.formats import Output, review_rows, writer
+from pipeline.tables import neutralize
+from pipeline.tables.xlsx import Sheet, workbook_bytes
 
 
 def tsv_text(records: list[dict], run_id: str) -> str:
@@ -39,6 +36,13 @@ def xlsx_bytes(records: list[dict], run_id: str, meta: dict) -> bytes:
     return workbook_bytes([segments, term_sheet, run_sheet])
 
 
-def write(folder: Path, records: list[dict], run_id: str, meta: dict) -> None:
-    atomic_write(folder / "aligned.tsv", tsv_text(records, run_id))
-    atomic_write(folder / "aligned.xlsx", xlsx_bytes(records, run_id, meta))
+@writer("tsv", "aligned.tsv")
+def tsv_file(out: Output) -> str:
+    return tsv_text(out.records, out.run_id)
+
+
+@writer("xlsx", "aligned.xlsx")
+def xlsx_file(out: Output) -> bytes:
+    meta = {"doc": out.doc.doc_id, "run_id": out.run_id, "signature": out.manifest["signature"],
+            "input": out.doc.path}
+    return xlsx_bytes(out.records, out.run_id, meta)

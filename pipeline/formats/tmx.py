@@ -6,6 +6,7 @@ import time
 import xml.etree.ElementTree as ET
 
 from pipeline import __version__
+from pipeline.formats import Output, writer
 from pipeline.formats.review_rows import segment_id
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -57,3 +58,8 @@ def units_from_records(records: list[dict]) -> list[dict]:
         units.append({"id": segment_id(r["doc"], r["seg"]), "src": r.get("plain") or r["src"],
                       "tgt": r["tgt"], "props": props})
     return units
+
+
+@writer("tmx", "{doc}.tmx")
+def tmx_file(out: Output) -> bytes:
+    return tmx_bytes(units_from_records(out.records))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.document import Block, Span
+from pipeline.document import Block, Span, SpanKind
 from pipeline.read.inline import tokenize
 
 _LINE = re.compile(r"[^\n]*\n|[^\n]+\Z")
@@ -38,13 +38,13 @@ def _content_end(text: str, start: int, end: int) -> int:
     return end
 
 
-def _markup(text: str, start: int, end: int, kind: str = "markup") -> list[Span]:
+def _markup(text: str, start: int, end: int, kind: SpanKind = SpanKind.MARKUP) -> list[Span]:
     return [Span(kind, start, end, text[start:end])] if end > start else []
 
 
-def _only(spans: list[Span], kind: str) -> bool:
+def _only(spans: list[Span], kind: SpanKind) -> bool:
     """True when a line holds nothing but spans of ``kind`` (and spaces)."""
-    kinds = {s.kind for s in spans if not (s.kind in ("text", "newline") and not s.raw.strip())}
+    kinds = {s.kind for s in spans if not (s.kind in (SpanKind.TEXT, SpanKind.NEWLINE) and not s.raw.strip())}
     return kinds == {kind}
 
 
@@ -53,7 +53,7 @@ def _line_spans(text: str, start: int, end: int, prefix_len: int = 0) -> list[Sp
     content_end = _content_end(text, start, end)
     return (_markup(text, start, start + prefix_len)
             + tokenize(text, start + prefix_len, content_end)
-            + _markup(text, content_end, end, "newline"))
+            + _markup(text, content_end, end, SpanKind.NEWLINE))
 
 
 class _Reader:
@@ -93,10 +93,10 @@ class _Reader:
             self.add("converter_header", start, end, _markup(self.text, start, end))
             return i + 1
         spans = _line_spans(self.text, start, end)
-        for kind in ("category", "template"):
+        for kind in (SpanKind.CATEGORY, SpanKind.TEMPLATE):
             if _only(spans, kind):
-                self.in_back_matter |= kind == "category"
-                self.add(kind, start, end, spans)
+                self.in_back_matter |= kind is SpanKind.CATEGORY
+                self.add(kind.value, start, end, spans)
                 return i + 1
         if m := _HEADING.match(line):
             self.add("heading", start, end, _line_spans(self.text, start, end, m.end()))
@@ -119,7 +119,7 @@ class _Reader:
         while i < len(self.lines) and not self.line(i).strip():
             i += 1
         end = self.lines[i - 1][1]
-        self.add("blank", start, end, _markup(self.text, start, end, "newline"))
+        self.add("blank", start, end, _markup(self.text, start, end, SpanKind.NEWLINE))
         return i
 
     def read_list_item(self, i: int, marker: re.Match) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.document import Span
+from pipeline.document import Span, SpanKind
 
 _LABEL = r"(?:\\.|[^\[\]\\\n]|\[(?:\\.|[^\[\]\\\n])*\])*"
 _TARGET = r"(?:\\.|[^\s()\\]|\((?:\\.|[^\s()\\])*\))+"
@@ -54,18 +54,18 @@ def _unescape(raw: str, base: int) -> tuple[str, tuple[int, ...]]:
 
 
 def _text_span(raw: str, start: int) -> Span:
-    return Span("text", start, start + len(raw), raw, raw, tuple(range(start, start + len(raw))))
+    return Span(SpanKind.TEXT, start, start + len(raw), raw, raw, tuple(range(start, start + len(raw))))
 
 
 def _link_span(match: re.Match, start: int) -> Span:
     raw = match.group(0)
     label, target, title = match.group("label"), match.group("target"), match.group("title")
     if (title or "").startswith("fig:") or re.search(r"/(?:File|Image):", target):
-        return Span("image", start, start + len(raw), raw, target=target, title=title)
+        return Span(SpanKind.IMAGE, start, start + len(raw), raw, target=target, title=title)
     if label.startswith("Category:"):
-        return Span("category", start, start + len(raw), raw, target=target, title=title)
+        return Span(SpanKind.CATEGORY, start, start + len(raw), raw, target=target, title=title)
     text, offsets = _unescape(label, start + 1)
-    return Span("link", start, start + len(raw), raw, text, offsets, target=target, title=title)
+    return Span(SpanKind.LINK, start, start + len(raw), raw, text, offsets, target=target, title=title)
 
 
 def _html_link_span(match: re.Match, start: int) -> Span:
@@ -74,8 +74,8 @@ def _html_link_span(match: re.Match, start: int) -> Span:
     label = match.group("alabel")
     label_at = start + match.start("alabel") - match.start()
     title = attrs.get("title")
-    kind = "image" if (title or "").startswith("fig:") else "link"
-    if kind == "image":
+    kind = SpanKind.IMAGE if (title or "").startswith("fig:") else SpanKind.LINK
+    if kind is SpanKind.IMAGE:
         return Span(kind, start, start + len(raw), raw, target=attrs.get("href"), title=title)
     return Span(kind, start, start + len(raw), raw, label, tuple(range(label_at, label_at + len(label))),
                 target=attrs.get("href"), title=title)
@@ -84,8 +84,8 @@ def _html_link_span(match: re.Match, start: int) -> Span:
 def _conversion_span(match: re.Match, start: int) -> Span:
     raw, body = match.group(0), match.group("conv")
     if _CONVERSION_VARIANT.search(body):
-        return Span("conversion", start, start + len(raw), raw)
-    return Span("conversion", start, start + len(raw), raw, body,
+        return Span(SpanKind.CONVERSION, start, start + len(raw), raw)
+    return Span(SpanKind.CONVERSION, start, start + len(raw), raw, body,
                 tuple(range(start + 2, start + 2 + len(body))))
 
 
@@ -98,8 +98,8 @@ def _token_span(match: re.Match, start: int) -> Span:
     if kind == "conversion":
         return _conversion_span(match, start)
     if kind == "escape":
-        return Span("escape", start, start + 2, raw, raw[1], (start + 1,))
-    return Span(kind, start, start + len(raw), raw)
+        return Span(SpanKind.ESCAPE, start, start + 2, raw, raw[1], (start + 1,))
+    return Span(SpanKind(kind), start, start + len(raw), raw)
 
 
 def tokenize(text: str, start: int, end: int) -> list[Span]:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from pipeline.errors import ZhenError
 from pipeline.formats.review_rows import DECISIONS, parse_segment_id
-from pipeline.formats.table import Table, read_csv, read_xlsx
+from pipeline.tables import Table, read_csv, read_xlsx
 from pipeline.review.memory import Entry
-from pipeline.translate.locking import occurrences
+from pipeline.verify import occurrences
 
 ALIASES = {"id": ("id", "segment id", "segment", "seg id"),
            "reviewed_en": ("reviewed_en", "reviewed en", "reviewed english", "reviewed"),

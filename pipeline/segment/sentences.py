@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.document import Block, Segment, Span
+from pipeline.document import Block, Segment, Span, SpanKind
 from pipeline.read.inline import BLOCK_TAGS, tag_name
 
 TERMINATORS = set("。！？!?")
@@ -27,14 +27,14 @@ class _Char:
 
 
 def _is_hard_boundary(span: Span) -> bool:
-    return span.kind == "newline" or (span.kind == "html" and tag_name(span.raw) in BLOCK_TAGS)
+    return span.traits.boundary or (span.kind is SpanKind.HTML and tag_name(span.raw) in BLOCK_TAGS)
 
 
 def _runs(spans: list[Span]) -> list[list[Span]]:
     """Content spans split at hard boundaries (prefix markup and line breaks excluded)."""
     runs, current = [], []
     for span in spans:
-        if span.kind == "markup" or _is_hard_boundary(span):
+        if not span.traits.in_segment or _is_hard_boundary(span):
             if current:
                 runs.append(current)
             current = []
@@ -46,7 +46,7 @@ def _runs(spans: list[Span]) -> list[list[Span]]:
 
 
 def _chars(run: list[Span]) -> list[_Char]:
-    return [_Char(c, off, i, span.kind == "text")
+    return [_Char(c, off, i, span.traits.cuttable)
             for i, span in enumerate(run) for c, off in zip(span.text, span.text_offsets)]
 
 
@@ -87,7 +87,7 @@ def _split_run(run: list[Span]) -> list[tuple[int, int]]:
     bounds = [run[0].start]
     for cut in _cut_points(chars):
         span = run[chars[cut].span]
-        bounds.append(chars[cut].offset if span.kind == "text" else span.start)
+        bounds.append(chars[cut].offset if span.traits.cuttable else span.start)
     bounds.append(run[-1].end)
     return list(zip(bounds, bounds[1:]))
 
@@ -95,11 +95,11 @@ def _split_run(run: list[Span]) -> list[tuple[int, int]]:
 def _clip(span: Span, start: int, end: int) -> Span | None:
     if span.end <= start or span.start >= end:
         return None
-    if span.kind != "text" or (span.start >= start and span.end <= end):
+    if not span.traits.cuttable or (span.start >= start and span.end <= end):
         return span
     lo, hi = max(span.start, start), min(span.end, end)
     raw = span.raw[lo - span.start:hi - span.start]
-    return Span("text", lo, hi, raw, raw, tuple(range(lo, hi)))
+    return Span(SpanKind.TEXT, lo, hi, raw, raw, tuple(range(lo, hi)))
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

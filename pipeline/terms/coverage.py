@@ -5,11 +5,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from pipeline.document import Document
+from pipeline.chinese import has_han
+from pipeline.document import Document, SpanKind
 from pipeline.terms.matcher import TermMatcher, match_document, page_title
 
 _BOOK_TITLE = re.compile(r"《([^《》\n]{2,40})》")
-_HAN = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass
@@ -42,7 +42,7 @@ class Coverage:
 def _bold_texts(spans) -> list[str]:
     texts, current, is_open = [], [], False
     for span in spans:
-        if span.kind == "emphasis" and span.raw in ("**", "'''"):
+        if span.kind is SpanKind.EMPHASIS and span.raw in ("**", "'''"):
             if is_open:
                 texts.append("".join(current))
             is_open, current = not is_open, []
@@ -52,7 +52,7 @@ def _bold_texts(spans) -> list[str]:
 
 
 def _han(names: list[str]) -> list[str]:
-    return [n.strip() for n in names if _HAN.search(n)]
+    return [n.strip() for n in names if has_han(n)]
 
 
 def add_document(cov: Coverage, doc: Document, matcher: TermMatcher) -> None:
@@ -61,13 +61,13 @@ def add_document(cov: Coverage, doc: Document, matcher: TermMatcher) -> None:
     seen = set()
     for segment in doc.segments:
         cov.segments += 1
-        cov.term_segments.update({m.term.key for m in segment.annotations["terms"]})
-        for match in segment.annotations["terms"]:
+        cov.term_segments.update({m.term.key for m in segment.terms})
+        for match in segment.terms:
             cov.term_counts[match.term.key] += 1
             seen.add(match.term.key)
         for span in segment.spans:
-            title = page_title(span.target) if span.kind == "link" and span.target else None
-            if title and _HAN.search(title) and not title.startswith(("Category:", "File:", "s:")):
+            title = page_title(span.target) if span.kind is SpanKind.LINK and span.target else None
+            if title and has_han(title) and not title.startswith(("Category:", "File:", "s:")):
                 cov.linked_pages[title] += 1
                 if matcher.lookup(title) is None:
                     cov.uncovered_pages[title] += 1

@@ -5,8 +5,8 @@ import shutil
 import time
 from pathlib import Path
 
-from pipeline.formats.table import Table, csv_text
-from pipeline.formats.xlsx import Sheet, workbook_bytes
+from pipeline.tables import Table, csv_text
+from pipeline.tables.xlsx import Sheet, workbook_bytes
 from pipeline.io import atomic_write
 from pipeline.terms.glossary import COLUMNS, GlossaryError, Glossary, load_glossary, term_from_row
 from pipeline.terms.lint import ERROR, Finding, lint

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.errors import ZhenError
-from pipeline.formats.table import FORMULA_PREFIXES, Table, read_table, read_xlsx
+from pipeline.tables import FORMULA_PREFIXES, Table, read_table, read_xlsx
 
 REQUIRED = ("zh", "en")
 COLUMNS = ("id", "zh", "variants", "en", "type", "action", "forbidden", "note", "source", "status")

@@ -11,6 +11,7 @@ from urllib.parse import unquote
 
 import ahocorasick
 
+from pipeline.components import Context, component
 from pipeline.document import Document, Segment
 from pipeline.normalize import DEFAULT_CONFIG, normalize
 from pipeline.terms.glossary import Term
@@ -111,5 +112,16 @@ class TermMatcher:
 
 def match_document(doc: Document, matcher: TermMatcher) -> Document:
     for segment in doc.segments:
-        segment.annotations["terms"] = matcher.match_segment(segment)
+        segment.terms = matcher.match_segment(segment)
     return doc
+
+
+@component("match", requires=("segment.norm", "segment.norm_offsets", "segment.spans"),
+           assigns=("segment.terms",))
+def make_matcher(context: Context):
+    """Approved term-base entries in each segment: script-blind, leftmost-longest, link targets as hints."""
+    if context.matcher is None:
+        from pipeline.terms.glossary import load_glossary
+        context.matcher = TermMatcher(load_glossary(context.glossaries).terms, context.opencc)
+    matcher = context.matcher
+    return lambda doc: match_document(doc, matcher)

@@ -1,131 +1,145 @@
-"""Verify locked terms in an English output and audit each one."""
+"""Translate segments so that every locked term appears: verify, escalate, audit.
+
+Each unique source (normalized text + its locked terms) is translated once. All pending sources go
+to the engine in batches with its weakest locking method; those whose verdict has a problem (a
+missing term, a defect found by ``pipeline/verify.py``) go again with the next method. The best
+attempt is kept, and each segment gets its own verdict in ``Segment.translation``.
+"""
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from collections import Counter
+from typing import Callable, Sequence
 
-from pipeline.terms.matcher import TermMatch
-from pipeline.translate.engines.base import TermPair
+from pipeline.chinese import has_han
+from pipeline.document import Segment, Translation
+from pipeline.translate.cleanup import clean
+from pipeline.translate.engines.base import Engine, Request, TermPair
+from pipeline.verify import occurrences, repair_case, verify
 
-HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-
-
-@dataclass
-class TermOutcome:
-    match: TermMatch
-    expected: str
-    status: str                 # locked | missing
-    method: str = ""
-    tgt_start: int = -1
-    tgt_end: int = -1
-    shared: bool = False        # a repeat of the term in the source, rendered once in English
-
-    def to_json(self, text: str) -> dict:
-        out = {"id": self.match.term.key, "src": text[self.match.src_start:self.match.src_end],
-               "src_start": self.match.src_start, "src_end": self.match.src_end,
-               "tgt": self.expected, "tgt_start": self.tgt_start, "tgt_end": self.tgt_end,
-               "status": self.status, "method": self.method, "action": self.match.term.action,
-               "via": self.match.via}
-        if self.shared:
-            out["shared"] = True
-        return out
+Item = tuple[str, Segment]  # (the document's text, one of its segments)
 
 
-def term_pair(match: TermMatch, norm: str) -> TermPair:
-    return TermPair(norm[match.norm_start:match.norm_end], match.term.en, match.term.action)
+def term_pairs(segment: Segment) -> tuple[TermPair, ...]:
+    """The locked terms as the engine sees them, in order of occurrence."""
+    return tuple(TermPair(segment.norm[m.norm_start:m.norm_end], m.term.en, m.term.action) for m in segment.terms)
 
 
-_SENTENCE_END = tuple("。！？!?")
-_ENGLISH_END = tuple(".!?\"'”’)]…")
-_PARENTHETICAL = re.compile(r"\([^()]{1,60}\)")
+def source_key(segment: Segment) -> tuple:
+    """What decides the English: identical keys share one translation (and one cache entry)."""
+    return (segment.norm, tuple((p.zh, p.en, p.action) for p in term_pairs(segment)))
 
 
-def degenerate(output: str, source: str) -> bool:
-    """Output a reviewer would reject outright, whatever its terms.
-
-    A stuttering loop; far too long for the source; cut off mid-sentence where the source ends a
-    sentence; or glossary pairs echoed as parentheticals the source does not have.
-    """
-    if re.search(r"(.{2,12}?)\1{3,}", output):
-        return True
-    if len(source) >= 4 and len(output) > 8 * len(source) + 80:
-        return True
-    if source.rstrip("”’」』）)").endswith(_SENTENCE_END) and output and not output.endswith(_ENGLISH_END):
-        return True
-    source_parens = source.count("（") + source.count("(")
-    return len(_PARENTHETICAL.findall(output)) >= source_parens + 2
+def _expected(segment: Segment) -> list[str]:
+    return [p.target for p in term_pairs(segment)]
 
 
-def occurrences(text: str, needle: str) -> list[int]:
-    """Start offsets of ``needle`` in ``text``; a capitalized first letter also counts."""
-    if not needle:
-        return []
-    variants = {needle, needle[:1].upper() + needle[1:], needle[:1].lower() + needle[1:]}
-    pattern = "|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True))
-    boundary_l = r"(?<![A-Za-z0-9])" if needle[:1].isalnum() else ""
-    boundary_r = r"(?![A-Za-z0-9])" if needle[-1:].isalnum() else ""
-    return [m.start() for m in re.finditer(f"{boundary_l}(?:{pattern}){boundary_r}", text)]
+def judge(segment: Segment, raw: str, method: str) -> Translation:
+    """The verdict on a model's raw output for ``segment``, after clean-up and case repair."""
+    expected = _expected(segment)
+    text = repair_case(clean(raw, segment.norm), expected)
+    return verify(text, segment.terms, expected, method, source=segment.norm)
 
 
-def repair_case(output: str, expected: list[str]) -> str:
-    """Where an approved rendering appears with other capitalization only, restore the approved form."""
-    for target in sorted(set(expected), key=len, reverse=True):
-        if not target or occurrences(output, target) or not any(c.isalpha() for c in target):
+def from_cache(segment: Segment, cached: tuple[str, str, int, bool]) -> Translation:
+    tgt, method, attempts, _degenerate = cached  # the flag is judged again from the same text
+    verdict = verify(tgt, segment.terms, _expected(segment), method, source=segment.norm)
+    verdict.attempts, verdict.reused = attempts, "cache"
+    return verdict
+
+
+def from_memory(segment: Segment, english: str) -> Translation:
+    """Reviewed English from the translation memory; its locked terms are verified like any output."""
+    verdict = verify(english, segment.terms, _expected(segment), "memory")
+    verdict.attempts, verdict.reused = 0, "memory"
+    return verdict
+
+
+def copy_through(segment: Segment) -> Translation:
+    """Text without Chinese (dates in digits, Latin names) needs no model."""
+    return verify(segment.norm, segment.terms, _expected(segment), "copy")
+
+
+def finalize(text: str, segment: Segment, best: Translation, gloss_kept: bool = True) -> Translation:
+    """This segment's verdict from the shared best one: `keep` terms back in their original script
+    (glossed once with their English), then verified against this segment's own matches."""
+    if best.method == "memory":
+        return from_memory(segment, best.tgt)  # a reviewer's English is used exactly as written
+    english = best.tgt
+    originals = [segment.original(text, m) for m in segment.terms]
+    for match, original in zip(segment.terms, originals):
+        if match.term.action != "keep":
             continue
-        match = re.search(re.escape(target), output, re.IGNORECASE)
-        if match:
-            output = output[:match.start()] + target + output[match.end():]
-    return output
-
-
-def verify(output: str, matches: list[TermMatch], expected: list[str], method: str) -> list[TermOutcome]:
-    """Give every match a span in ``output``; repeats beyond the English occurrences share the last.
-
-    Longer renderings claim their characters first, so "Provisional Politburo" is never found
-    inside "Enlarged Meeting of the Provisional Politburo".
-    """
-    claimed: set[int] = set()
-    spans: dict[str, list[int]] = {}
-    for target in sorted(set(expected), key=len, reverse=True):
-        free = [s for s in occurrences(output, target) if not claimed & set(range(s, s + len(target)))]
-        spans[target] = free
-        for start in free:
-            claimed.update(range(start, start + len(target)))
-    outcomes, taken = [], {t: 0 for t in spans}
-    for match, target in zip(matches, expected):
-        starts = spans[target]
+        norm_form = segment.norm[match.norm_start:match.norm_end]
+        starts = occurrences(english, norm_form)
         if not starts:
-            outcomes.append(TermOutcome(match, target, "missing", method))
             continue
-        index = min(taken[target], len(starts) - 1)
-        shared = taken[target] >= len(starts)
-        taken[target] += 1
-        outcomes.append(TermOutcome(match, target, "locked", method, starts[index],
-                                    starts[index] + len(target), shared=shared))
-    return outcomes
+        at = starts[0]
+        gloss = f" ({match.term.en})" if gloss_kept and match.term.en and match.term.en != original \
+            and not english[at + len(norm_form):].lstrip().startswith(f"({match.term.en})") else ""
+        english = english[:at] + original + gloss + english[at + len(norm_form):]
+    expected = [orig if m.term.action == "keep" else m.term.en for m, orig in zip(segment.terms, originals)]
+    verdict = verify(english, segment.terms, expected, best.method, judged=best)
+    verdict.attempts, verdict.reused = best.attempts, best.reused
+    return verdict
 
 
-def forbidden_used(output: str, matches: list[TermMatch]) -> list[tuple[TermMatch, str]]:
-    found = []
-    for match in matches:
-        for bad in match.term.forbidden:
-            if _outside_target(output, bad, match.term.en):
-                found.append((match, bad))
-    return found
+def _unique_pairs(pairs: tuple[TermPair, ...]) -> tuple[TermPair, ...]:
+    return tuple(dict.fromkeys(pairs))
 
 
-def _outside_target(output: str, bad: str, target: str) -> bool:
-    """``bad`` occurs somewhere that is not part of an occurrence of the approved ``target``."""
-    covered = set()
-    for start in occurrences(output, target):
-        covered.update(range(start, start + len(target)))
-    return any(start not in covered for start in occurrences(output, bad))
+def translate_segments(engine: Engine, items: Sequence[Item], batch_size: int = 8,
+                       on_done: Callable[[int], None] | None = None, memory=None, cache=None) -> None:
+    """Fill ``segment.translation`` for every item; identical sources are translated once.
 
+    ``memory`` (a TranslationMemory) supplies reviewed English for exact normalized-source matches;
+    ``cache`` (a SegmentCache) supplies and stores finished translations.
+    """
+    unique: dict[tuple, Segment] = {}
+    for _text, segment in items:
+        unique.setdefault(source_key(segment), segment)
+    best: dict[tuple, Translation] = {}
+    pending = []
+    for key, segment in unique.items():
+        entry = memory.get(segment.norm) if memory is not None else None
+        cached = cache.get(key) if cache is not None and entry is None else None
+        if entry is not None:
+            best[key] = from_memory(segment, entry.tgt)
+        elif cached is not None:
+            best[key] = from_cache(segment, cached)
+        elif has_han(segment.norm):
+            pending.append(key)
+        else:
+            best[key] = copy_through(segment)
+    copies = Counter(source_key(segment) for _text, segment in items)  # identical segments finish together
+    if on_done:
+        on_done(sum(n for key, n in copies.items() if key in best))
 
-def untranslated_chinese(output: str, outcomes: list[TermOutcome]) -> str:
-    """Han characters left in the English, outside `keep` terms."""
-    kept = set()
-    for outcome in outcomes:
-        if outcome.match.term.action == "keep" and outcome.status == "locked":
-            kept.update(range(outcome.tgt_start, outcome.tgt_end))
-    return "".join(c for i, c in enumerate(output) if HAN.match(c) and i not in kept)
+    def finished(key: tuple) -> None:
+        if cache is not None:
+            verdict = best[key]
+            cache.put(key, verdict.tgt, verdict.method, verdict.attempts, verdict.degenerate)
+        if on_done:
+            on_done(copies[key])
+
+    for level, method in enumerate(engine.methods):
+        if not pending:
+            break
+        still = []
+        for i in range(0, len(pending), batch_size):
+            keys = pending[i:i + batch_size]
+            requests = [Request(unique[k].norm, _unique_pairs(term_pairs(unique[k])), method,
+                                best[k].tgt if k in best else "") for k in keys]
+            for key, raw in zip(keys, engine.translate(requests)):
+                verdict = judge(unique[key], raw, method)
+                if key not in best or verdict.problems < best[key].problems:
+                    best[key] = verdict
+                best[key].attempts = level + 1
+                if best[key].problems and level + 1 < len(engine.methods):
+                    still.append(key)
+                else:
+                    finished(key)
+            if cache is not None:
+                cache.commit()
+        pending = still
+    for text, segment in items:
+        segment.translation = finalize(text, segment, best[source_key(segment)])

@@ -17,9 +17,9 @@ sys.path.insert(0, str(ROOT))
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from pipeline.formats.table import TableError, read_csv  # noqa: E402
+from pipeline.tables import TableError, read_csv  # noqa: E402
 from pipeline.read import parse  # noqa: E402
-from pipeline.stages import ANALYSIS_STAGES, Settings, run_stages  # noqa: E402
+from pipeline.stages import analyze_text  # noqa: E402
 from pipeline.terms.glossary import GlossaryError, check_header, load_glossary  # noqa: E402
 from pipeline.terms.matcher import TermMatcher, match_document  # noqa: E402
 from tests.strategies import wiki_text  # noqa: E402
@@ -32,10 +32,10 @@ FAILURES: list[str] = []
 def reader_case(text: str) -> None:
     COUNTS["reader"] += 1
     try:
-        doc = match_document(run_stages(parse(text), Settings(), ANALYSIS_STAGES), MATCHER)
+        doc = analyze_text(text, matcher=MATCHER)
         assert doc.render() == text, "round trip differs"
         for segment in doc.segments:
-            for match in segment.annotations["terms"]:
+            for match in segment.terms:
                 assert segment.start <= match.src_start < match.src_end <= segment.end, "match off its segment"
     except Exception:  # noqa: BLE001 - recorded and re-raised so hypothesis shrinks it
         FAILURES.append(f"reader {text!r}\n{traceback.format_exc(limit=3)}")

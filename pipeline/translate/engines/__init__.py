@@ -1,21 +1,37 @@
-"""Engine registry: ``--engine NAME`` picks one; all share the interface in ``base``."""
+"""Engine registry: ``--engine NAME`` picks one; all share the interface in ``base``.
+
+A built-in name (``llama``, ``marian``) or ``package.module:Class`` for an engine of your own: a new
+engine is one module with a class implementing ``Engine``.
+"""
 from __future__ import annotations
+
+import importlib
 
 from pipeline.errors import ZhenError
 from pipeline.translate.engines.base import Engine, Request, TermPair
 
-ENGINES = ("llama", "marian")
+BUILTIN = {"llama": "pipeline.translate.engines.llama:LlamaEngine",
+           "marian": "pipeline.translate.engines.marian:MarianEngine"}
+ENGINES = tuple(BUILTIN)
 DEFAULT_ENGINE = "llama"
 
 
+def engine_class(name: str) -> type[Engine]:
+    spec = BUILTIN.get(name, name)
+    module_name, sep, class_name = spec.partition(":")
+    if not sep:
+        raise ZhenError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)} or give module:Class")
+    try:
+        cls = getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError) as exc:
+        raise ZhenError(f"engine {name!r} cannot be loaded: {exc}") from None
+    if not (isinstance(cls, type) and issubclass(cls, Engine)):
+        raise ZhenError(f"engine {name!r} is not an Engine class")
+    return cls
+
+
 def load_engine(name: str = DEFAULT_ENGINE, model: str | None = None, log=print, **options) -> Engine:
-    if name == "llama":
-        from pipeline.translate.engines.llama import LlamaEngine
-        return LlamaEngine(model, log=log, **options)
-    if name == "marian":
-        from pipeline.translate.engines.marian import MarianEngine
-        return MarianEngine(model, log=log, **options)
-    raise ZhenError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
+    return engine_class(name)(model, log=log, **options)
 
 
-__all__ = ["ENGINES", "DEFAULT_ENGINE", "Engine", "Request", "TermPair", "load_engine"]
+__all__ = ["ENGINES", "DEFAULT_ENGINE", "Engine", "Request", "TermPair", "engine_class", "load_engine"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pipeline.models.registry import ModelError
 from pipeline.translate.engines.base import Engine, Request, inject
-from pipeline.translate.locking import HAN
+from pipeline.chinese import HAN
 
 DEFAULT_MARIAN_MODEL = "Helsinki-NLP/opus-mt-zh-en"
 

@@ -12,7 +12,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from pipeline.formats.table import neutralize
+from pipeline.tables import neutralize
 
 HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 HIGHLIGHT_FILLS = {"term": PatternFill("solid", fgColor="FFF4CC"),

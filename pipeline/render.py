@@ -1,26 +1,16 @@
-"""Stage 5a — the translated document: the original structure with English in each segment.
+"""Render: the translated document — the original structure with English in each segment.
 
-Markup a segment carried is put back: a link whose label holds a locked term wraps that term's
-English; bold around a term stays on it; footnote marks follow the sentence; images, templates and
-HTML keep their side of the text. What cannot be placed is reported, never silently dropped.
+Markup a segment carried is put back, each span kind as its ``placement`` trait says: a link whose
+label holds a locked term wraps that term's English; bold around a term stays on it; footnote marks
+follow the sentence; images, templates and HTML keep their side of the text. What cannot be placed
+is recorded on the segment (``lost_links``, ``lost_emphasis``) for QA, never silently dropped.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from pipeline.components import Context, component
+from pipeline.document import Block, Document, Segment, Span, TermOutcome
 
-from pipeline.document import Block, Document, Segment, Span
-from pipeline.translate.locking import TermOutcome
-from pipeline.translate.locking_loop import Result
-
-_MOVABLE = ("image", "template", "comment", "html", "url", "category")
-_BOLD = ("**", "'''", "***")
-
-
-@dataclass
-class Rendered:
-    markdown: str
-    lost_links: list[Span] = field(default_factory=list)
-    lost_emphasis: int = 0
+Wrap = tuple[int, int, str, str, int]  # start, end, opening, closing, nesting rank
 
 
 def _overlaps(a0: int, a1: int, b0: int, b1: int) -> bool:
@@ -41,10 +31,11 @@ def _term_in(outcomes: list[TermOutcome], lo: int, hi: int, taken: set[int]) -> 
     return None
 
 
-def _bold_pairs(spans: list[Span]) -> tuple[list[tuple[Span, Span]], int]:
+def _pairs(spans: list[Span]) -> tuple[list[tuple[Span, Span]], int]:
+    """Opening/closing marks of the ``pair`` kinds (bold, italic), and how many are unpaired."""
     pairs, opened, unpaired = [], None, 0
     for span in spans:
-        if span.kind == "emphasis":
+        if span.traits.placement == "pair":
             if opened is None:
                 opened = span
             elif opened.raw == span.raw:
@@ -55,41 +46,42 @@ def _bold_pairs(spans: list[Span]) -> tuple[list[tuple[Span, Span]], int]:
     return pairs, unpaired + (opened is not None)
 
 
-def render_segment(segment: Segment, result: Result) -> Rendered:
-    english, outcomes = result.tgt, result.outcomes
-    wraps: list[tuple[int, int, str, str, int]] = []  # start, end, open, close, nesting rank
-    rendered = Rendered("")
+def render_segment(segment: Segment) -> None:
+    """Assigns ``markdown``, ``lost_links`` and ``lost_emphasis``."""
+    english, outcomes = segment.translation.tgt, segment.translation.outcomes
+    wraps: list[Wrap] = []
     taken: set[int] = set()
+    segment.lost_links = []
 
-    pairs, rendered.lost_emphasis = _bold_pairs(segment.spans)
+    pairs, segment.lost_emphasis = _pairs(segment.spans)
     for opening, closing in pairs:
         outcome = _term_in(outcomes, opening.end, closing.start, set())
         if outcome:
             wraps.append((outcome.tgt_start, outcome.tgt_end, opening.raw, closing.raw, 0))
         else:
-            rendered.lost_emphasis += 1
+            segment.lost_emphasis += 1
 
     first_text = segment.plain_offsets[0] if segment.plain_offsets else segment.start
     before, after = [], []
     for span in segment.spans:
-        if span.kind == "link" and span.text:
+        placement = span.traits.placement
+        if placement == "wrap" and span.text:
             outcome = _term_in(outcomes, span.text_offsets[0], span.text_offsets[-1] + 1, taken)
             if outcome:
                 taken.add(id(outcome))
                 opening, closing = _link_parts(span)
                 wraps.append((outcome.tgt_start, outcome.tgt_end, opening, closing, 1))
             else:
-                rendered.lost_links.append(span)
-        elif span.kind == "footnote":
+                segment.lost_links.append(span)
+        elif placement == "after":
             after.append(span.raw)
-        elif span.kind in _MOVABLE:
+        elif placement == "aside":
             (before if span.end <= first_text else after).append(span.raw)
 
-    rendered.markdown = "".join(before) + _apply(english, wraps) + "".join(after)
-    return rendered
+    segment.markdown = "".join(before) + _apply(english, wraps) + "".join(after)
 
 
-def _apply(text: str, wraps: list[tuple[int, int, str, str, int]]) -> str:
+def _apply(text: str, wraps: list[Wrap]) -> str:
     opens: dict[int, list[tuple[int, str]]] = {}
     closes: dict[int, list[tuple[int, str]]] = {}
     for start, end, opening, closing, rank in wraps:
@@ -104,7 +96,7 @@ def _apply(text: str, wraps: list[tuple[int, int, str, str, int]]) -> str:
     return "".join(out)
 
 
-def render_block(block: Block, doc: Document, rendered: dict[int, Rendered]) -> str:
+def _render_block(block: Block, doc: Document) -> str:
     if not block.segments:
         return block.render()
     out, pos, previous = [], block.start, None
@@ -112,11 +104,22 @@ def render_block(block: Block, doc: Document, rendered: dict[int, Rendered]) -> 
         gap = doc.text[pos:segment.start]
         if previous is not None and gap == "":
             gap = " "  # Chinese sentences abut; English ones need a space
-        out += [gap, rendered[segment.index].markdown]
+        out += [gap, segment.markdown]
         pos, previous = segment.end, segment
     out.append(doc.text[pos:block.end])
     return "".join(out)
 
 
-def render_document(doc: Document, rendered: dict[int, Rendered]) -> str:
-    return "".join(render_block(block, doc, rendered) for block in doc.blocks)
+def render_document(doc: Document) -> Document:
+    """Assigns each segment's Markdown and ``doc.markdown``, the English document."""
+    for segment in doc.segments:
+        render_segment(segment)
+    doc.markdown = "".join(_render_block(block, doc) for block in doc.blocks)
+    return doc
+
+
+@component("render", requires=("segment.translation",),
+           assigns=("segment.markdown", "segment.lost_links", "segment.lost_emphasis", "doc.markdown"))
+def make_renderer(context: Context):
+    """The English Markdown: each segment's English with its markup put back, in the source's structure."""
+    return render_document

@@ -1,0 +1,184 @@
+"""Verification, defined once: is each locked term in the English, and is the English acceptable?
+
+``verify()`` gives the verdict on any English for a segment — a model's output, a cached one, a
+reviewer's, a copied one — and every caller uses it: the locking loop, the segment cache, the
+translation memory, the review importer and the evaluation metric (``occurrences`` with the WMT
+case-insensitive rule). A new verification rule is one function below, listed in ``RULES``: its
+findings make the locking loop try the next method, and QA reports them.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Iterator
+
+from pipeline.chinese import HAN
+from pipeline.document import ERROR, Finding, TermOutcome, Translation
+
+if TYPE_CHECKING:
+    from pipeline.terms.matcher import TermMatch
+
+
+def occurrences(text: str, needle: str, *, ignore_case: bool = False, whole_word: bool = True) -> list[int]:
+    """Start offsets of ``needle`` in ``text``.
+
+    By default a capitalized or lower-cased first letter also counts and the needle must be a whole
+    word; ``ignore_case`` (with ``whole_word=False``) is the WMT 2023 terminology rule.
+    """
+    if not needle:
+        return []
+    if ignore_case:
+        pattern, flags = re.escape(needle), re.IGNORECASE
+    else:
+        variants = {needle, needle[:1].upper() + needle[1:], needle[:1].lower() + needle[1:]}
+        pattern, flags = "|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True)), 0
+    boundary_l = r"(?<![A-Za-z0-9])" if whole_word and needle[:1].isalnum() else ""
+    boundary_r = r"(?![A-Za-z0-9])" if whole_word and needle[-1:].isalnum() else ""
+    return [m.start() for m in re.finditer(f"{boundary_l}(?:{pattern}){boundary_r}", text, flags)]
+
+
+def repair_case(output: str, expected: list[str]) -> str:
+    """Where an approved rendering appears with other capitalization only, restore the approved form."""
+    for target in sorted(set(expected), key=len, reverse=True):
+        if not target or occurrences(output, target) or not any(c.isalpha() for c in target):
+            continue
+        match = re.search(re.escape(target), output, re.IGNORECASE)
+        if match:
+            output = output[:match.start()] + target + output[match.end():]
+    return output
+
+
+def locate(output: str, matches: list[TermMatch], expected: list[str], method: str) -> list[TermOutcome]:
+    """Give every match a span in ``output``; repeats beyond the English occurrences share the last.
+
+    Longer renderings claim their characters first, so "Provisional Politburo" is never found
+    inside "Enlarged Meeting of the Provisional Politburo".
+    """
+    claimed: set[int] = set()
+    spans: dict[str, list[int]] = {}
+    for target in sorted(set(expected), key=len, reverse=True):
+        free = [s for s in occurrences(output, target) if not claimed & set(range(s, s + len(target)))]
+        spans[target] = free
+        for start in free:
+            claimed.update(range(start, start + len(target)))
+    outcomes, taken = [], {t: 0 for t in spans}
+    for match, target in zip(matches, expected):
+        starts = spans[target]
+        if not starts:
+            outcomes.append(TermOutcome(match, target, "missing", method))
+            continue
+        index = min(taken[target], len(starts) - 1)
+        shared = taken[target] >= len(starts)
+        taken[target] += 1
+        outcomes.append(TermOutcome(match, target, "locked", method, starts[index],
+                                    starts[index] + len(target), shared=shared))
+    return outcomes
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What a rule looks at: the English, the segment's matches and their outcomes, the source."""
+
+    english: str
+    matches: list["TermMatch"]
+    outcomes: list[TermOutcome]
+    source: str | None  # the normalized source; None where the English is not a model's own output
+
+
+Rule = Callable[[Candidate], Iterator[Finding]]
+
+
+def _outside_target(output: str, bad: str, target: str) -> bool:
+    """``bad`` occurs somewhere that is not part of an occurrence of the approved ``target``."""
+    covered = set()
+    for start in occurrences(output, target):
+        covered.update(range(start, start + len(target)))
+    return any(start not in covered for start in occurrences(output, bad))
+
+
+def forbidden_rendering(c: Candidate) -> Iterator[Finding]:
+    """A rendering the term base forbids for a matched entry is used (outside its approved English)."""
+    for match in c.matches:
+        for bad in match.term.forbidden:
+            if _outside_target(c.english, bad, match.term.en):
+                yield Finding("forbidden-rendering", ERROR,
+                              f"{bad!r} is a forbidden rendering of {match.term.zh} (use {match.term.en!r})")
+
+
+def chinese_left(english: str, outcomes: list[TermOutcome]) -> str:
+    """Han characters left in the English, outside locked `keep` terms."""
+    kept = set()
+    for outcome in outcomes:
+        if outcome.match.term.action == "keep" and outcome.status == "locked":
+            kept.update(range(outcome.tgt_start, outcome.tgt_end))
+    return "".join(c for i, c in enumerate(english) if HAN.match(c) and i not in kept)
+
+
+def untranslated(c: Candidate) -> Iterator[Finding]:
+    """Chinese left in the English outside `keep` terms."""
+    left = chinese_left(c.english, c.outcomes)
+    if left:
+        yield Finding("untranslated", ERROR, f"Chinese left in the English: {left[:40]!r}")
+
+
+def empty_output(c: Candidate) -> Iterator[Finding]:
+    """No English at all."""
+    if not c.english.strip():
+        yield Finding("empty-output", ERROR, "the English is empty")
+
+
+_SENTENCE_END = tuple("。！？!?")
+_ENGLISH_END = tuple(".!?\"'”’)]…")
+_PARENTHETICAL = re.compile(r"\([^()]{1,60}\)")
+
+
+def degenerate(output: str, source: str) -> bool:
+    """Output a reviewer would reject outright, whatever its terms.
+
+    A stuttering loop; far too long for the source; cut off mid-sentence where the source ends a
+    sentence; or glossary pairs echoed as parentheticals the source does not have.
+    """
+    if re.search(r"(.{2,12}?)\1{3,}", output):
+        return True
+    if len(source) >= 4 and len(output) > 8 * len(source) + 80:
+        return True
+    if source.rstrip("”’」』）)").endswith(_SENTENCE_END) and output and not output.endswith(_ENGLISH_END):
+        return True
+    source_parens = source.count("（") + source.count("(")
+    return len(_PARENTHETICAL.findall(output)) >= source_parens + 2
+
+
+def degenerate_output(c: Candidate) -> Iterator[Finding]:
+    """A model's output that loops, runs far too long, stops mid-sentence or echoes glossary pairs."""
+    if c.source is not None and c.english and degenerate(c.english, c.source):
+        yield Finding("degenerate-output", ERROR, "the English repeats itself or is far longer than the source")
+
+
+# In the order their findings are reported. Rules that judge the model's own wording (they need
+# the source) are judged once on that output and carried through later re-verification.
+RULES: tuple[Rule, ...] = (forbidden_rendering, untranslated, empty_output, degenerate_output)
+MODEL_OUTPUT_RULES = frozenset({"degenerate-output"})
+
+
+def verify(english: str, matches: list[TermMatch], expected: list[str], method: str, *,
+           source: str | None = None, judged: Translation | None = None) -> Translation:
+    """The verdict on ``english`` for a segment whose ``matches`` must appear as ``expected``.
+
+    ``source``: the normalized Chinese, when ``english`` is a model's own output. ``judged``: an
+    earlier verdict on the model's output this English was derived from (keep-terms restored),
+    whose model-output findings still hold.
+    """
+    outcomes = locate(english, matches, expected, method)
+    candidate = Candidate(english, matches, outcomes, source)
+    defects = [f for rule in RULES for f in rule(candidate)]
+    if judged is not None and source is None:
+        carried = [f for f in judged.defects if f.check in MODEL_OUTPUT_RULES]
+        defects = _in_rule_order(defects + carried)
+    return Translation(english, method, outcomes, defects)
+
+
+def _in_rule_order(findings: list[Finding]) -> list[Finding]:
+    order = {}
+    for rank, rule in enumerate(RULES):
+        order.setdefault(rule.__name__.replace("_", "-"), rank)
+    return sorted(findings, key=lambda f: order.get(f.check, len(RULES)))

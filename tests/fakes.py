@@ -1,0 +1,52 @@
+"""A deterministic fake engine for tests that are not about an engine (cache, batch, runner, QA).
+
+It answers instantly and predictably: the locked English in order, then a fixed sentence. Its
+first method drops every term, so the locking loop's escalation is exercised; the second keeps
+them. ``--engine tests.fakes:FakeEngine`` uses it from the command line.
+"""
+from __future__ import annotations
+
+import os
+
+from pipeline.translate.engines.base import Engine, Request
+
+
+class FakeEngine(Engine):
+    name = "fake"
+    methods = ("prompt", "constrained")
+    calls: list[Request] = []  # every request any instance saw (tests reset it)
+
+    def __init__(self, model: str | None = None, *, log=print, **settings):
+        self.model = model or "fake-1"
+        self.settings = {"variant": os.environ.get("ZHEN_FAKE_VARIANT", "")} | settings
+
+    def english(self, request: Request) -> str:
+        if request.method == self.methods[0] and request.terms:
+            return "It was said."  # drops the terms: the loop must escalate
+        terms = ", ".join(dict.fromkeys(t.target for t in request.terms))
+        sentence = f"{terms} said it." if terms else "It was said."
+        return sentence[:1].upper() + sentence[1:] + self.settings["variant"]
+
+    def translate(self, requests: list[Request]) -> list[str]:
+        FakeEngine.calls.extend(requests)
+        return [self.english(r) for r in requests]
+
+    def describe(self) -> dict:
+        return {"engine": self.name, "model": self.model, "file": "", "sha256": "0" * 64,
+                "settings": self.settings, "methods": list(self.methods)}
+
+
+class ScriptedEngine(FakeEngine):
+    """Answers from a dict source → English (per method with ``(source, method)`` keys)."""
+
+    name = "scripted"
+    answers: dict = {}
+
+    def english(self, request: Request) -> str:
+        for key in ((request.source, request.method), request.source):
+            if key in self.answers:
+                return self.answers[key]
+        return super().english(request)
+
+
+FAKE = ("--engine", "tests.fakes:FakeEngine")  # command-line arguments that pick the fake engine
