@@ -11,6 +11,7 @@ sys.path.insert(0, str(ROOT))
 CORPUS = ROOT.parent / "shared" / "corpus"
 SEEDS = ROOT / "seeds"
 
+from pipeline.chinese import has_han  # noqa: E402
 from pipeline.stages import analyze  # noqa: E402
 from pipeline.terms.glossary import load_glossary  # noqa: E402
 from pipeline.terms.matcher import TermMatcher, match_document  # noqa: E402
@@ -26,7 +27,7 @@ def first_segments(docs, limit: int):
     picked = []
     for doc in docs:
         for segment in doc.segments:
-            if any("\u4e00" <= c <= "\u9fff" for c in segment.norm):
+            if has_han(segment.norm):
                 picked.append((doc, segment))
                 if len(picked) == limit:
                     return picked

@@ -10,13 +10,16 @@ from collections import Counter
 from _common import warm_up, SEEDS, first_segments, machine, matched_docs, timed
 
 from pipeline.translate.engines import load_engine
-from pipeline.translate.locking_loop import Job, translate_jobs
-from pipeline.translate.run import _original
+from pipeline.translate.locking import translate_segments
 
 
 def _jobs(docs, limit):
-    return [Job(s.norm, s.annotations["terms"], [_original(d, s, m) for m in s.annotations["terms"]])
-            for d, s in first_segments(docs, limit)]
+    return [(d.text, s) for d, s in first_segments(docs, limit)]
+
+
+def _translate(engine, items):
+    translate_segments(engine, items)
+    return [s.translation for _text, s in items]
 
 
 def main() -> None:
@@ -30,11 +33,11 @@ def main() -> None:
     engine = load_engine("llama", args.model, log=lambda m: None)
     warm_up(engine)
     results = {}
-    with_time, _ = timed(lambda: results.__setitem__("locked", translate_jobs(engine, locked_jobs)))
+    with_time, _ = timed(lambda: results.__setitem__("locked", _translate(engine, locked_jobs)))
     calls_locked = engine.stats["requests"]
-    without_time, _ = timed(lambda: results.__setitem__("plain", translate_jobs(engine, plain_jobs)))
+    without_time, _ = timed(lambda: results.__setitem__("plain", _translate(engine, plain_jobs)))
     calls_plain = engine.stats["requests"] - calls_locked
-    terms = sum(len(j.matches) for j in locked_jobs)
+    terms = sum(len(s.terms) for _text, s in locked_jobs)
     methods = Counter(r.method for r in results["locked"])
     missing = sum(o.status == "missing" for r in results["locked"] for o in r.outcomes)
     print(f"machine              {machine()}")

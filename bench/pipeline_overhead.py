@@ -15,12 +15,15 @@ from pathlib import Path
 
 from _common import CORPUS, machine
 
-from pipeline.outputs import Provenance, write_document
-from pipeline.stages import analyze
+from pipeline.components import Context, Pipeline
+from pipeline.provenance import Provenance
+from pipeline.stages import ANALYZED, READ, TRANSLATED, TRANSLATION, WRITE, blank
 from pipeline.terms.glossary import load_glossary
-from pipeline.terms.matcher import TermMatcher, match_document
+from pipeline.terms.matcher import TermMatcher
 from pipeline.translate.engines.base import Engine, Request
-from pipeline.translate.run import translate_document
+
+
+READ_DONE = tuple(a for a in ANALYZED if a != "segment.terms")
 
 
 class PassThrough(Engine):
@@ -45,25 +48,23 @@ def main() -> None:
     matcher = TermMatcher(glossary.terms)
     engine = PassThrough()
     provenance = Provenance(engine.describe(), (), glossary.signature(), "t2s")
+    context = Context(matcher=matcher, engine=engine, provenance=provenance)
+    steps = [Pipeline(READ, context, given=("doc.path",)), Pipeline(["match"], context, given=READ_DONE),
+             Pipeline(TRANSLATION, context, given=ANALYZED), Pipeline(WRITE, context, given=TRANSLATED)]
     paths = sorted(CORPUS.glob("*.md"))
     stages = {"read+segment+normalize": 0.0, "match": 0.0, "translate loop+render+QA": 0.0, "write": 0.0}
     segments = 0
     with tempfile.TemporaryDirectory() as tmp:
+        context.out_dir = Path(tmp)
         started = time.perf_counter()
         for copy in range(args.copies):
             for path in paths:
-                t0 = time.perf_counter()
-                doc = analyze(path, f"{path.stem}-{copy}")
-                t1 = time.perf_counter()
-                match_document(doc, matcher)
-                t2 = time.perf_counter()
-                translated = translate_document(doc, None, engine)
-                t3 = time.perf_counter()
-                write_document(Path(tmp), translated, provenance)
-                t4 = time.perf_counter()
-                for name, dt in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
-                    stages[name] += dt
-                segments += len(translated.results)
+                doc = blank(path, f"{path.stem}-{copy}")
+                for name, step in zip(stages, steps):
+                    t0 = time.perf_counter()
+                    doc = step(doc)
+                    stages[name] += time.perf_counter() - t0
+                segments += sum(1 for _ in doc.segments)
         total = time.perf_counter() - started
     documents = args.copies * len(paths)
     print(f"machine            {machine()}")

@@ -13,8 +13,7 @@ from _common import warm_up, SEEDS, first_segments, machine, matched_docs, timed
 
 from pipeline.cache import SegmentCache
 from pipeline.translate.engines import load_engine
-from pipeline.translate.locking_loop import Job, translate_jobs
-from pipeline.translate.run import _original
+from pipeline.translate.locking import translate_segments
 
 
 def main() -> None:
@@ -24,15 +23,14 @@ def main() -> None:
     args = parser.parse_args()
     docs = matched_docs(sorted(SEEDS.glob("*.txt")))
     subset = first_segments(docs, args.segments)
-    jobs = [Job(s.norm, s.annotations["terms"], [_original(d, s, m) for m in s.annotations["terms"]])
-            for d, s in subset]
+    jobs = [(d.text, s) for d, s in subset]
     engine = load_engine("llama", args.model, log=lambda m: None)
     warm_up(engine)
     with tempfile.TemporaryDirectory() as tmp:
         cache = SegmentCache(Path(tmp) / "c.sqlite", engine.describe())
-        cold, _ = timed(lambda: translate_jobs(engine, jobs, cache=cache))
+        cold, _ = timed(lambda: translate_segments(engine, jobs, cache=cache))
         stats = dict(engine.stats)
-        warm, warm_runs = timed(lambda: translate_jobs(engine, jobs, cache=cache), repeats=5)
+        warm, warm_runs = timed(lambda: translate_segments(engine, jobs, cache=cache), repeats=5)
         cache.close()
     print(f"machine            {machine()}")
     print(f"model              {engine.describe()['model']}")

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn,
+                           TransferSpeedColumn)
 from rich.table import Table
 
 def _console(stderr: bool = False) -> Console:
@@ -31,3 +33,9 @@ def table(title: str, columns: list[str], rows: list[list[object]]) -> None:
     for row in rows:
         grid.add_row(*(escape(str(cell)) for cell in row))
     out.print(grid)
+
+
+def byte_progress() -> Progress:
+    """A progress bar for bytes (joining and checking model files), on stderr."""
+    return Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                    TimeRemainingColumn(), console=err)

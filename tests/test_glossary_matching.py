@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.read import parse
-from pipeline.stages import Settings, analyze, analyze_text
+from pipeline.stages import analyze, analyze_text
 from pipeline.terms.glossary import Term, load_glossary
 from pipeline.terms.matcher import TermMatcher, match_document, page_title
 from tests.conftest import CORPUS, SEED_FILES

@@ -8,7 +8,7 @@ from pipeline.tables import TableError, read_csv
 from pipeline.read import parse
 from pipeline.stages import analyze_text
 from pipeline.terms.glossary import GlossaryError, Term, check_header
-from pipeline.terms.matcher import TermMatcher, match_document
+from pipeline.terms.matcher import TermMatcher
 from tests.strategies import wiki_text
 
 MATCHER = TermMatcher([Term("王明", "Wang Ming"), Term("共产国际", "Comintern"), Term("国际派", "IF"),

@@ -1,6 +1,8 @@
 """Review formats written from aligned records: TMX, TSV, XLSX and the HTML page (in Chromium)."""
 from __future__ import annotations
 
+import csv
+import io
 import os
 import shutil
 import subprocess
@@ -58,11 +60,21 @@ def test_tmx_drops_nothing_but_characters_xml_cannot_hold():
 
 def test_tsv_columns_and_neutralized_cells():
     text = review_sheets.tsv_text(_records(), "run123")
-    lines = text.lstrip("\ufeff").split("\r\n")
-    assert lines[0].split("\t") == ["id", "kind", "source", "english", "terms", "qa", "reviewed_en", "decision", "run"]
-    first, second = lines[1].split("\t"), lines[2].split("\t")
+    assert text.startswith("\ufeff") and text.endswith("\r\n")
+    header, first, second = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter="\t")
+    assert header == ["id", "kind", "source", "english", "terms", "qa", "reviewed_en", "decision", "run"]
     assert first[0] == "d#0" and first[4] == "王明 → Wang Ming" and first[-1] == "run123"
-    assert second[3].startswith("'=HYPERLINK") and "[MISSING]" in second[4]
+    assert second[3] == "'" + HOSTILE and "[MISSING]" in second[4]  # inert, and read back whole
+
+
+@pytest.mark.parametrize("breaker", ["\n", "\r", "\r\n", "\x0b", "\x0c", "\x85", "\u2028", "\u2029", "\x1e"])
+def test_tsv_keeps_one_row_per_segment_whatever_breaks_a_line(breaker):
+    records = _records()
+    records[0]["tgt"] = f"Wang{breaker}Ming\treturned."
+    text = review_sheets.tsv_text(records, "run123").lstrip("\ufeff")
+    assert len(text.splitlines()) == 3  # str.splitlines() splits at every one of them
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter="\t"))
+    assert len(rows) == 3 and rows[1][3] == "Wang ⏎ Ming returned."
 
 
 def test_xlsx_is_readable_and_made_for_reading(tmp_path):

@@ -1,7 +1,6 @@
 """Metrics, each a small class behind one interface; every score carries a signature (sacrebleu style)."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import sacrebleu

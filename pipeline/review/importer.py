@@ -107,7 +107,7 @@ def _proposals(record: dict, reviewed: str, where: str) -> list[dict]:
         if term["status"] != "locked" or term.get("action") == "keep" or occurrences(reviewed, term["tgt"]):
             continue
         out.append({"id": term["id"], "zh": term["src"], "en": proposed_rendering(record, term, reviewed),
-                    "current_en": term["tgt"], "status": "proposed",
+                    "current_en": term.get("approved", term["tgt"]), "status": "proposed",
                     "note": f"reviewer changed the rendering in {where}: {reviewed!r}", "source": where})
     return out
 

@@ -1,7 +1,9 @@
-"""Spreadsheet-shaped tables (a header row, then data rows), read from CSV/TSV or XLSX.
+"""Spreadsheet-shaped tables (a header row, then data rows) as pandas DataFrames, from CSV/TSV or XLSX.
 
 Readers accept what Excel and LibreOffice write: a UTF-8 BOM or none, CRLF or LF, `,` `;` or tab
-separators, quoted cells with commas and newlines. Every row keeps its spreadsheet row number.
+separators, quoted cells with commas and newlines. Every cell is text (``dtype=str``, nothing read as
+a number or NaN) and the frame's index is each row's spreadsheet row number, so every error can name
+it. Writers neutralise cells that a spreadsheet would run as a formula.
 """
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pandas as pd
 
 from pipeline.errors import ZhenError
 
@@ -22,10 +26,20 @@ class TableError(ZhenError):
 @dataclass
 class Table:
     path: str
-    header: list[str]
-    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)  # (row number, cells)
+    frame: pd.DataFrame   # text cells; columns: the header; index: spreadsheet row numbers
     blank_rows: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # things the reader did that a user should know
+
+    @property
+    def header(self) -> list[str]:
+        return list(self.frame.columns)
+
+    @property
+    def rows(self) -> list[tuple[int, dict[str, str]]]:
+        """(row number, {column: cell}); where a header name repeats, its last column wins."""
+        header = self.header
+        return [(int(number), dict(zip(header, cells)))
+                for number, cells in zip(self.frame.index, self.frame.itertuples(index=False, name=None))]
 
 
 def neutralize(cell: object) -> object:
@@ -54,32 +68,53 @@ def _dialect(text: str, suffix: str) -> str:
     return max(counts, key=lambda sep: (counts[sep], sep == ","))
 
 
+def _trimmed(cells: list[str]) -> list[str]:
+    """A record without its trailing empty cells (spreadsheets pad rows with separators)."""
+    end = len(cells)
+    while end and not cells[end - 1].strip():
+        end -= 1
+    return cells[:end]
+
+
 def _build(path: str, records: list[list[str]], first_row: int = 1) -> Table:
+    """A Table from raw records (lists of cell text); ``first_row`` is the header's row number."""
     if not records or not any(cell.strip() for cell in records[0]):
         raise TableError("has no header row", path=path, line=first_row)
-    header = [cell.strip() for cell in records[0]]
-    table = Table(path, header)
+    header = [cell.strip() for cell in _trimmed(records[0])]
+    data, numbers, blank = [], [], []
     for number, record in enumerate(records[1:], start=first_row + 1):
-        if not any((cell or "").strip() for cell in record):
-            table.blank_rows.append(number)
+        cells = _trimmed(record)
+        if not cells:
+            blank.append(number)
             continue
-        if len(record) > len(header) and any(c.strip() for c in record[len(header):]):
-            raise TableError(f"has {len(record)} cells but the header has {len(header)}",
+        if len(cells) > len(header):
+            raise TableError(f"has {len(cells)} cells but the header has {len(header)}",
                              path=path, line=number, hint="a separator or quote inside a cell?")
-        cells = {name: (record[i] if i < len(record) else "") for i, name in enumerate(header)}
-        table.rows.append((number, cells))
-    return table
+        data.append(cells + [""] * (len(header) - len(cells)))
+        numbers.append(number)
+    frame = pd.DataFrame(data, columns=header, index=pd.Index(numbers, name="row"), dtype=str)
+    return Table(path, frame, blank)
+
+
+# Wider rows than this many cells beyond the first line's are refused by the CSV parser itself.
+_EXTRA_CELLS = 256
+
+
+def _csv_records(path: Path, text: str) -> list[list[str]]:
+    sep = _dialect(text, path.suffix.lower())
+    width = text.split("\n", 1)[0].count(sep) + 1 + _EXTRA_CELLS
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sep, header=None, names=range(width), dtype=str,
+                            keep_default_na=False, na_filter=False, skip_blank_lines=False,
+                            quoting=csv.QUOTE_MINIMAL, engine="c")
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise TableError(f"is not valid CSV: {str(exc).strip()}", path=str(path)) from None
+    return frame.fillna("").astype(str).values.tolist()
 
 
 def read_csv(path: Path) -> Table:
-    data = path.read_bytes()
-    text = _decode(path, data)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_dialect(text, path.suffix.lower()))
-    try:
-        records = list(reader)
-    except csv.Error as exc:
-        raise TableError(f"is not valid CSV: {exc}", path=str(path), line=reader.line_num) from None
-    return _build(str(path), records)
+    text = _decode(path, path.read_bytes())
+    return _build(str(path), _csv_records(path, text) if text.strip() else [])
 
 
 def _xlsx_cell(value: object) -> str:
@@ -137,11 +172,9 @@ def read_table(path: Path) -> Table:
 
 def csv_text(header: list[str], rows: list[dict[str, str]], *, excel: bool = False) -> str:
     """CSV with every field quoted; ``excel`` adds a BOM, CRLF and neutralizes formula-like cells."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL if excel else csv.QUOTE_MINIMAL,
+    frame = pd.DataFrame([[row.get(name, "") for name in header] for row in rows], columns=header, dtype=object)
+    if excel:
+        frame = frame.map(neutralize)
+    text = frame.to_csv(index=False, quoting=csv.QUOTE_ALL if excel else csv.QUOTE_MINIMAL,
                         lineterminator="\r\n" if excel else "\n")
-    writer.writerow(header)
-    for row in rows:
-        cells = [row.get(name, "") for name in header]
-        writer.writerow([neutralize(c) for c in cells] if excel else cells)
-    return ("\ufeff" if excel else "") + buffer.getvalue()
+    return ("\ufeff" if excel else "") + text

@@ -15,7 +15,8 @@ TYPES = ("person", "organization", "party_term", "event", "place", "publication"
 ACTIONS = ("translate", "transliterate", "keep")
 STATUSES = ("approved", "proposed")
 LIST_SEPARATOR = "|"
-DEFAULT_GLOSSARY = Path(__file__).resolve().parents[2] / "glossary" / "terms.csv"
+# Shipped as package data (a link to glossary/terms.csv in the repository, a copy in an installed wheel).
+DEFAULT_GLOSSARY = (Path(__file__).resolve().parents[1] / "data" / "terms.csv").resolve()
 
 
 class GlossaryError(ZhenError):

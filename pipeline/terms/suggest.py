@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
+from pipeline.chinese import HAN_CLASS, all_han
 from pipeline.normalize import normalize
 from pipeline.terms.matcher import TermMatcher
 
@@ -27,7 +28,6 @@ COMMON_SURNAMES = set(
     "文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷"
     "盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷"
     "晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝恽")
-_HAN = re.compile(r"^[\u3400-\u9fff]+$")
 _TYPE_SUFFIXES = [
     (("会议", "全会", "大会", "事变", "事件", "起义", "运动", "战争", "战役", "暴动", "惨案", "罢工"), "event"),
     (("党", "派", "会", "部", "局", "委", "军", "团", "社", "院", "校", "大学", "政府", "委员会", "军团"), "organization"),
@@ -37,7 +37,7 @@ _TYPE_SUFFIXES = [
 ]
 
 
-_CEDICT_REFERENCE = re.compile(r"[^\s\[]*[\u3400-\u9fff][^\s\[]*(?:\[[^\]]*\])?")
+_CEDICT_REFERENCE = re.compile(rf"[^\s\[]*[{HAN_CLASS}][^\s\[]*(?:\[[^\]]*\])?")
 MAX_WORD = 6
 
 
@@ -112,7 +112,7 @@ def guess_type(name: str, is_title: bool = False) -> str:
         return kinds[0]
     gloss = cedict_gloss(name)
     looks_like_name = 2 <= len(name) <= 3 and (name[0] in COMMON_SURNAMES or name[:2] in SURNAME_READINGS)
-    if _HAN.match(name) and looks_like_name and (not gloss or gloss[0].isupper()):
+    if all_han(name) and looks_like_name and (not gloss or gloss[0].isupper()):
         return "person"  # a proper noun, or unknown to the dictionary
     return "place" if kinds else "concept"
 

@@ -6,7 +6,8 @@ from functools import lru_cache
 
 from sacremoses import MosesDetokenizer, MosesPunctNormalizer
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+from pipeline.chinese import han_share
+
 _LABEL = re.compile(r"^\s*(?:English(?: translation)?|Translation|Translated text)\s*[:：]\s*", re.I)
 _ECHO_LABEL = re.compile(r"^\s*(?:Chinese|Source|原文|中文)\s*[:：]", re.I)
 _NOTE = re.compile(r"^\s*(?:Note|Notes|Explanation)\s*[:：]", re.I)
@@ -19,8 +20,7 @@ def _moses() -> tuple[MosesPunctNormalizer, MosesDetokenizer]:
 
 
 def _mostly_chinese(line: str) -> bool:
-    letters = [c for c in line if c.isalpha()]
-    return bool(letters) and sum(bool(_HAN.match(c)) for c in letters) / len(letters) > 0.5
+    return han_share(line) > 0.5
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")

@@ -18,10 +18,9 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from pipeline.tables import TableError, read_csv  # noqa: E402
-from pipeline.read import parse  # noqa: E402
 from pipeline.stages import analyze_text  # noqa: E402
 from pipeline.terms.glossary import GlossaryError, check_header, load_glossary  # noqa: E402
-from pipeline.terms.matcher import TermMatcher, match_document  # noqa: E402
+from pipeline.terms.matcher import TermMatcher  # noqa: E402
 from tests.strategies import wiki_text  # noqa: E402
 
 MATCHER = TermMatcher(load_glossary().terms)
