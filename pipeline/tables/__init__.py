@@ -38,8 +38,8 @@ class Table:
     def rows(self) -> list[tuple[int, dict[str, str]]]:
         """(row number, {column: cell}); where a header name repeats, its last column wins."""
         header = self.header
-        return [(int(number), dict(zip(header, cells)))
-                for number, cells in zip(self.frame.index, self.frame.itertuples(index=False, name=None))]
+        return [(number, dict(zip(header, cells)))
+                for number, cells in zip(self.frame.index.tolist(), self.frame.values.tolist())]
 
 
 def neutralize(cell: object) -> object:
@@ -96,8 +96,8 @@ def _build(path: str, records: list[list[str]], first_row: int = 1) -> Table:
     return Table(path, frame, blank)
 
 
-# Wider rows than this many cells beyond the first line's are refused by the CSV parser itself.
-_EXTRA_CELLS = 256
+# A row with more cells than the first line plus this many is refused by the CSV parser itself.
+_EXTRA_CELLS = 16
 
 
 def _csv_records(path: Path, text: str) -> list[list[str]]:
