@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from pipeline import __version__, console
-from pipeline.errors import ZhenError
+from pipeline.errors import EXIT_INTERRUPTED, EXIT_PROBLEMS, EXIT_USAGE, UsageError, ZhenError
 from pipeline.normalize import CONFIGS, DEFAULT_CONFIG
 from pipeline.stages import Settings
 from pipeline.review.memory import DEFAULT_MEMORY
@@ -104,7 +104,7 @@ def _translate(args: argparse.Namespace) -> int:
     from pipeline.runner import RunOptions
 
     if args.jobs < 1 or args.batch_size < 1:
-        raise ZhenError("--jobs and --batch-size must be at least 1")
+        raise UsageError("--jobs and --batch-size must be at least 1")
     options = RunOptions(args.paths, args.out, args.glossary, args.engine, args.model, Settings(opencc=args.opencc),
                          args.batch_size, args.jobs, None if args.no_tm else args.tm,
                          None if args.no_cache else (args.cache or default_cache_path()))
@@ -155,10 +155,10 @@ def _eval(args: argparse.Namespace) -> int:
 
     if args.compare:
         if args.compare[0] != "compare" or len(args.compare) != 3:
-            raise ZhenError("usage: zhen eval compare REPORT_A REPORT_B")
+            raise UsageError("usage: zhen eval compare REPORT_A REPORT_B")
         return evaluate.compare(Path(args.compare[1]), Path(args.compare[2]))
     if not args.src or not args.ref:
-        raise ZhenError("zhen eval needs --src and --ref (or: zhen eval compare A B)")
+        raise UsageError("zhen eval needs --src and --ref (or: zhen eval compare A B)")
     options = EvalOptions(args.src, args.ref, args.terms, args.glossary, args.engine, args.model, args.limit,
                           not args.no_lock, args.opencc, None if args.no_cache else default_cache_path())
     return evaluate.run(options, args.out)
@@ -197,21 +197,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if getattr(args, "glossary", "unset") is None and args.command != "eval":
-        args.glossary = [DEFAULT_GLOSSARY]
+    console.safe_streams()
     try:
+        args = build_parser().parse_args(argv)
+        if getattr(args, "glossary", "unset") is None and args.command != "eval":
+            args.glossary = [DEFAULT_GLOSSARY]
         return args.handler(args)
+    except UsageError as exc:
+        console.error(exc)
+        return EXIT_USAGE
     except ZhenError as exc:
         console.error(exc)
-        return 2
+        return EXIT_PROBLEMS
     except KeyboardInterrupt:
         console.error("interrupted; finished segments are in the cache, rerun to continue")
-        return 130
+        return EXIT_INTERRUPTED
     except OSError as exc:  # a read-only folder, a full disk: say which file, never a traceback
         where = f"{exc.filename}: " if exc.filename else ""
         console.error(f"{where}{exc.strerror or exc}")
-        return 2
+        return EXIT_PROBLEMS
 
 
 if __name__ == "__main__":

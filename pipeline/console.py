@@ -1,6 +1,8 @@
 """Terminal output shared by the commands (rich tables to stdout, problems to stderr)."""
 from __future__ import annotations
 
+import sys
+
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn,
@@ -8,10 +10,19 @@ from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn, Time
 from rich.table import Table
 
 def _console(stderr: bool = False) -> Console:
-    console = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    # markup=False: paths and texts from users are printed as they are ("o[/]" is a folder name).
+    console = Console(stderr=stderr, highlight=False, soft_wrap=True, markup=False, emoji=False)
     if not console.is_terminal:  # logs and pipes: do not squeeze tables into 80 columns
-        console = Console(stderr=stderr, highlight=False, soft_wrap=True, width=200)
+        console = Console(stderr=stderr, highlight=False, soft_wrap=True, width=200, markup=False, emoji=False)
     return console
+
+
+def safe_streams() -> None:
+    """Never fail on printing: text the terminal's encoding lacks (Chinese on an ASCII locale) is
+    written as backslash escapes."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
 
 
 out = _console()
@@ -31,7 +42,7 @@ def table(title: str, columns: list[str], rows: list[list[object]]) -> None:
     for i, column in enumerate(columns):
         grid.add_column(column, justify="left" if i == 0 else "right")
     for row in rows:
-        grid.add_row(*(escape(str(cell)) for cell in row))
+        grid.add_row(*(str(cell) for cell in row))
     out.print(grid)
 
 

@@ -1,5 +1,12 @@
-"""Errors a user can act on: each names the file, the line or row, and what is wrong."""
+"""Errors a user can act on: each names the file, the line or row, and what is wrong.
+
+Exit statuses, the same in every command: 0 done; 1 problems with the inputs or outputs (an
+unreadable article or glossary, a damaged model or memory, a full disk), reported one line each; 2 a
+command line that asks for something impossible; 130 interrupted (Ctrl-C).
+"""
 from __future__ import annotations
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class ZhenError(Exception):
@@ -19,3 +26,7 @@ class ZhenError(Exception):
 
 class InputError(ZhenError):
     """An input file that cannot be read as a wiki-Markdown article."""
+
+
+class UsageError(ZhenError):
+    """The command line itself is wrong (exit status 2)."""

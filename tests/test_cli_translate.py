@@ -61,13 +61,13 @@ def test_glossary_with_errors_stops_before_translating(tmp_path, capsys):
     inputs, glossary, out = _setup(tmp_path)
     glossary.write_text(GLOSSARY + "x,博古,,,person,,,,,approved\n", encoding="utf-8")
     assert main(["translate", str(inputs), "--out", str(out), "--glossary", str(glossary),
-                 *FAKE]) == 2
+                 *FAKE]) == 1
     assert "empty-target" in capsys.readouterr().err and not out.exists()
 
 
 def test_bad_model_path_is_a_clear_error(tmp_path, capsys):
     inputs, glossary, out = _setup(tmp_path)
     assert main(["translate", str(inputs), "--glossary", str(glossary), "--model", str(tmp_path / "nope.gguf"),
-                 "--out", str(out)]) == 2
+                 "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert "nope.gguf: no such model file" in err and "Traceback" not in err

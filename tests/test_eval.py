@@ -86,6 +86,6 @@ def test_eval_end_to_end_locks_given_terms(testset, tiny_gguf, capsys):
 
 def test_eval_errors_are_clear(testset, capsys):
     (testset / "short.txt").write_text("one\n", encoding="utf-8")
-    assert main(["eval", "--src", str(testset / "src.txt"), "--ref", str(testset / "short.txt")]) == 2
+    assert main(["eval", "--src", str(testset / "src.txt"), "--ref", str(testset / "short.txt")]) == 1
     assert "short.txt: has 1 lines but the source" in capsys.readouterr().err
     assert main(["eval", "compare", str(testset / "nope")]) == 2

@@ -72,14 +72,14 @@ def test_missing_or_misspelled_header_is_named(tmp_path, capsys):
     with pytest.raises(GlossaryError, match=r"g.csv:1: header lacks required column 'zh'"):
         load_glossary([path])
     path = _write(tmp_path, "王明,Wang Ming\n", header="zh,en_\n", name="typo.csv")
-    assert main(["glossary", "lint", str(path)]) == 2
+    assert main(["glossary", "lint", str(path)]) == 1
     assert "found 'en_': misspelled?" in capsys.readouterr().err
 
 
 def test_gbk_glossary_is_a_clear_error(tmp_path, capsys):
     path = tmp_path / "gbk.csv"
     path.write_bytes((HEADER + "a,王明,,Wang Ming,person,,,,,approved\n").encode("gbk"))
-    assert main(["glossary", "lint", str(path)]) == 2
+    assert main(["glossary", "lint", str(path)]) == 1
     err = capsys.readouterr().err
     assert "gbk.csv:2: is not UTF-8" in err and "Traceback" not in err
 
@@ -121,7 +121,7 @@ def test_import_with_errors_changes_nothing(tmp_path, capsys):
     into = _write(tmp_path, "a,王明,,Wang Ming,person,,,,,approved\n", name="terms.csv")
     before = into.read_bytes()
     bad = _write(tmp_path, "a,王明,,,person,,,,,approved\nb,博古,,Bo Gu,human,,,,,approved\n", name="edit.csv")
-    assert main(["glossary", "import", str(bad), "--into", str(into)]) == 2
+    assert main(["glossary", "import", str(bad), "--into", str(into)]) == 1
     err = capsys.readouterr().err
     assert "edit.csv:2: error: [empty-target]" in err and "edit.csv:3: error: [bad-type]" in err
     assert "nothing was imported" in err

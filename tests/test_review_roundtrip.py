@@ -128,7 +128,7 @@ def test_invalid_review_files_import_nothing(run, capsys, row, message):
     good = f"a#1;approve;;{run_id}"
     Path("r.csv").write_text("id;decision;reviewed_en;run\n" + good + "\n" + row.format(run=run_id) + "\n",
                              encoding="utf-8")
-    assert main(["review", "import", "r.csv"]) == 2
+    assert main(["review", "import", "r.csv"]) == 1
     err = capsys.readouterr().err
     assert message in err and "r.csv:3" in err and "nothing was imported" in err
     assert not Path("tm/memory.sqlite").exists()
@@ -137,7 +137,7 @@ def test_invalid_review_files_import_nothing(run, capsys, row, message):
 def test_missing_columns_and_export_tmx(run, capsys):
     run()
     Path("r.csv").write_text("id,english\na#0,x\n", encoding="utf-8")
-    assert main(["review", "import", "r.csv"]) == 2
+    assert main(["review", "import", "r.csv"]) == 1
     assert "lacks column(s) reviewed_en, decision, run" in capsys.readouterr().err
     _edit_xlsx(Path("outputs/a/aligned.xlsx"), {1: ("fix", "Bo Gu spoke.")})
     assert main(["review", "import", "outputs/a/aligned.xlsx"]) == 0

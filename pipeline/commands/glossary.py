@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from pipeline import console
-from pipeline.errors import ZhenError
+from pipeline.errors import UsageError, ZhenError
 from pipeline.tables import csv_text
 from pipeline.io import atomic_write, discover, doc_ids
 from pipeline.stages import Settings, analyze
@@ -88,7 +88,7 @@ def run_suggest(inputs: list[str], glossaries: list[Path], settings: Settings, o
 
 def run_export(glossaries: list[Path], xlsx: Path | None, csv: Path | None) -> int:
     if not xlsx and not csv:
-        raise ZhenError("say where to export: --xlsx OUT and/or --csv OUT")
+        raise UsageError("say where to export: --xlsx OUT and/or --csv OUT")
     glossary = load_glossary(glossaries)
     for out, writer in ((xlsx, editing.export_xlsx), (csv, editing.export_csv)):
         if out:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 
-from pipeline.errors import ZhenError
+from pipeline.errors import UsageError, ZhenError
 from pipeline.translate.engines.base import Engine, Request, TermPair
 
 BUILTIN = {"llama": "pipeline.translate.engines.llama:LlamaEngine",
@@ -20,7 +20,7 @@ def engine_class(name: str) -> type[Engine]:
     spec = BUILTIN.get(name, name)
     module_name, sep, class_name = spec.partition(":")
     if not sep:
-        raise ZhenError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)} or give module:Class")
+        raise UsageError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)} or give module:Class")
     try:
         cls = getattr(importlib.import_module(module_name), class_name)
     except (ImportError, AttributeError) as exc:
