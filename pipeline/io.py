@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -62,16 +63,52 @@ def read_article(path: Path) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
-                         path=str(path), line=_line_of(data, exc.start),
-                         hint="convert it to UTF-8, e.g. `iconv -f GBK -t UTF-8`") from None
+                         path=str(path), line=_line_of(data, exc.start), hint=encoding_hint(data)) from None
+
+
+# Legacy encodings to suggest, most specific first: (codec, name for iconv, what it is).
+_LEGACY = (("gb18030", "GB18030", "simplified Chinese"), ("big5", "BIG5", "traditional Chinese"),
+           ("shift_jis", "SHIFT_JIS", "Japanese"), ("cp1252", "CP1252", "Western European"))
+
+
+def encoding_hint(data: bytes) -> str:
+    """What a file that is not UTF-8 probably is: the first legacy encoding that decodes it to mostly
+    letters of its script (Chinese for GB18030 and Big5), as an iconv command."""
+    from pipeline.chinese import han_share
+
+    for codec, name, what in _LEGACY:
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if codec in ("gb18030", "big5") and han_share(text) < 0.3:
+            continue
+        if codec == "shift_jis" and not any("\u3040" <= c <= "\u30ff" for c in text):
+            continue
+        return f"it looks {what}: convert it to UTF-8, e.g. `iconv -f {name} -t UTF-8`"
+    return "convert it to UTF-8 with iconv, naming the encoding it was saved in"
+
+
+def umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename: never a half-written file."""
+    """Write ``data`` to ``path`` through a temporary file and a rename: never a half-written file.
+
+    A symbolic link is written through (its target is replaced, the link stays); a replaced file
+    keeps its mode, a new one gets the user's umask.
+    """
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    mode = stat.S_IMODE(path.stat().st_mode) if path.is_file() else 0o666 & ~umask()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()
@@ -88,9 +125,18 @@ def _safe_name(name: str) -> str:
     return cleaned or "document"
 
 
+# Names of the run's own files in the output folder: no document folder may take one of them.
+RUN_FILES = frozenset({"run.json", "qa-summary.json", "glossary-proposals.csv", "run-terms.csv", "run-terms.xlsx"})
+
+
+def _doc_name(path: Path) -> str:
+    name = _safe_name(path.stem)
+    return f"{name}__doc" if name.lower() in RUN_FILES else name
+
+
 def doc_ids(paths: list[Path]) -> list[str]:
     """A distinct, filesystem-safe output folder name per input (its stem, widened on collision)."""
-    stems = [_safe_name(p.stem) for p in paths]
+    stems = [_doc_name(p) for p in paths]
     ids = []
     for path, stem in zip(paths, stems):
         if stems.count(stem) == 1:

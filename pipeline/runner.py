@@ -8,6 +8,9 @@ timings) and ``qa-summary.json`` in the output folder.
 """
 from __future__ import annotations
 
+import os
+import signal
+import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -31,7 +34,7 @@ from pipeline.stages import ANALYSIS, ANALYZED, TRANSLATED, TRANSLATION, WRITE, 
 from pipeline.terms.glossary import Glossary, GlossaryError, load_glossary
 from pipeline.terms.lint import ERROR, lint
 from pipeline.translate.engines import load_engine
-from pipeline.write import remove_stale_scratch
+from pipeline.write import recover
 
 
 @dataclass
@@ -90,7 +93,17 @@ def checked_glossary(paths: list[Path]) -> Glossary:
 _WORKER: dict = {}
 
 
-def _init_worker(context: Context) -> None:
+def _watch_parent(parent: int) -> None:
+    """A worker whose parent died (kill -9) ends too, instead of waiting for work forever."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def _init_worker(context: Context, parent: int | None = None) -> None:
+    if parent is not None:  # a worker process: Ctrl-C is the parent's to handle, once
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     _WORKER["analysis"] = Pipeline(ANALYSIS, context, given=("doc.path",))
     _WORKER["write"] = Pipeline(WRITE, context, given=TRANSLATED)
 
@@ -122,7 +135,7 @@ class _Inline:
             future.set_exception(exc)
         return future
 
-    def shutdown(self, wait: bool = True) -> None:
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
         pass
 
 
@@ -145,7 +158,8 @@ class Runner:
         context = Context(opencc=self.options.settings.opencc, glossaries=self.options.glossaries,
                           out_dir=self.options.out_dir, provenance=provenance)
         if self.options.jobs > 1:
-            return ProcessPoolExecutor(self.options.jobs, initializer=_init_worker, initargs=(context,))
+            return ProcessPoolExecutor(self.options.jobs, initializer=_init_worker,
+                                       initargs=(context, os.getpid()))
         return _Inline(_init_worker, (context,))
 
     def run(self) -> RunReport:
@@ -157,17 +171,17 @@ class Runner:
         if not files:
             raise ZhenError("no input articles found", hint="give .md/.txt files or folders")
         glossary = checked_glossary(options.glossaries)
+        memory = open_memory(options.memory_path)  # before the model loads: a damaged memory stops at once
         engine = load_engine(options.engine, options.model, log=lambda m: console.err.print(m, markup=False))
         described = engine.describe()
         provenance = Provenance(described, tuple((f, glossary.hashes[f]) for f in glossary.files),
                                 glossary.signature(), options.settings.opencc)
-        cache = SegmentCache(options.cache_path, described) if options.cache_path else None
-        memory = open_memory(options.memory_path)
+        cache = SegmentCache(options.cache_path, described, console.warn) if options.cache_path else None
         console.err.print(f"engine {described['engine']} · model {described['model']} · "
                           f"{len(glossary.locking_terms)} locked terms · cache "
                           f"{options.cache_path or 'off'} · memory {len(memory) if memory else 0} entries",
                           markup=False)
-        remove_stale_scratch(options.out_dir)
+        recover(options.out_dir)
         executor = self._executor(provenance)
         all_records: list[dict] = []
         context = Context(opencc=options.settings.opencc, engine=engine, batch_size=options.batch_size,
@@ -175,6 +189,9 @@ class Runner:
         try:
             docs = self._analyze_all(executor, files, report)
             self._translate_all(executor, docs, context, report, all_records)
+        except KeyboardInterrupt:
+            executor.shutdown(wait=True, cancel_futures=True)
+            raise
         finally:
             executor.shutdown(wait=True)
             engine.close()

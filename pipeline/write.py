@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -10,7 +11,7 @@ from pipeline.components import Context, component
 from pipeline.document import Document
 from pipeline.formats import Output, writers
 from pipeline.formats.jsonl import dumps
-from pipeline.io import atomic_write
+from pipeline.io import atomic_write, umask
 from pipeline.provenance import Provenance, text_sha256, versions
 
 SCRATCH_SUFFIX = ".partial"
@@ -38,9 +39,10 @@ def write_document(out_dir: Path, doc: Document, provenance: Provenance) -> Path
     """
     folder = out_dir / doc.doc_id
     out_dir.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{doc.doc_id}.", suffix=SCRATCH_SUFFIX, dir=out_dir))
+    scratch = Path(tempfile.mkdtemp(prefix=f".{doc.doc_id}.", suffix=f".{os.getpid()}{SCRATCH_SUFFIX}",
+                                    dir=out_dir))
     try:
-        os.chmod(scratch, 0o777 & ~_umask())
+        os.chmod(scratch, 0o777 & ~umask())
         output = output_for(doc, provenance)
         for item in writers().values():
             atomic_write(scratch / item.path_for(doc.doc_id), item.render(output))
@@ -51,16 +53,35 @@ def write_document(out_dir: Path, doc: Document, provenance: Provenance) -> Path
     return folder
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+_SCRATCH = re.compile(rf"^\..+\.(\d+){re.escape(SCRATCH_SUFFIX)}$")
+_OLD = re.compile(r"^\.(?P<name>.+)\.old-(?P<pid>\d+)$")
 
 
-def remove_stale_scratch(out_dir: Path) -> None:
-    """Scratch folders a killed run left behind (never a finished document's folder)."""
-    for stale in out_dir.glob(f".*{SCRATCH_SUFFIX}") if out_dir.is_dir() else []:
-        shutil.rmtree(stale, ignore_errors=True)
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover(out_dir: Path) -> None:
+    """Finish what a killed run left half done: its scratch folders go, and a document folder it had
+    moved aside to swap in a new one comes back if the new one never arrived (else the old copy goes).
+    Folders of a run still alive (two runs on one output folder) are left to it."""
+    if not out_dir.is_dir():
+        return
+    for entry in out_dir.iterdir():
+        if (m := _SCRATCH.match(entry.name)) and not _alive(int(m.group(1))):
+            shutil.rmtree(entry, ignore_errors=True)
+        elif (m := _OLD.match(entry.name)) and not _alive(int(m.group("pid"))):
+            target = out_dir / m.group("name")
+            if target.exists():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                os.replace(entry, target)
 
 
 def _swap_in(scratch: Path, folder: Path) -> None:

@@ -35,7 +35,7 @@ def test_unreadable_inputs_are_named_and_the_rest_processed(tmp_path, capsys):
     code = main(["inspect", str(gbk), str(png), str(tmp_path / "missing.md"), str(good), "--out", str(out)])
     err = capsys.readouterr().err
     assert code == 1
-    assert "gbk.md:1: is not valid UTF-8" in err and "GBK" in err
+    assert "gbk.md:1: is not valid UTF-8" in err and "iconv -f GB18030" in err
     assert "picture.md: is a binary file" in err
     assert "missing.md: no such file or folder" in err
     assert (out / "good" / "segments.jsonl").exists()

@@ -47,11 +47,14 @@ CASES = {
     "lost-link": (('他[回国了](../Page/回国.md "wikilink")。', "He came back.", "prompt"),
                   ('[王明](../Page/王明.md "wikilink")回国。', "Wang Ming returned.", "prompt")),
     "lost-emphasis": (("**他**回国了。", "He returned.", "prompt"), ("**王明**回国了。", "Wang Ming returned.", "prompt")),
+    "replaced-characters": (("会议\ufffe召开。", "The meeting convened.", "prompt"),
+                            ("会议召开。", "The meeting convened.", "prompt")),
 }
 SEVERITY = {"term-missing": "error", "forbidden-rendering": "error", "untranslated": "error",
             "empty-output": "error", "degenerate-output": "error", "number-mismatch": "warning",
             "forced-terms": "warning", "same-as-source": "error", "unbalanced": "warning",
-            "length-ratio": "warning", "lost-link": "warning", "lost-emphasis": "info"}
+            "length-ratio": "warning", "lost-link": "warning", "lost-emphasis": "info",
+            "replaced-characters": "info"}
 
 
 def test_every_check_has_a_case():

@@ -17,7 +17,7 @@ def segment_id(doc: str, seg: int) -> str:
 
 def parse_segment_id(value: str) -> tuple[str, int] | None:
     doc, sep, seg = value.strip().rpartition("#")
-    return (doc, int(seg)) if sep and doc and seg.isdigit() else None
+    return (doc, int(seg)) if sep and doc and seg.isascii() and seg.isdigit() else None
 
 
 def terms_cell(record: dict) -> str:

@@ -1,19 +1,15 @@
 """TMX 1.4b for CAT tools: one translation unit per segment, the term audit as props."""
 from __future__ import annotations
 
-import re
 import time
 import xml.etree.ElementTree as ET
 
 from pipeline import __version__
 from pipeline.formats import Output, writer
 from pipeline.formats.review_rows import segment_id
+from pipeline.tables import xml_safe
 
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def _clean(text: str) -> str:
-    return _XML_INVALID.sub("\ufffd", text)
+_clean = xml_safe
 
 
 def _prop(parent: ET.Element, kind: str, value: str) -> None:

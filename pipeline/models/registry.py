@@ -46,9 +46,13 @@ REGISTRY = {DEFAULT_LLAMA_MODEL.name: DEFAULT_LLAMA_MODEL}
 
 
 def cache_dir() -> Path:
-    root = os.environ.get("ZHEN_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "zhen")
-    return Path(root)
+    root = Path(os.environ.get("ZHEN_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "zhen"))
+    if root.exists() and not root.is_dir():
+        variable = "ZHEN_CACHE" if os.environ.get("ZHEN_CACHE") else "the cache folder"
+        raise ZhenError(f"{variable} points at a file, not a folder", path=str(root),
+                        hint="set ZHEN_CACHE to a folder (models and the segment cache are kept there)")
+    return root
 
 
 def models_dir() -> Path:

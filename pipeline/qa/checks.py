@@ -13,6 +13,7 @@ from typing import Callable, Iterator
 from pipeline.chinese import has_han
 from pipeline.components import Context, component
 from pipeline.document import ERROR, INFO, WARNING, Document, Finding, Segment
+from pipeline.tables import XML_FORBIDDEN
 
 Messages = Iterator[str]
 
@@ -148,6 +149,16 @@ def lost_emphasis(text: str, segment: Segment) -> Messages:
     """Bold or italic runs not placed in the English Markdown."""
     if segment.lost_emphasis:
         yield f"{segment.lost_emphasis} bold/italic run(s) not placed in the English"
+
+
+@check("replaced-characters", INFO)
+def replaced_characters(text: str, segment: Segment) -> Messages:
+    """Characters XML and spreadsheets cannot hold (control characters, U+FFFE, U+FFFF) are in the
+    segment: the TMX and XLSX show each as U+FFFD; aligned.jsonl and the Markdown keep them."""
+    found = XML_FORBIDDEN.findall(segment.src(text) + segment.translation.tgt)
+    if found:
+        codes = ", ".join(dict.fromkeys(f"U+{ord(c):04X}" for c in found))
+        yield f"{len(found)} character(s) XML cannot hold ({codes}) are shown as U+FFFD in the TMX and XLSX"
 
 
 def run_checks(text: str, segment: Segment, checks: dict[str, Check] = CHECKS) -> list[Finding]:

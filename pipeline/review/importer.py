@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.errors import ZhenError
+from pipeline.formats import jsonl
 from pipeline.formats.review_rows import DECISIONS, parse_segment_id
 from pipeline.tables import Table, read_csv, read_xlsx
 from pipeline.review.memory import Entry
@@ -71,7 +72,7 @@ class _Outputs:
             folder = self.root / doc
             try:
                 manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-                records = [json.loads(x) for x in (folder / "aligned.jsonl").read_text(encoding="utf-8").splitlines()]
+                records = jsonl.read(folder / "aligned.jsonl")  # JSON lines end at \n only, never at U+2028
                 self.cache[doc] = (manifest["run_id"], records)
             except (OSError, ValueError, KeyError):
                 self.cache[doc] = None

@@ -6,6 +6,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.errors import ZhenError
+
 DEFAULT_MEMORY = Path("tm") / "memory.sqlite"
 
 SCHEMA = """
@@ -33,12 +35,29 @@ class Entry:
     updated: str = ""
 
 
+class MemoryError_(ZhenError):
+    """A translation memory that cannot be read. It holds reviewed work: zhen never touches it."""
+
+
+def _damaged(path: Path, problem: str) -> MemoryError_:
+    return MemoryError_(f"is not a readable translation memory ({problem}); it holds reviewed work, so it "
+                        "was left untouched", path=str(path),
+                        hint="restore it from a backup, or move it aside and rerun with --no-tm or another --tm")
+
+
 class TranslationMemory:
     def __init__(self, path: Path):
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path)
-        self.db.execute(SCHEMA)
+        if path.exists() and not path.is_file():
+            raise _damaged(path, "it is a folder")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path)
+            self.db.execute(SCHEMA)
+            if self.db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise sqlite3.DatabaseError("the integrity check failed")
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(path, str(exc)) from None
 
     def __enter__(self) -> "TranslationMemory":
         return self

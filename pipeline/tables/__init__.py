@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,12 @@ import pandas as pd
 from pipeline.errors import ZhenError
 
 FORMULA_PREFIXES = ("=", "+", "-", "@")
+# Characters XML 1.0 (so XLSX, TMX, XLIFF) cannot hold; every such writer shows them as U+FFFD.
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    return XML_FORBIDDEN.sub("\ufffd", text)
 
 
 class TableError(ZhenError):

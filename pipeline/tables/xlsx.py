@@ -8,11 +8,10 @@ import zipfile
 from dataclasses import dataclass, field
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from pipeline.tables import neutralize
+from pipeline.tables import neutralize, xml_safe
 
 HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 HIGHLIGHT_FILLS = {"term": PatternFill("solid", fgColor="FFF4CC"),
@@ -32,7 +31,7 @@ class Sheet:
 def _inert(value: object) -> object:
     """Neutralized, and with characters a worksheet cannot hold shown as U+FFFD."""
     value = neutralize(value)
-    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
+    return xml_safe(value) if isinstance(value, str) else value
 
 
 def _write_sheet(ws, sheet: Sheet) -> None:
