@@ -81,7 +81,12 @@ def render_segment(segment: Segment) -> None:
     segment.markdown = "".join(before) + _apply(english, wraps) + "".join(after)
 
 
+# The English comes from a model or a glossary: where Markdown is rendered as HTML it must stay text.
+_MARKDOWN_TEXT = {"<": "&lt;", "&": "&amp;"}
+
+
 def _apply(text: str, wraps: list[Wrap]) -> str:
+    """The English with the source's markup around the spans it wraps; the English itself escaped."""
     opens: dict[int, list[tuple[int, str]]] = {}
     closes: dict[int, list[tuple[int, str]]] = {}
     for start, end, opening, closing, rank in wraps:
@@ -92,7 +97,7 @@ def _apply(text: str, wraps: list[Wrap]) -> str:
         out += [c for _, c in sorted(closes.get(i, []), reverse=True)]  # inner closes first
         out += [o for _, o in sorted(opens.get(i, []))]                 # outer opens first
         if i < len(text):
-            out.append(text[i])
+            out.append(_MARKDOWN_TEXT.get(text[i], text[i]))
     return "".join(out)
 
 

@@ -15,6 +15,8 @@ def run(paths: list[str], out_dir: Path, settings: Settings) -> int:
     files, failures = discover(paths)
     for failure in failures:
         console.error(failure)
+    if not files and not failures:
+        console.error(f"no input articles (.md, .txt, .markdown) found in {', '.join(paths)}")
     rows = []
     for path, doc_id in zip(files, doc_ids(files)):
         try:

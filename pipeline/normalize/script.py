@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import opencc
 
-from pipeline.chinese import has_han
+from pipeline.chinese import has_han, is_han
 
 CONFIGS = ("t2s", "tw2sp", "hk2s", "none")  # none: NFC and half-width only (an ablation setting)
 DEFAULT_CONFIG = "t2s"
@@ -37,11 +37,58 @@ def halfwidth(text: str) -> str:
     return text.translate(_FULLWIDTH_ALNUM)
 
 
+# Offsets are mapped piece by piece, so the cost stays linear in the text's length: a transform is
+# applied to pieces cut where it cannot reach across (NFC: before a character that starts a new
+# cluster; OpenCC: between Han and other characters), and only a piece whose length changed is aligned.
+MAX_ALIGNED_PIECE = 2000  # longer pieces whose length changed are mapped proportionally
+
+
+def _nfc_boundary(c: str) -> bool:
+    return unicodedata.combining(c) == 0 and not ("\u1100" <= c <= "\u11ff" or "\ud7b0" <= c <= "\ud7ff"
+                                                   or "\ua960" <= c <= "\ua97f")
+
+
+def _opencc_boundary(previous: str, c: str) -> bool:
+    return is_han(previous) != is_han(c)
+
+
+def _pieces(text: str, cut) -> list[str]:
+    """``text`` split before every index ``i`` where ``cut(text[i - 1], text[i])``."""
+    pieces, start = [], 0
+    for i in range(1, len(text)):
+        if cut(text[i - 1], text[i]):
+            pieces.append(text[start:i])
+            start = i
+    return pieces + [text[start:]] if text else []
+
+
+def _transform(text: str, transform, cut) -> tuple[str, list[int]]:
+    """``transform(text)`` and, for each of its characters, the index in ``text`` it came from."""
+    whole = transform(text)
+    if len(whole) == len(text):
+        return whole, list(range(len(text)))
+    pieces = _pieces(text, cut)
+    outputs = [transform(p) for p in pieces]
+    if "".join(outputs) != whole:  # the transform reached across a cut: align the whole text
+        pieces, outputs = [text], [whole]
+    mapping, base = [], 0
+    for piece, output in zip(pieces, outputs):
+        mapping += [base + i for i in _index_map(piece, output)]
+        base += len(piece)
+    return whole, mapping
+
+
 def _changed_positions(before: str, after: str) -> int:
     if len(before) == len(after):
         return sum(a != b for a, b in zip(before, after))
-    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
-    return sum(i2 - i1 for tag, i1, i2, _, _ in matcher.get_opcodes() if tag != "equal")
+    changed = 0
+    for piece_before, piece_after in zip(_pieces(before, _opencc_boundary), _pieces(after, _opencc_boundary)):
+        if len(piece_before) == len(piece_after) or max(len(piece_before), len(piece_after)) > MAX_ALIGNED_PIECE:
+            changed += sum(a != b for a, b in zip(piece_before, piece_after)) + abs(len(piece_before) - len(piece_after))
+        else:
+            matcher = difflib.SequenceMatcher(None, piece_before, piece_after, autojunk=False)
+            changed += sum(i2 - i1 for tag, i1, i2, _, _ in matcher.get_opcodes() if tag != "equal")
+    return changed
 
 
 def detect_script(text: str) -> str:
@@ -62,6 +109,10 @@ def _index_map(before: str, after: str) -> list[int]:
     """For each character of ``after``, the index of the character of ``before`` it came from."""
     if len(before) == len(after):
         return list(range(len(after)))
+    if not before:
+        return [0] * len(after)
+    if max(len(before), len(after)) > MAX_ALIGNED_PIECE:
+        return [j * len(before) // len(after) for j in range(len(after))]
     mapping: list[int] = []
     matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
     for _tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -78,8 +129,11 @@ class Normalized:
 
 def normalize(text: str, config: str = DEFAULT_CONFIG) -> Normalized:
     """NFC, full-width → half-width alphanumerics, then OpenCC ``config`` (to simplified)."""
-    composed = _encodable(unicodedata.normalize("NFC", text))
-    step1 = _index_map(text, composed)
-    converted = halfwidth(composed) if config == "none" else converter(config).convert(halfwidth(composed))
-    step2 = _index_map(composed, converted)
+    composed, step1 = _transform(text, lambda t: _encodable(unicodedata.normalize("NFC", t)),
+                                 lambda _previous, c: _nfc_boundary(c))
+    if config == "none":
+        converted, step2 = halfwidth(composed), list(range(len(composed)))
+    else:
+        convert = converter(config).convert
+        converted, step2 = _transform(halfwidth(composed), convert, _opencc_boundary)
     return Normalized(converted, tuple(step1[i] for i in step2))

@@ -10,7 +10,7 @@ import re
 from pipeline.document import Block, Span, SpanKind
 from pipeline.read.inline import tokenize
 
-_LINE = re.compile(r"[^\n]*\n|[^\n]+\Z")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")  # LF, CRLF and classic-Mac CR endings
 _CONVERTER_HEADER = re.compile(r"> 本文内容由.*转换而来")
 _HEADING = re.compile(r"(#{1,6})([ \t]+)")
 _LIST_ITEM = re.compile(r"([ \t]*)([-*+]|\d{1,4}\.)([ \t]+|(?=\r?$))")
@@ -33,8 +33,8 @@ def _content_end(text: str, start: int, end: int) -> int:
     """End of a line's content, before its line break."""
     if end > start and text[end - 1] == "\n":
         end -= 1
-        if end > start and text[end - 1] == "\r":
-            end -= 1
+    if end > start and text[end - 1] == "\r":
+        end -= 1
     return end
 
 

@@ -14,7 +14,7 @@ _TARGET = r"(?:\\.|[^\s()\\]|\((?:\\.|[^\s()\\])*\))+"
 _PATTERNS = [
     ("comment", r"<!--.*?-->"),
     ("footnote", r"\\\[[^\[\]\\\n]{1,24}\\\]"),
-    ("link", rf"\[(?P<label>{_LABEL})\]\((?P<target>{_TARGET})(?:(?P<tsep>[ \t]+)\"(?P<title>[^\"\n]*)\")?\)"),
+    ("link", rf"\[(?P<label>{_LABEL})\]\((?P<target>{_TARGET})(?:(?P<tsep>[ \t]+)\"(?P<title>(?:\\.|[^\"\\\n])*)\")?\)"),
     ("html_link", r"<a\s[^<>]*>(?P<alabel>[^<>\n]*)</a>"),
     ("html", r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>"),
     ("template", r"\{\{(?:[^{}\n]|\{[^{}\n]*\})*\}\}"),

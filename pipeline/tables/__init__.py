@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,16 +133,69 @@ def _xlsx_cell(value: object) -> str:
     return str(value)
 
 
+def max_table_bytes() -> int:
+    return int(float(os.environ.get("ZHEN_MAX_TABLE_MB", "50")) * 1024 * 1024)
+
+
+MAX_CELLS = 5_000_000  # rows × columns of one sheet
+
+
+def check_workbook_size(path: Path) -> None:
+    """Refuse a workbook whose unpacked parts or sheet dimensions are too large, before loading it:
+    a 2 MB file can unpack to gigabytes (a zip bomb)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+            dimensions = [_dimension(archive.read(info)[:4096]) for info in archive.infolist()
+                          if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")]
+    except (zipfile.BadZipFile, OSError, KeyError) as exc:
+        raise TableError(f"is not a readable XLSX workbook ({exc})", path=str(path)) from None
+    if unpacked > max_table_bytes():
+        raise TableError(f"unpacks to {unpacked / 1024 / 1024:,.0f} MB, more than the {max_table_bytes() // 1024 // 1024} MB "
+                         "allowed", path=str(path), hint="a damaged or hostile file? ZHEN_MAX_TABLE_MB raises the limit")
+    for cells in dimensions:
+        if cells > MAX_CELLS:
+            raise TableError(f"has a sheet of {cells:,} cells, more than the {MAX_CELLS:,} allowed", path=str(path))
+
+
+_DIMENSION = re.compile(rb'<dimension ref="[A-Z]+(\d+)(?::([A-Z]+)(\d+))?"')
+
+
+def _dimension(head: bytes) -> int:
+    """Cells a worksheet declares (its <dimension ref="A1:C300">), 0 when it declares none."""
+    from openpyxl.utils import column_index_from_string
+
+    match = _DIMENSION.search(head)
+    if not match or not match.group(2):
+        return 0
+    return int(match.group(3)) * column_index_from_string(match.group(2).decode())
+
+
+def _sheet_records(ws, where: str) -> list[list[str]]:
+    records = []
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                raise TableError(f"cell {cell.coordinate} holds a formula ({str(cell.value)[:40]}); "
+                                 "replace formulas by their values", path=where, line=cell.row)
+        records.append([_xlsx_cell(cell.value) for cell in row])
+    return records
+
+
 def read_xlsx(path: Path, sheet: str | None = None, preferred: tuple[str, ...] = ()) -> Table:
     """The named sheet, else the first ``preferred`` one present, else the first sheet.
 
     Cells are read as values, never evaluated: a formula is an error naming its cell, since a
     spreadsheet's formula must not become a term or a translation. Macros are never run.
     """
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
     import zipfile
 
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    check_workbook_size(path)
     try:
         book = load_workbook(path, read_only=False, data_only=False, keep_vba=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -150,15 +204,12 @@ def read_xlsx(path: Path, sheet: str | None = None, preferred: tuple[str, ...] =
     chosen = sheet or next((n for n in preferred if n in names), names[0])
     if chosen not in names:
         raise TableError(f"has no sheet {chosen!r} (sheets: {', '.join(names)})", path=str(path))
-    ws = book[chosen]
-    records = []
-    for row in ws.iter_rows():
-        for cell in row:
-            if cell.data_type == "f":
-                raise TableError(f"cell {cell.coordinate} holds a formula ({str(cell.value)[:40]}); "
-                                 "replace formulas by their values", path=f"{path} [{chosen}]", line=cell.row)
-        records.append([_xlsx_cell(cell.value) for cell in row])
-    book.close()
+    try:
+        records = _sheet_records(book[chosen], f"{path} [{chosen}]")
+    except ValueError as exc:
+        raise TableError(f"sheet {chosen!r} cannot be read ({exc})", path=str(path)) from None
+    finally:
+        book.close()
     while records and not any(c.strip() for c in records[0]):
         records.pop(0)  # tolerate empty rows above the header
     table = _build(f"{path} [{chosen}]", records)

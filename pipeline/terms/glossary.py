@@ -77,6 +77,12 @@ def term_from_row(cells: dict[str, str], file: str, row: int) -> Term:
 
 
 def check_header(table: Table) -> None:
+    repeated = sorted({name for name in table.header if name and table.header.count(name) > 1})
+    if repeated:
+        columns = "; ".join(f"'{name}' in columns " + ", ".join(str(i + 1) for i, h in enumerate(table.header)
+                                                               if h == name) for name in repeated)
+        raise GlossaryError(f"header names a column twice ({columns}); which one is meant is unclear",
+                            path=table.path, line=1, hint="rename or delete the extra column")
     missing = [name for name in REQUIRED if name not in table.header]
     if not missing:
         return

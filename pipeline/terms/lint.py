@@ -1,6 +1,7 @@
 """`zhen glossary lint`: each rule is a small function over the whole glossary, collected in RULES."""
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -9,9 +10,11 @@ from typing import Callable, Iterator
 import ahocorasick
 
 from pipeline.normalize import normalize
+from pipeline.tables import FORMULA_PREFIXES
 from pipeline.terms.glossary import ACTIONS, STATUSES, TYPES, Glossary, Term
 
 ERROR, WARNING = "error", "warning"
+_MARKUP = re.compile(r"<[A-Za-z/!]|&#?\w+;")
 MIN_KEY_CHARS = 2
 
 
@@ -164,6 +167,37 @@ def nested_terms(glossary: Glossary) -> Iterator[Finding]:
                            f"{outer_term.en}); the longer match wins there")
 
 
+MAX_TERM_CELL = 1000  # characters in zh, variants, en, forbidden: more is a pasted document, not a term
+_TERM_CELLS = ("zh", "variants", "en", "forbidden")
+
+
+def formula_cell(glossary: Glossary) -> Iterator[Finding]:
+    """A cell a spreadsheet would run as a formula (=HYPERLINK(…), +, -, @): never a term."""
+    for term in glossary.terms:
+        for column in _TERM_CELLS:
+            value = term.cells.get(column, "")
+            if value.strip().startswith(FORMULA_PREFIXES) and len(value.strip()) > 1:
+                yield _finding("formula-cell", WARNING, term, f"'{column}' starts like a spreadsheet formula: "
+                               f"{value[:40]!r}")
+
+
+def markup_in_english(glossary: Glossary) -> Iterator[Finding]:
+    """HTML or an entity in 'en': it is shown as text (escaped) in every output, never run as HTML."""
+    for term in glossary.terms:
+        if _MARKUP.search(term.en):
+            yield _finding("markup-in-english", WARNING, term, f"'en' holds markup {term.en[:40]!r}; it is "
+                           "escaped in the English Markdown and shown as text")
+
+
+def oversized_cell(glossary: Glossary) -> Iterator[Finding]:
+    for term in glossary.terms:
+        for column in _TERM_CELLS:
+            size = len(term.cells.get(column, ""))
+            if size > MAX_TERM_CELL:
+                yield _finding("oversized-cell", ERROR, term, f"'{column}' has {size:,} characters (at most "
+                               f"{MAX_TERM_CELL:,}): a pasted text, not a term")
+
+
 RULES: dict[str, Rule] = {
     "empty-source": empty_source,
     "empty-target": empty_target,
@@ -175,6 +209,9 @@ RULES: dict[str, Rule] = {
     "bad-values": bad_values,
     "short-or-punctuation-key": short_or_punctuation_key,
     "nested-terms": nested_terms,
+    "formula-cell": formula_cell,
+    "markup-in-english": markup_in_english,
+    "oversized-cell": oversized_cell,
 }
 
 
