@@ -1,3 +1,9 @@
-from pipeline.cli import main
+"""`python -m pipeline` = `zhen`."""
+import sys
 
-raise SystemExit(main())
+try:
+    from pipeline.cli import main
+    sys.exit(main())
+except KeyboardInterrupt:  # Ctrl-C while Python was still starting: nothing was written yet
+    sys.stderr.write("interrupted\n")
+    sys.exit(130)

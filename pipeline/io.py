@@ -71,18 +71,30 @@ _LEGACY = (("gb18030", "GB18030", "simplified Chinese"), ("big5", "BIG5", "tradi
            ("shift_jis", "SHIFT_JIS", "Japanese"), ("cp1252", "CP1252", "Western European"))
 
 
+def _mostly_encodable(chars: list[str], codec: str) -> bool:
+    def ok(c: str) -> bool:
+        try:
+            c.encode(codec)
+        except UnicodeEncodeError:
+            return False
+        return True
+    return bool(chars) and sum(map(ok, chars)) >= 0.9 * len(chars)
+
+
 def encoding_hint(data: bytes) -> str:
     """What a file that is not UTF-8 probably is: the first legacy encoding that decodes it to mostly
     letters of its script (Chinese for GB18030 and Big5), as an iconv command."""
-    from pipeline.chinese import han_share
+    from pipeline.chinese import HAN, han_share
 
     for codec, name, what in _LEGACY:
         try:
             text = data.decode(codec)
         except UnicodeDecodeError:
             continue
-        if codec in ("gb18030", "big5") and han_share(text) < 0.3:
+        if codec in ("gb18030", "big5") and han_share(text) < 0.6:
             continue
+        if codec == "gb18030" and not _mostly_encodable(HAN.findall(text), "gb2312"):
+            continue  # Big5 bytes read as GB18030 give rare characters, not the common simplified set
         if codec == "shift_jis" and not any("\u3040" <= c <= "\u30ff" for c in text):
             continue
         return f"it looks {what}: convert it to UTF-8, e.g. `iconv -f {name} -t UTF-8`"

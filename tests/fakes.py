@@ -7,6 +7,7 @@ them. ``--engine tests.fakes:FakeEngine`` uses it from the command line.
 from __future__ import annotations
 
 import os
+import time
 
 from pipeline.translate.engines.base import Engine, Request
 
@@ -29,6 +30,7 @@ class FakeEngine(Engine):
 
     def translate(self, requests: list[Request]) -> list[str]:
         FakeEngine.calls.extend(requests)
+        time.sleep(float(os.environ.get("ZHEN_FAKE_DELAY", "0")) * len(requests))  # a slow model, for signal tests
         return [self.english(r) for r in requests]
 
     def describe(self) -> dict:

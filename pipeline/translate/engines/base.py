@@ -28,7 +28,11 @@ class Request:
 
 
 class Engine(ABC):
-    """Translates batches of requests; ``methods`` are its term-locking methods, weakest first."""
+    """Translates batches of requests; ``methods`` are its term-locking methods, weakest first.
+
+    An engine with a context limit implements ``fits``; ``translate_fitted`` then sends a request
+    too long for it in consecutive parts cut at clause boundaries, and joins their English.
+    """
 
     name: str = ""
     methods: tuple[str, ...] = ()
@@ -36,6 +40,20 @@ class Engine(ABC):
     @abstractmethod
     def translate(self, requests: list[Request]) -> list[str]:
         """One English string per request, in order."""
+
+    def fits(self, request: Request) -> bool:
+        return True
+
+    def translate_fitted(self, requests: list[Request], translate_parts) -> list[str]:
+        parts, owners = [], []
+        for i, request in enumerate(requests):
+            pieces = [request] if self.fits(request) else split_to_fit(request, self.fits)
+            parts += pieces
+            owners += [i] * len(pieces)
+        joined: list[list[str]] = [[] for _ in requests]
+        for owner, text in zip(owners, translate_parts(parts)):
+            joined[owner].append(text.strip())
+        return [" ".join(t for t in texts if t) for texts in joined]
 
     @abstractmethod
     def describe(self) -> dict:
@@ -51,3 +69,43 @@ def inject(source: str, terms: tuple[TermPair, ...]) -> str:
         if term.action != "keep":
             source = source.replace(term.zh, f" {term.en} ")
     return " ".join(source.split()) if any(t.action != "keep" for t in terms) else source
+
+
+CLAUSE_ENDS = "。！？；：，、!?;:,"
+
+
+def clauses(text: str) -> list[str]:
+    """``text`` cut after each clause or sentence mark (the marks stay with their clause)."""
+    pieces, start = [], 0
+    for i, char in enumerate(text):
+        if char in CLAUSE_ENDS:
+            pieces.append(text[start:i + 1])
+            start = i + 1
+    return pieces + ([text[start:]] if start < len(text) else [])
+
+
+def part_of(request: Request, source: str) -> Request:
+    """A request for part of the source: the terms that occur in it; a revision starts afresh."""
+    method = "inject" if request.method == "revise" else request.method
+    return Request(source, tuple(t for t in request.terms if t.zh in source), method)
+
+
+def split_to_fit(request: Request, fits) -> list[Request]:
+    """Consecutive parts of the request's source, as long as ``fits`` allows, cut at clause marks
+    where possible and inside a clause only where one clause alone is too long."""
+    parts: list[str] = []
+    for clause in clauses(request.source):
+        if parts and fits(part_of(request, parts[-1] + clause)):
+            parts[-1] += clause
+        elif fits(part_of(request, clause)):
+            parts.append(clause)
+        else:
+            parts += _halves(request, clause, fits)
+    return [part_of(request, p) for p in parts]
+
+
+def _halves(request: Request, text: str, fits) -> list[str]:
+    if len(text) <= 1 or fits(part_of(request, text)):
+        return [text]
+    middle = len(text) // 2
+    return _halves(request, text[:middle], fits) + _halves(request, text[middle:], fits)

@@ -97,7 +97,7 @@ class MarianEngine(Engine):
         import torch
 
         batch = self.tokenizer(sources, return_tensors="pt", padding=True, truncation=True)
-        budget = max(self._budget(s) for s in sources)
+        budget = min(max(self._budget(s) for s in sources), self.max_positions - 1)
         kwargs = {"max_new_tokens": budget, "num_beams": beams or self.settings["num_beams"]}
         if processor is not None:
             from transformers import LogitsProcessorList
@@ -120,7 +120,20 @@ class MarianEngine(Engine):
             self._han = sorted(i for piece, i in vocab.items() if HAN.search(piece))
         return self._han
 
+    @property
+    def max_positions(self) -> int:
+        """Tokens the model can read or write in one sequence (the tokenizer would cut the rest off)."""
+        return min(self.tokenizer.model_max_length, getattr(self.model.config, "max_position_embeddings", 512))
+
+    def fits(self, request: Request) -> bool:
+        source = inject(request.source, request.terms)
+        return (len(self.tokenizer(source)["input_ids"]) <= self.max_positions
+                and self._budget(source) < self.max_positions)
+
     def translate(self, requests: list[Request]) -> list[str]:
+        return self.translate_fitted(requests, self._translate_parts)
+
+    def _translate_parts(self, requests: list[Request]) -> list[str]:
         outputs: list[str] = [""] * len(requests)
         plain = [i for i, r in enumerate(requests) if (r.method or self.methods[0]) != "constrained" or not r.terms]
         if plain:
