@@ -86,7 +86,9 @@ def _add_translate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", help="registered model name, a .gguf file (llama), or a model folder or "
                                    "hub id (marian); default: the engine's default model")
     p.add_argument("--opencc", choices=CONFIGS, default=DEFAULT_CONFIG, help="OpenCC config")
-    p.add_argument("--batch-size", type=int, default=8, help="segments per engine call")
+    p.add_argument("--batch-size", type=int, default=0,
+                   help="segments handed to the engine at once (default: what the engine decodes best)")
+    _engine_options(p)
     p.add_argument("--strict", action="store_true", help="exit 1 when any QA error remains")
     p.add_argument("--tm", type=Path, default=DEFAULT_MEMORY,
                    help=f"translation memory to reuse reviewed segments from (default: {DEFAULT_MEMORY})")
@@ -103,12 +105,27 @@ def _translate(args: argparse.Namespace) -> int:
     from pipeline.commands import translate
     from pipeline.runner import RunOptions
 
-    if args.jobs < 1 or args.batch_size < 1:
-        raise UsageError("--jobs and --batch-size must be at least 1")
+    if args.jobs < 1 or args.batch_size < 0:
+        raise UsageError("--jobs must be at least 1 and --batch-size at least 0")
     options = RunOptions(args.paths, args.out, args.glossary, args.engine, args.model, Settings(opencc=args.opencc),
                          args.batch_size, args.jobs, None if args.no_tm else args.tm,
-                         None if args.no_cache else (args.cache or default_cache_path()))
+                         None if args.no_cache else (args.cache or default_cache_path()),
+                         _engine_settings(args))
     return translate.run(options, args.strict)
+
+
+def _engine_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--threads", type=int, help="threads for the llama engine (default: one per core not busy "
+                                               "with other work when the run starts)")
+    p.add_argument("--parallel", type=int, help="sequences the llama engine decodes at once (default: "
+                                                "its tuned value; 1 = one request at a time)")
+
+
+def _engine_settings(args: argparse.Namespace) -> dict:
+    for name in ("threads", "parallel"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            raise UsageError(f"--{name} must be at least 1")
+    return {name: getattr(args, name) for name in ("threads", "parallel") if getattr(args, name) is not None}
 
 
 def _add_review(sub: argparse._SubParsersAction) -> None:
@@ -145,6 +162,7 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--opencc", choices=CONFIGS, default=DEFAULT_CONFIG)
     p.add_argument("--out", type=Path, help="write hyp.txt and report.json here")
     p.add_argument("--no-cache", action="store_true")
+    _engine_options(p)
     p.set_defaults(handler=lambda a: _eval(a))
 
 
@@ -160,7 +178,8 @@ def _eval(args: argparse.Namespace) -> int:
     if not args.src or not args.ref:
         raise UsageError("zhen eval needs --src and --ref (or: zhen eval compare A B)")
     options = EvalOptions(args.src, args.ref, args.terms, args.glossary, args.engine, args.model, args.limit,
-                          not args.no_lock, args.opencc, None if args.no_cache else default_cache_path())
+                          not args.no_lock, args.opencc, None if args.no_cache else default_cache_path(),
+                          _engine_settings(args))
     return evaluate.run(options, args.out)
 
 

@@ -49,6 +49,7 @@ class RunOptions:
     jobs: int = 1
     memory_path: Path | None = None
     cache_path: Path | None = None
+    engine_options: dict = field(default_factory=dict)  # e.g. threads, parallel
 
 
 @dataclass
@@ -172,7 +173,8 @@ class Runner:
             raise ZhenError("no input articles found", hint="give .md/.txt files or folders")
         glossary = checked_glossary(options.glossaries)
         memory = open_memory(options.memory_path)  # before the model loads: a damaged memory stops at once
-        engine = load_engine(options.engine, options.model, log=lambda m: console.err.print(m, markup=False))
+        engine = load_engine(options.engine, options.model, log=lambda m: console.err.print(m, markup=False),
+                             **options.engine_options)
         described = engine.describe()
         provenance = Provenance(described, tuple((f, glossary.hashes[f]) for f in glossary.files),
                                 glossary.signature(), options.settings.opencc)
@@ -184,7 +186,8 @@ class Runner:
         recover(options.out_dir)
         executor = self._executor(provenance)
         all_records: list[dict] = []
-        context = Context(opencc=options.settings.opencc, engine=engine, batch_size=options.batch_size,
+        batch_size = options.batch_size or getattr(engine, "batch_size", 8)
+        context = Context(opencc=options.settings.opencc, engine=engine, batch_size=batch_size,
                           cache=cache, memory=memory)
         try:
             docs = self._analyze_all(executor, files, report)
@@ -231,9 +234,8 @@ class Runner:
             seg_task = progress.add_task("segments", total=total_segments)
             context.on_done = lambda n: progress.advance(seg_task, n)
             translation = Pipeline(TRANSLATION, context, given=ANALYZED)
-            for doc in docs:
-                t0 = time.perf_counter()
-                translation(doc)
+            t0 = time.perf_counter()
+            for doc in translation.pipe(docs):  # small documents share engine batches
                 self.timings["translation"] += time.perf_counter() - t0
                 summary = self._summarize(doc)
                 report.documents.append(summary)
@@ -241,6 +243,7 @@ class Runner:
                 summary.folder = str(self.options.out_dir / doc.doc_id)
                 writes.append((executor.submit(_write, doc), summary))
                 progress.advance(doc_task)
+                t0 = time.perf_counter()
             for future, summary in writes:
                 try:
                     self.timings["writing"] += future.result()  # in the workers: may overlap translation

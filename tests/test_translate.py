@@ -114,3 +114,64 @@ def test_identical_segments_are_translated_once():
     sources = [r.source for r in FakeEngine.calls]
     assert sources.count("王明回国。") == len(FakeEngine.methods)  # once per method, not per segment
     assert [s.translation.tgt for s in doc.segments] == ["Wang Ming said it."] * 2
+
+
+# --- batched decoding (the llama engine with several sequences) -------------------------------
+
+@pytest.fixture(scope="module")
+def batched_engine(tiny_gguf):
+    from pipeline.translate.engines.llama import LlamaEngine
+    engine = LlamaEngine(str(tiny_gguf), parallel=3, log=lambda m: None)
+    yield engine
+    engine.close()
+
+
+MIXED = [("王明回国。", (), "prompt"), ("共产国际派罗明那兹来到汉口。", (("罗明那兹", "Besso Lominadze"),), "constrained"),
+         ("博古说话。", (), "inject"), ("毛泽东批评王明。", (("王明", "Wang Ming"), ("毛泽东", "Mao Zedong")), "constrained"),
+         ("张闻天写信。", (), "prompt")]
+
+
+def _requests(specs):
+    from pipeline.translate.engines.base import Request, TermPair
+    return [Request(src, tuple(TermPair(zh, en) for zh, en in terms), method) for src, terms, method in specs]
+
+
+def test_batched_decoding_mixes_methods_and_grammars_and_is_deterministic(batched_engine):
+    requests = _requests(MIXED)
+    first = batched_engine.translate(requests)
+    assert first == batched_engine.translate(requests)  # same requests, same order: same outputs
+    for (src, terms, method), english in zip(MIXED, first):
+        if method == "constrained":  # each sequence kept its own grammar: every target is there
+            assert all(en in english for _zh, en in terms), english
+    assert batched_engine._decoder.stats["completion_tokens"] > 0
+
+
+def test_batched_decoding_shares_the_prompt_prefix(batched_engine):
+    decoder_before = dict(batched_engine._decoder.stats) if batched_engine._decoder else None
+    requests = _requests(MIXED)
+    batched_engine.translate(requests)
+    prompts = [batched_engine.prompt(r) for r in requests]
+    prefix = batched_engine._decoder.prefix
+    assert len(prefix) > 10 and all(p[:len(prefix)] == prefix for p in prompts)
+    own = sum(len(p) - len(prefix) for p in prompts)
+    fed = batched_engine._decoder.stats["prompt_tokens"] - (decoder_before or {"prompt_tokens": 0})["prompt_tokens"]
+    assert fed == own  # the prefix was already in place: each request paid only for its own tokens
+
+
+def test_batched_matches_one_at_a_time_through_the_locking_loop(tiny_gguf, batched_engine):
+    """Every term still locked when requests are decoded together, escalation included."""
+    doc = _translate("1927年，共产国际派罗明那兹来到汉口。王明回国。毛泽东批评王明。", batched_engine)
+    assert all(o.status == "locked" for s in doc.segments for o in s.translation.outcomes)
+
+
+def test_a_request_too_long_for_a_sequence_is_split_in_the_batch(tiny_gguf):
+    from pipeline.translate.engines.base import Request
+    from pipeline.translate.engines.llama import LlamaEngine
+    engine = LlamaEngine(str(tiny_gguf), parallel=2, n_ctx=512, log=lambda m: None)
+    try:
+        long = Request("，".join(["共产国际派罗明那兹来到汉口开会讨论问题"] * 40) + "。")
+        short = Request("王明回国。")
+        english = engine.translate([long, short])
+        assert all(english) and engine.stats["requests"] > 2
+    finally:
+        engine.close()

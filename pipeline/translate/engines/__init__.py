@@ -6,6 +6,7 @@ engine is one module with a class implementing ``Engine``.
 from __future__ import annotations
 
 import importlib
+import inspect
 
 from pipeline.errors import UsageError, ZhenError
 from pipeline.translate.engines.base import Engine, Request, TermPair
@@ -31,7 +32,13 @@ def engine_class(name: str) -> type[Engine]:
 
 
 def load_engine(name: str = DEFAULT_ENGINE, model: str | None = None, log=print, **options) -> Engine:
-    return engine_class(name)(model, log=log, **options)
+    cls = engine_class(name)
+    accepted = inspect.signature(cls.__init__).parameters
+    if not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+        unknown = [key for key in options if key not in accepted]
+        if unknown:
+            raise UsageError(f"the {name} engine has no setting {', '.join(unknown)}")
+    return cls(model, log=log, **options)
 
 
 __all__ = ["ENGINES", "DEFAULT_ENGINE", "Engine", "Request", "TermPair", "engine_class", "load_engine"]

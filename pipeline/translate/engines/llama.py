@@ -18,6 +18,33 @@ from pipeline.translate.engines.base import Engine, Request
 MIN_NEW_TOKENS = 24
 
 
+def _cpu_times() -> tuple[int, int]:
+    with open("/proc/stat", encoding="ascii") as handle:
+        fields = [int(x) for x in handle.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return sum(fields), idle
+
+
+def busy_cores(interval: float = 0.3) -> float:
+    """How many cores other work keeps busy right now (from /proc/stat; 0 where it is unreadable)."""
+    try:
+        total0, idle0 = _cpu_times()
+        time.sleep(interval)
+        total1, idle1 = _cpu_times()
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    elapsed = total1 - total0
+    return (elapsed - (idle1 - idle0)) / elapsed * (os.cpu_count() or 1) if elapsed > 0 else 0.0
+
+
+def default_threads() -> int:
+    """One thread per core that is free now. llama.cpp's threads spin while they wait for each
+    other, so a thread on a core another process needs slows both far more than in proportion."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, cores - int(busy_cores() + 0.5))
+DEFAULT_PARALLEL = 1  # sequences decoded at once; set from bench/batched.py
+
+
 def resolve_gguf(model: str | None, log=print) -> tuple[str, Path, str]:
     """(name, path, sha256) for a registered model name (installed on first use) or a .gguf path."""
     from pipeline.models.install import install, verify
@@ -66,15 +93,18 @@ class LlamaEngine(Engine):
 
     def __init__(self, model: str | None = None, *, n_ctx: int = 2048, threads: int | None = None,
                  seed: int = 0, temperature: float = 0.0, repeat_penalty: float = 1.0,
-                 max_tokens_per_char: float = 3.0, system_prompt: str = prompts.SYSTEM, log=print):
+                 max_tokens_per_char: float = 3.0, system_prompt: str = prompts.SYSTEM,
+                 parallel: int = DEFAULT_PARALLEL, log=print):
         from llama_cpp import Llama
 
         self.model_name, self.path, self.sha256 = resolve_gguf(model, log)
         self.system_prompt = system_prompt
         self.stats = {"requests": 0, "prompt_tokens": 0, "completion_tokens": 0, "seconds": 0.0}
+        greedy = temperature == 0 and repeat_penalty == 1.0  # what the batched decoder samples
         self.settings = {"n_ctx": n_ctx, "seed": seed, "temperature": temperature,
                          "repeat_penalty": repeat_penalty, "max_tokens_per_char": max_tokens_per_char,
-                         "threads": threads or os.cpu_count() or 1}
+                         "threads": threads or default_threads(), "parallel": parallel if greedy else 1}
+        self._decoder = None
         with open(os.devnull, "w") as sink, contextlib.redirect_stderr(sink):
             try:
                 self.llm = Llama(model_path=str(self.path), n_ctx=n_ctx, n_threads=self.settings["threads"],
@@ -92,14 +122,17 @@ class LlamaEngine(Engine):
             budget += sum(len(t) for t in self._targets(request))
         return min(budget, self.settings["n_ctx"] // 2)
 
-    def _grammar(self, request: Request):
+    def _grammar_text(self, request: Request) -> str:
         """Free runs bounded so that, even at one character a token, every target fits the budget."""
-        from llama_cpp import LlamaGrammar
-
         targets = self._targets(request)
         spare = self.max_tokens(request) - sum(len(t) for t in targets)
         free = max(4, spare // (len(targets) + 1))
-        return LlamaGrammar.from_string(terms_grammar(targets, free), verbose=False)
+        return terms_grammar(targets, free)
+
+    def _grammar(self, request: Request):
+        from llama_cpp import LlamaGrammar
+
+        return LlamaGrammar.from_string(self._grammar_text(request), verbose=False)
 
     def prompt_tokens(self, request: Request) -> int:
         """Tokens of the chat prompt (the template's own tokens estimated at 8 a message)."""
@@ -127,8 +160,51 @@ class LlamaEngine(Engine):
         self.stats["seconds"] += time.perf_counter() - started
         return result["choices"][0]["message"]["content"] or ""
 
+    @property
+    def batch_size(self) -> int:
+        """Requests worth handing over at once: a few per parallel sequence keeps every slot busy."""
+        return max(8, 4 * self.settings["parallel"])
+
     def translate(self, requests: list[Request]) -> list[str]:
+        if self.settings["parallel"] > 1 and len(requests) > 1:
+            return self.translate_fitted(requests, self.translate_batched)
         return self.translate_fitted(requests, lambda parts: [self.translate_one(r) for r in parts])
+
+    def prompt(self, request: Request) -> list[int]:
+        """The request's chat prompt as tokens, formatted exactly as create_chat_completion does."""
+        from llama_cpp import llama_chat_format
+
+        if not hasattr(self, "_formatter"):
+            template = self.llm.metadata.get("tokenizer.chat_template")
+            if template:
+                eos, bos = self.llm.token_eos(), self.llm.token_bos()
+                text = self.llm._model.token_get_text
+                self._formatter = llama_chat_format.Jinja2ChatFormatter(
+                    template=template, eos_token=text(eos) if eos != -1 else "",
+                    bos_token=text(bos) if bos != -1 else "", stop_token_ids=[eos])
+            else:
+                self._formatter = llama_chat_format.format_llama2
+        result = self._formatter(messages=prompts.messages(request, self.system_prompt))
+        return self.llm.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True)
+
+    def translate_batched(self, requests: list[Request]) -> list[str]:
+        from pipeline.translate.engines.llama_batch import BatchDecoder, Job
+
+        if self._decoder is None:
+            with open(os.devnull, "w") as sink, contextlib.redirect_stderr(sink):
+                self._decoder = BatchDecoder(self.llm, self.settings["parallel"], self.settings["n_ctx"],
+                                             self.settings["threads"])
+        jobs = [Job(i, self.prompt(r), self.max_tokens(r),
+                    self._grammar_text(r) if (r.method or self.methods[0]) == "constrained" else None)
+                for i, r in enumerate(requests)]
+        started = time.perf_counter()
+        before = dict(self._decoder.stats)
+        outputs = self._decoder.run(jobs)
+        self.stats["requests"] += len(requests)
+        for key in ("prompt_tokens", "completion_tokens"):
+            self.stats[key] += self._decoder.stats[key] - before[key]
+        self.stats["seconds"] += time.perf_counter() - started
+        return [self.llm.detokenize(tokens).decode("utf-8", errors="ignore") for tokens in outputs]
 
     def describe(self) -> dict:
         return {"engine": self.name, "model": self.model_name, "file": str(self.path),
@@ -136,5 +212,8 @@ class LlamaEngine(Engine):
                 "system_prompt": self.system_prompt}
 
     def close(self) -> None:
+        if self._decoder is not None:
+            self._decoder.close()
+            self._decoder = None
         with contextlib.suppress(Exception):
             self.llm.close()
