@@ -121,25 +121,29 @@ def translate_segments(engine: Engine, items: Sequence[Item], batch_size: int = 
         if on_done:
             on_done(copies[key])
 
-    for level, method in enumerate(engine.methods):
-        if not pending:
-            break
-        still = []
-        for i in range(0, len(pending), batch_size):
-            keys = pending[i:i + batch_size]
-            requests = [Request(unique[k].norm, _unique_pairs(term_pairs(unique[k])), method,
-                                best[k].tgt if k in best else "") for k in keys]
-            for key, raw in zip(keys, engine.translate(requests)):
-                verdict = judge(unique[key], raw, method)
-                if key not in best or verdict.problems < best[key].problems:
-                    best[key] = verdict
-                best[key].attempts = level + 1
-                if best[key].problems and level + 1 < len(engine.methods):
-                    still.append(key)
-                else:
-                    finished(key)
-            if cache is not None:
-                cache.commit()
-        pending = still
+    def request(key: tuple, level: int) -> Request:
+        segment = unique[key]
+        return Request(segment.norm, _unique_pairs(term_pairs(segment)), engine.methods[level],
+                       best[key].tgt if key in best else "")
+
+    levels = {key: 0 for key in pending}
+
+    def follow(i: int, raw: str) -> Request | None:
+        """Judge an answer; ask again with the next method while it has a problem."""
+        key = pending[i]
+        level = levels[key]
+        verdict = judge(unique[key], raw, engine.methods[level])
+        if key not in best or verdict.problems < best[key].problems:
+            best[key] = verdict
+        best[key].attempts = level + 1
+        if best[key].problems and level + 1 < len(engine.methods):
+            levels[key] = level + 1
+            return request(key, level + 1)
+        finished(key)
+        return None
+
+    if pending:
+        engine.translate_followed([request(key, 0) for key in pending], follow, batch_size,
+                                  cache.commit if cache is not None else lambda: None)
     for text, segment in items:
         segment.translation = finalize(text, segment, best[source_key(segment)])

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import Callable
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,24 @@ class Engine(ABC):
 
     def fits(self, request: Request) -> bool:
         return True
+
+    def translate_followed(self, requests: list[Request], follow: Callable[[int, str], Request | None],
+                           batch_size: int = 8, checkpoint: Callable[[], None] = lambda: None) -> None:
+        """Translate ``requests``; each English goes to ``follow(i, english)``, which may return a
+        further request for item ``i`` (the next locking method) to be translated in turn.
+
+        This default sends batches of ``batch_size`` in order, follow-ups after what is already
+        waiting, and calls ``checkpoint`` after each batch. An engine that decodes continuously
+        overrides it to start a follow-up as soon as its item's answer is judged.
+        """
+        queue = list(enumerate(requests))
+        while queue:
+            batch, queue = queue[:batch_size], queue[batch_size:]
+            for (i, _request), english in zip(batch, self.translate([r for _i, r in batch])):
+                again = follow(i, english)
+                if again is not None:
+                    queue.append((i, again))
+            checkpoint()
 
     def translate_fitted(self, requests: list[Request], translate_parts) -> list[str]:
         parts, owners = [], []

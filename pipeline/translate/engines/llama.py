@@ -187,24 +187,76 @@ class LlamaEngine(Engine):
         result = self._formatter(messages=prompts.messages(request, self.system_prompt))
         return self.llm.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True)
 
-    def translate_batched(self, requests: list[Request]) -> list[str]:
-        from pipeline.translate.engines.llama_batch import BatchDecoder, Job
+    def _batch_decoder(self):
+        from pipeline.translate.engines.llama_batch import BatchDecoder
 
         if self._decoder is None:
             with open(os.devnull, "w") as sink, contextlib.redirect_stderr(sink):
                 self._decoder = BatchDecoder(self.llm, self.settings["parallel"], self.settings["n_ctx"],
                                              self.settings["threads"])
-        jobs = [Job(i, self.prompt(r), self.max_tokens(r),
-                    self._grammar_text(r) if (r.method or self.methods[0]) == "constrained" else None)
-                for i, r in enumerate(requests)]
+        return self._decoder
+
+    def _job(self, index: int, request: Request):
+        from pipeline.translate.engines.llama_batch import Job
+
+        grammar = self._grammar_text(request) if (request.method or self.methods[0]) == "constrained" else None
+        return Job(index, self.prompt(request), self.max_tokens(request), grammar)
+
+    def _shared_prefix(self) -> list[int]:
+        """The prompt tokens every request starts with: the chat template and the system prompt."""
+        from pipeline.translate.engines.llama_batch import _common_prefix
+
+        from pipeline.translate.engines.base import TermPair
+
+        probes = [self.prompt(Request("甲")), self.prompt(Request("乙", (), "revise", "x")),
+                  self.prompt(Request("丙", (TermPair("丙", "C"),), "inject"))]
+        return _common_prefix(probes, limit=self.settings["n_ctx"] // 2)
+
+    def _decode_jobs(self, jobs, on_done=None) -> list[list[int]]:
+        decoder = self._batch_decoder()
         started = time.perf_counter()
-        before = dict(self._decoder.stats)
-        outputs = self._decoder.run(jobs)
-        self.stats["requests"] += len(requests)
+        before = dict(decoder.stats)
+        outputs = decoder.run(jobs, self._shared_prefix(), on_done)
         for key in ("prompt_tokens", "completion_tokens"):
-            self.stats[key] += self._decoder.stats[key] - before[key]
+            self.stats[key] += decoder.stats[key] - before[key]
         self.stats["seconds"] += time.perf_counter() - started
-        return [self.llm.detokenize(tokens).decode("utf-8", errors="ignore") for tokens in outputs]
+        return outputs
+
+    def _text(self, tokens: list[int]) -> str:
+        return self.llm.detokenize(tokens).decode("utf-8", errors="ignore")
+
+    def translate_batched(self, requests: list[Request]) -> list[str]:
+        self.stats["requests"] += len(requests)
+        outputs = self._decode_jobs([self._job(i, r) for i, r in enumerate(requests)])
+        return [self._text(tokens) for tokens in outputs]
+
+    def translate_followed(self, requests, follow, batch_size=8, checkpoint=lambda: None) -> None:
+        """Continuous batching across locking methods: an item's next request starts as soon as its
+        answer is judged, in the slot that answer freed, while the other sequences go on."""
+        if self.settings["parallel"] <= 1:
+            return super().translate_followed(requests, follow, batch_size, checkpoint)
+        finished = [0]
+
+        def ready(index: int, request: Request | None):
+            """The job for a request, translating at once (in parts) what a sequence cannot hold."""
+            while request is not None and not self.fits(request):
+                request = follow(index, self.translate([request])[0])
+            if request is None:
+                finished[0] += 1
+                if finished[0] % 8 == 0:
+                    checkpoint()
+                return None
+            self.stats["requests"] += 1
+            return self._job(index, request)
+
+        def on_done(job):
+            return ready(job.index, follow(job.index, self._text(job.output)))
+
+        jobs = [job for i, r in enumerate(requests) if (job := ready(i, r)) is not None]
+        # Longest prompts first: long answers start early, and the last to finish are short ones.
+        jobs.sort(key=lambda job: -len(job.prompt))
+        self._decode_jobs(jobs, on_done)
+        checkpoint()
 
     def describe(self) -> dict:
         return {"engine": self.name, "model": self.model_name, "file": str(self.path),

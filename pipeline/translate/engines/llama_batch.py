@@ -42,7 +42,8 @@ class BatchDecoder:
         self.llm, self.n_seq, self.n_ctx_seq, self.n_batch = llm, n_seq, n_ctx_seq, n_batch
         self.model = llm._model.model
         self.vocab = llama_cpp.llama_model_get_vocab(self.model)
-        params = llama_cpp.llama_context_default_params()
+        # The one-at-a-time engine's own settings (attention kernel, KV types), so both compute alike.
+        params = type(llm.context_params).from_buffer_copy(llm.context_params)
         params.n_ctx = n_ctx_seq * (n_seq + 1)     # one more sequence holds the shared prefix
         params.n_batch = n_batch
         params.n_ubatch = n_batch
@@ -58,6 +59,7 @@ class BatchDecoder:
         self.prefix_seq = n_seq
         self.prefix: list[int] = []
         self.stats = {"prompt_tokens": 0, "completion_tokens": 0, "decode_calls": 0}
+        self._on_done = lambda job: None
 
     # -- the batch -------------------------------------------------------------------------
 
@@ -95,62 +97,91 @@ class BatchDecoder:
 
     # -- running jobs ------------------------------------------------------------------------
 
-    def run(self, jobs: list[Job]) -> list[list[int]]:
-        """Output tokens for each job (in the jobs' order)."""
+    def run(self, jobs: list[Job], prefix: list[int] | None = None, on_done=None) -> list[list[int]]:
+        """Output tokens for each job (in the jobs' order).
+
+        Each step is one ``llama_decode`` call holding the next token of every running sequence
+        and the prompts of the jobs that start in it, so a new prompt is read while the others
+        go on writing (as llama.cpp's server does). ``prefix``: the tokens prompts share (default:
+        the jobs' common prefix). ``on_done(job)`` may return a further job, queued at once.
+        """
         if not jobs:
             return []
-        self._set_prefix(_common_prefix([j.prompt for j in jobs], limit=self.n_ctx_seq // 2))
+        if prefix is None:
+            prefix = _common_prefix([j.prompt for j in jobs], limit=self.n_ctx_seq // 2)
+        self._set_prefix(prefix)
         waiting = list(jobs)
+        self._on_done = lambda job: waiting.append(following) if on_done and (following := on_done(job)) else None
         slots = [Slot(seq) for seq in range(self.n_seq)]
-        running: list[tuple[Slot, tuple[int, int, int, bool]]] = []  # each slot's next token to feed
+        running: list[tuple[Slot, list[tuple[int, int, int, bool]]]] = []  # what each slot feeds next
         while True:
+            room = self.n_batch - len(running)
             for slot in slots:
                 if slot.job is None and waiting:
-                    running.append((slot, self._start(slot, waiting.pop(0))))
+                    if self._own_tokens(waiting[0]) > room and running:
+                        break  # the batch is full: this prompt waits for the next step
+                    entries = self._start(slot, waiting.pop(0), room)
+                    running.append((slot, entries))
+                    room -= len(entries)
             if not running:
                 break
-            self._decode([entry for _slot, entry in running])  # one row of logits per running slot
-            running = self._step(running)
+            batch, rows = [], []
+            for _slot, entries in running:
+                batch += entries
+                rows.append(len(batch) - 1)  # the slot's logits: its last entry
+            self._decode(batch)
+            running = self._step(running, rows)
         for slot in slots:
             self._finish(slot)
         return [job.output for job in jobs]
 
-    def _start(self, slot: Slot, job: Job) -> tuple[int, int, int, bool]:
-        """Put the job in the slot: its prompt's shared prefix copied, the rest but the last token
-        evaluated; the last token is returned to be fed with the other slots' tokens."""
+    def _shared(self, job: Job) -> int:
+        return len(self.prefix) if job.prompt[:len(self.prefix)] == self.prefix else 0
+
+    def _own_tokens(self, job: Job) -> int:
+        return len(job.prompt) - self._shared(job)
+
+    def _start(self, slot: Slot, job: Job, room: int) -> list[tuple[int, int, int, bool]]:
+        """Put the job in the slot (its prompt's shared prefix copied) and return its prompt's
+        entries for this step; a prompt longer than ``room`` has its head read first, alone."""
         llama_cpp.llama_memory_seq_rm(self.memory, slot.seq, -1, -1)
-        shared = len(self.prefix) if job.prompt[:len(self.prefix)] == self.prefix else 0
+        shared = self._shared(job)
         if shared:
             llama_cpp.llama_memory_seq_cp(self.memory, self.prefix_seq, slot.seq, -1, -1)
-        rest = job.prompt[shared:]
-        self._decode([(t, shared + k, slot.seq, False) for k, t in enumerate(rest[:-1])])
+        entries = [(t, shared + k, slot.seq, False) for k, t in enumerate(job.prompt[shared:])]
+        head = max(0, len(entries) - max(1, room))
+        self._decode(entries[:head])
+        entries = entries[head:]
+        entries[-1] = entries[-1][:3] + (True,)
         slot.job, slot.sampler = job, self._sampler(job.grammar)
-        slot.pos = shared + len(rest)
-        self.stats["prompt_tokens"] += len(rest)
-        return (rest[-1], shared + len(rest) - 1, slot.seq, True)
+        slot.pos = len(job.prompt)
+        self.stats["prompt_tokens"] += len(job.prompt) - shared
+        return entries
 
-    def _step(self, running):
-        """Sample one token for every slot fed in the last call (its logits row is its place)."""
+    def _step(self, running, rows: list[int]):
+        """Sample one token for every running slot from its logits row; what each feeds next."""
         following = []
-        for row, (slot, _entry) in enumerate(running):
+        for (slot, _entries), row in zip(running, rows):
             token = llama_cpp.llama_sampler_sample(slot.sampler, self.ctx, row)
             job = slot.job
             if llama_cpp.llama_vocab_is_eog(self.vocab, token) or slot.pos >= self.n_ctx_seq - 1:
-                self._finish(slot)
+                self._finish(slot, job)
                 continue
             job.output.append(token)
             self.stats["completion_tokens"] += 1
             if len(job.output) >= job.max_tokens:
-                self._finish(slot)
+                self._finish(slot, job)
                 continue
-            following.append((slot, (token, slot.pos, slot.seq, True)))
+            following.append((slot, [(token, slot.pos, slot.seq, True)]))
             slot.pos += 1
         return following
 
-    def _finish(self, slot: Slot) -> None:
+    def _finish(self, slot: Slot, done: Job | None = None) -> None:
         if slot.sampler is not None:
             llama_cpp.llama_sampler_free(slot.sampler)
         slot.job, slot.sampler = None, None
+        if done is not None:
+            self._on_done(done)
 
     def close(self) -> None:
         if self.ctx:
