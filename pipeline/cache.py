@@ -30,7 +30,10 @@ def default_cache_path() -> Path:
 
 def engine_signature(described: dict) -> str:
     stable = {k: v for k, v in described.items() if k != "file"}
-    stable["settings"] = {k: v for k, v in described.get("settings", {}).items() if k not in VOLATILE_SETTINGS}
+    settings = {k: v for k, v in described.get("settings", {}).items() if k not in VOLATILE_SETTINGS}
+    if settings.get("parallel") == 1:  # one request at a time: what caches made before batching hold
+        del settings["parallel"]
+    stable["settings"] = settings
     return json.dumps(stable, sort_keys=True, ensure_ascii=False)
 
 

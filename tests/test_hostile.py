@@ -397,6 +397,17 @@ def test_nfd_text_in_a_long_line_maps_every_character_back():
     assert list(result.source_index) == sorted(result.source_index)
 
 
+@pytest.mark.parametrize("text, config", [
+    ("滑鼠與軟體。" * 3000, "tw2sp"),                      # phrase conversions that change the length
+    (unicodedata.normalize("NFD", "한국어 共產國際。") * 2000, "t2s"),  # jamo compose across starters
+])
+def test_length_changing_conversions_on_long_lines_keep_offsets_in_order(text, config):
+    result = normalize(text, config)
+    assert len(result.source_index) == len(result.text) and result.text
+    assert list(result.source_index) == sorted(result.source_index)
+    assert all(0 <= i < len(text) for i in result.source_index)
+
+
 # --- 9. environment ---------------------------------------------------------------------------
 
 def test_ascii_only_terminal_prints_chinese_without_failing(project):

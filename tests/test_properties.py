@@ -1,6 +1,8 @@
 """Property-based tests: the reader never crashes and round-trips byte for byte; matches lie on the text."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -52,3 +54,23 @@ def test_csv_loader_either_reads_or_says_what_is_wrong(tmp_path_factory, data):
         check_header(read_csv(path))
     except (TableError, GlossaryError) as exc:
         assert str(exc).startswith(str(path))
+
+
+def test_the_fast_fuzzer_runs_clean_and_catches_a_broken_reader(tmp_path, monkeypatch):
+    """A small run of tests/fuzz/fuzz_fast.py (the million-example run is in bench/README.md)."""
+    import sys
+    sys.path.insert(0, str(Path(__file__).parent / "fuzz"))
+    import fuzz_fast
+    readers, tables, failures = fuzz_fast.worker((3, 300, 30, str(tmp_path)))
+    assert (readers, tables, failures) == (300, 30, [])
+    import pipeline.read as read
+    original = read.parse
+
+    def lossy(text, doc_id="document", path=""):
+        doc = original(text, doc_id, path)
+        if doc.blocks:
+            doc.blocks[-1].spans = doc.blocks[-1].spans[:-1]
+        return doc
+
+    monkeypatch.setattr(read, "parse", lossy)
+    assert fuzz_fast.worker((3, 300, 0, str(tmp_path)))[2]
