@@ -209,22 +209,16 @@ class Segment:
         """A matched term as written in the source, without markup inside it (七一五-{}-事变 → 七一五事变)."""
         return "".join(text[o] for o in self.norm_offsets[match.norm_start:match.norm_end])
 
+    def _where_and_what(self, doc: "Document") -> dict:
+        """The fields both records open with: where the segment is and the text the engine sees."""
+        return {"doc": doc.doc_id, "seg": self.index, "block": self.block, "kind": self.kind,
+                "src": self.src(doc.text), "src_start": self.start, "src_end": self.end,
+                "script": self.script, "plain": self.plain, "norm": self.norm}
+
     def to_json(self, doc: "Document") -> dict:
         """The analysis record (`zhen inspect`): structure and normalization, no translation."""
-        return {
-            "doc": doc.doc_id,
-            "seg": self.index,
-            "block": self.block,
-            "kind": self.kind,
-            "src": self.src(doc.text),
-            "src_start": self.start,
-            "src_end": self.end,
-            "script": self.script,
-            "plain": self.plain,
-            "norm": self.norm,
-            "norm_offsets": list(self.norm_offsets),
-            "spans": [span.to_json() for span in self.spans],
-        }
+        return {**self._where_and_what(doc), "norm_offsets": list(self.norm_offsets),
+                "spans": [span.to_json() for span in self.spans]}
 
     def to_record(self, doc: "Document") -> dict:
         """The aligned record (`aligned.jsonl`), written once here for every output format.
@@ -236,16 +230,7 @@ class Segment:
         """
         translation = self.translation or Translation("", "none")
         return {
-            "doc": doc.doc_id,
-            "seg": self.index,
-            "block": self.block,
-            "kind": self.kind,
-            "src": self.src(doc.text),
-            "src_start": self.start,
-            "src_end": self.end,
-            "script": self.script,
-            "plain": self.plain,
-            "norm": self.norm,
+            **self._where_and_what(doc),
             "tgt": translation.tgt,
             "tgt_md": self.markdown,
             "method": translation.method,
