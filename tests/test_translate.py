@@ -175,3 +175,8 @@ def test_a_request_too_long_for_a_sequence_is_split_in_the_batch(tiny_gguf):
         assert all(english) and engine.stats["requests"] > 2
     finally:
         engine.close()
+
+
+def test_parallel_sequences_are_bounded_by_memory(batched_engine):
+    assert batched_engine.kv_bytes_per_sequence() > 0
+    assert 1 <= batched_engine.settings["parallel"] <= max(1, batched_engine.sequences_that_fit())

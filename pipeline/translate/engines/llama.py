@@ -112,6 +112,7 @@ class LlamaEngine(Engine):
             except (ValueError, RuntimeError) as exc:
                 raise ModelError(f"llama.cpp could not load it: {exc}", path=str(self.path),
                                  hint="a truncated or damaged file? `zhen models install --force`") from None
+        self.settings["parallel"] = min(self.settings["parallel"], self.sequences_that_fit())
 
     def _targets(self, request: Request) -> list[str]:
         return list(dict.fromkeys(t.target for t in request.terms))
@@ -159,6 +160,26 @@ class LlamaEngine(Engine):
         self.stats["completion_tokens"] += usage.get("completion_tokens", 0)
         self.stats["seconds"] += time.perf_counter() - started
         return result["choices"][0]["message"]["content"] or ""
+
+    def kv_bytes_per_sequence(self) -> int:
+        """KV-cache bytes one sequence of ``n_ctx`` tokens takes (f16 keys and values)."""
+        import llama_cpp
+
+        model = self.llm._model.model
+        heads, kv_heads = llama_cpp.llama_model_n_head(model), llama_cpp.llama_model_n_head_kv(model)
+        kv_width = llama_cpp.llama_model_n_embd(model) * kv_heads // max(1, heads)
+        return 2 * 2 * llama_cpp.llama_model_n_layer(model) * kv_width * self.settings["n_ctx"]
+
+    def sequences_that_fit(self) -> int:
+        """Parallel sequences whose KV cache (one more for the shared prefix) takes at most a quarter
+        of the memory available now, so batching never pushes the machine out of memory."""
+        try:
+            with open("/proc/meminfo", encoding="ascii") as handle:
+                info = dict(line.split(":", 1) for line in handle)
+            available = int(info["MemAvailable"].split()[0]) * 1024
+        except (OSError, KeyError, ValueError):
+            return self.settings["parallel"]
+        return max(1, available // 4 // max(1, self.kv_bytes_per_sequence()) - 1)
 
     @property
     def batch_size(self) -> int:
