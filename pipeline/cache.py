@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Callable
 
 from pipeline.models.registry import cache_dir
+from pipeline.provenance import stable_engine
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS segments (
     key TEXT PRIMARY KEY, tgt TEXT NOT NULL, method TEXT NOT NULL, attempts INTEGER NOT NULL,
     degenerate INTEGER NOT NULL
 )"""
-VOLATILE_SETTINGS = ("threads",)  # do not change what greedy decoding produces
 
 
 def default_cache_path() -> Path:
@@ -29,8 +29,8 @@ def default_cache_path() -> Path:
 
 
 def engine_signature(described: dict) -> str:
-    stable = {k: v for k, v in described.items() if k != "file"}
-    settings = {k: v for k, v in described.get("settings", {}).items() if k not in VOLATILE_SETTINGS}
+    stable = {k: v for k, v in stable_engine(described).items() if k != "file"}
+    settings = dict(stable.get("settings", {}))
     if settings.get("parallel") == 1:  # one request at a time: what caches made before batching hold
         del settings["parallel"]
     stable["settings"] = settings

@@ -97,6 +97,10 @@ def _add_translate(sub: argparse._SubParsersAction) -> None:
                    help="segment cache (default: $ZHEN_CACHE/segments.sqlite, ~/.cache/zhen/…)")
     p.add_argument("--no-cache", action="store_true", help="translate every segment afresh")
     p.add_argument("--jobs", type=int, default=1, help="worker processes for reading, matching and writing")
+    p.add_argument("--backend", choices=("local", "ray"), default="local",
+                   help="local: this machine; ray: a Ray cluster (pip install -e '.[ray]')")
+    p.add_argument("--ray-address", help="the cluster to join (default: $RAY_ADDRESS, else a local one)")
+    p.add_argument("--workers", type=int, default=1, help="with --backend ray: translation actors")
     p.set_defaults(handler=lambda a: _translate(a))
 
 
@@ -111,7 +115,7 @@ def _translate(args: argparse.Namespace) -> int:
                          args.batch_size, args.jobs, None if args.no_tm else args.tm,
                          None if args.no_cache else (args.cache or default_cache_path()),
                          _engine_settings(args))
-    return translate.run(options, args.strict)
+    return translate.run(options, args.strict, args.backend, args.ray_address, args.workers)
 
 
 def _engine_options(p: argparse.ArgumentParser) -> None:

@@ -22,6 +22,17 @@ def versions() -> dict[str, str | None]:
     return found
 
 
+# Engine settings that do not change what greedy decoding produces: kept out of the cache key and
+# of the per-document files (run.json records them), so a rerun on a busier machine writes the same bytes.
+VOLATILE_SETTINGS = ("threads",)
+
+
+def stable_engine(described: dict) -> dict:
+    """The engine description without its volatile settings."""
+    settings = {k: v for k, v in described.get("settings", {}).items() if k not in VOLATILE_SETTINGS}
+    return {**described, "settings": settings} if "settings" in described else dict(described)
+
+
 def text_sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -173,11 +173,11 @@ class Runner:
             raise ZhenError("no input articles found", hint="give .md/.txt files or folders")
         glossary = checked_glossary(options.glossaries)
         memory = open_memory(options.memory_path)  # before the model loads: a damaged memory stops at once
-        engine = load_engine(options.engine, options.model, log=lambda m: console.err.print(m, markup=False),
-                             **options.engine_options)
+        engine = self._start_engine()
         described = engine.describe()
         provenance = Provenance(described, tuple((f, glossary.hashes[f]) for f in glossary.files),
                                 glossary.signature(), options.settings.opencc)
+        self._provenance = provenance
         cache = SegmentCache(options.cache_path, described, console.warn) if options.cache_path else None
         console.err.print(f"engine {described['engine']} · model {described['model']} · "
                           f"{len(glossary.locking_terms)} locked terms · cache "
@@ -186,7 +186,7 @@ class Runner:
         recover(options.out_dir)
         executor = self._executor(provenance)
         all_records: list[dict] = []
-        batch_size = options.batch_size or getattr(engine, "batch_size", 8)
+        batch_size = options.batch_size or engine.batch_size
         context = Context(opencc=options.settings.opencc, engine=engine, batch_size=batch_size,
                           cache=cache, memory=memory)
         try:
@@ -208,6 +208,14 @@ class Runner:
                 atomic_write(options.out_dir / "qa-summary.json", to_json(report.qa))
             self._write_run_json(report, provenance, started)
         return report
+
+    def _start_engine(self):
+        options = self.options
+        engine = load_engine(options.engine, options.model, log=lambda m: console.err.print(m, markup=False),
+                             **options.engine_options)
+        if not hasattr(engine, "batch_size"):
+            engine.batch_size = 8
+        return engine
 
     def _analyze_all(self, executor, files: list[Path], report: RunReport) -> list[Document]:
         t0 = time.perf_counter()
@@ -237,10 +245,7 @@ class Runner:
             t0 = time.perf_counter()
             for doc in translation.pipe(docs):  # small documents share engine batches
                 self.timings["translation"] += time.perf_counter() - t0
-                summary = self._summarize(doc)
-                report.documents.append(summary)
-                all_records += doc.records()
-                summary.folder = str(self.options.out_dir / doc.doc_id)
+                summary = self._finished(doc, report, all_records)
                 writes.append((executor.submit(_write, doc), summary))
                 progress.advance(doc_task)
                 t0 = time.perf_counter()
@@ -252,6 +257,13 @@ class Runner:
                     message = f"{self.options.out_dir / summary.doc}: cannot write outputs: {exc.strerror or exc}"
                     console.error(message)
                     report.failures.append(message)
+
+    def _finished(self, doc: Document, report: RunReport, all_records: list[dict]) -> DocumentSummary:
+        summary = self._summarize(doc)
+        report.documents.append(summary)
+        all_records += doc.records()
+        summary.folder = str(self.options.out_dir / doc.doc_id)
+        return summary
 
     @staticmethod
     def _summarize(doc: Document) -> DocumentSummary:

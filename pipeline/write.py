@@ -12,7 +12,7 @@ from pipeline.document import Document
 from pipeline.formats import Output, writers
 from pipeline.formats.jsonl import dumps
 from pipeline.io import atomic_write, umask
-from pipeline.provenance import Provenance, text_sha256, versions
+from pipeline.provenance import Provenance, stable_engine, text_sha256, versions
 
 SCRATCH_SUFFIX = ".partial"
 
@@ -21,7 +21,7 @@ def manifest(doc: Document, provenance: Provenance, run_id: str) -> dict:
     """Per-document provenance. No timings: an unchanged rerun must write identical files."""
     return {"doc": doc.doc_id, "run_id": run_id, "signature": provenance.signature,
             "input": {"path": doc.path, "sha256": text_sha256(doc.text), "characters": len(doc.text)},
-            "engine": provenance.engine, "glossary": provenance.glossary(),
+            "engine": stable_engine(provenance.engine), "glossary": provenance.glossary(),
             "opencc": provenance.opencc, "versions": versions(), "segments": sum(1 for _ in doc.segments)}
 
 

@@ -52,3 +52,15 @@ class ScriptedEngine(FakeEngine):
 
 
 FAKE = ("--engine", "tests.fakes:FakeEngine")  # command-line arguments that pick the fake engine
+
+
+class CrashOnceEngine(FakeEngine):
+    """Kills its own process the first time it is asked (a Ray actor dying mid-batch); the file named
+    by ZHEN_CRASH_MARKER records that it did."""
+
+    def translate(self, requests: list[Request]) -> list[str]:
+        marker = os.environ.get("ZHEN_CRASH_MARKER", "")
+        if marker and not os.path.exists(marker):
+            open(marker, "w").close()
+            os._exit(1)
+        return super().translate(requests)

@@ -5,8 +5,14 @@ from pipeline import console
 from pipeline.runner import RunOptions, Runner
 
 
-def run(options: RunOptions, strict: bool = False) -> int:
-    report = Runner(options).run()
+def run(options: RunOptions, strict: bool = False, backend: str = "local", ray_address: str | None = None,
+        workers: int = 1) -> int:
+    if backend == "ray":
+        from pipeline.ray_backend import RayRunner  # the local backend never imports Ray
+        runner = RayRunner(options, ray_address, workers)
+    else:
+        runner = Runner(options)
+    report = runner.run()
     rows = [[d.doc, d.segments, d.reused, d.translated, d.locked, d.missing, d.errors, d.warnings,
              f"{d.seconds:.1f}", d.folder] for d in report.documents]
     console.table("translate", ["document", "segments", "reused", "translated", "locked", "missing",

@@ -8,6 +8,7 @@ attempt is kept, and each segment gets its own verdict in ``Segment.translation`
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from pipeline.chinese import has_han
@@ -87,19 +88,28 @@ def _unique_pairs(pairs: tuple[TermPair, ...]) -> tuple[TermPair, ...]:
     return tuple(dict.fromkeys(pairs))
 
 
-def translate_segments(engine: Engine, items: Sequence[Item], batch_size: int = 8,
-                       on_done: Callable[[int], None] | None = None, memory=None, cache=None) -> None:
-    """Fill ``segment.translation`` for every item; identical sources are translated once.
+@dataclass
+class Plan:
+    """What a batch of segments needs: each unique source once, and which of them a model must
+    translate (the rest come from the translation memory, the cache, or need no model)."""
 
-    ``memory`` (a TranslationMemory) supplies reviewed English for exact normalized-source matches;
-    ``cache`` (a SegmentCache) supplies and stores finished translations.
-    """
+    unique: dict[tuple, Segment]
+    best: dict[tuple, Translation]
+    pending: list[tuple]
+    copies: Counter
+
+
+def plan(items: Sequence[Item], memory=None, cache=None, seen: dict | None = None) -> Plan:
+    """``seen``: verdicts from earlier batches of the same run (a source is translated once a run)."""
     unique: dict[tuple, Segment] = {}
     for _text, segment in items:
         unique.setdefault(source_key(segment), segment)
     best: dict[tuple, Translation] = {}
     pending = []
     for key, segment in unique.items():
+        if seen is not None and key in seen:
+            best[key] = seen[key]
+            continue
         entry = memory.get(segment.norm) if memory is not None else None
         cached = cache.get(key) if cache is not None and entry is None else None
         if entry is not None:
@@ -110,40 +120,75 @@ def translate_segments(engine: Engine, items: Sequence[Item], batch_size: int = 
             pending.append(key)
         else:
             best[key] = copy_through(segment)
-    copies = Counter(source_key(segment) for _text, segment in items)  # identical segments finish together
-    if on_done:
-        on_done(sum(n for key, n in copies.items() if key in best))
+    return Plan(unique, best, pending, Counter(source_key(segment) for _text, segment in items))
 
-    def finished(key: tuple) -> None:
-        if cache is not None:
-            verdict = best[key]
-            cache.put(key, verdict.tgt, verdict.method, verdict.attempts, verdict.degenerate)
-        if on_done:
-            on_done(copies[key])
 
-    def request(key: tuple, level: int) -> Request:
-        segment = unique[key]
-        return Request(segment.norm, _unique_pairs(term_pairs(segment)), engine.methods[level],
-                       best[key].tgt if key in best else "")
+def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
+         finished: Callable[[int, Translation], None] = lambda i, verdict: None,
+         checkpoint: Callable[[], None] = lambda: None) -> list[Translation]:
+    """The best verdict for each source: its weakest method first, the next while a problem is left.
 
-    levels = {key: 0 for key in pending}
+    ``finished(i, verdict)`` is called as each source is done. This is all that needs the engine,
+    so it can run where the engine is (a worker process or a Ray actor).
+    """
+    best: dict[int, Translation] = {}
+    levels = [0] * len(sources)
+
+    def request(i: int) -> Request:
+        segment = sources[i]
+        return Request(segment.norm, _unique_pairs(term_pairs(segment)), engine.methods[levels[i]],
+                       best[i].tgt if i in best else "")
 
     def follow(i: int, raw: str) -> Request | None:
         """Judge an answer; ask again with the next method while it has a problem."""
-        key = pending[i]
-        level = levels[key]
-        verdict = judge(unique[key], raw, engine.methods[level])
-        if key not in best or verdict.problems < best[key].problems:
-            best[key] = verdict
-        best[key].attempts = level + 1
-        if best[key].problems and level + 1 < len(engine.methods):
-            levels[key] = level + 1
-            return request(key, level + 1)
-        finished(key)
+        level = levels[i]
+        verdict = judge(sources[i], raw, engine.methods[level])
+        if i not in best or verdict.problems < best[i].problems:
+            best[i] = verdict
+        best[i].attempts = level + 1
+        if best[i].problems and level + 1 < len(engine.methods):
+            levels[i] = level + 1
+            return request(i)
+        finished(i, best[i])
         return None
 
-    if pending:
-        engine.translate_followed([request(key, 0) for key in pending], follow, batch_size,
-                                  cache.commit if cache is not None else lambda: None)
+    if sources:
+        engine.translate_followed([request(i) for i in range(len(sources))], follow, batch_size, checkpoint)
+    return [best[i] for i in range(len(sources))]
+
+
+def finish(items: Sequence[Item], best: dict[tuple, Translation]) -> None:
     for text, segment in items:
         segment.translation = finalize(text, segment, best[source_key(segment)])
+
+
+def store(cache, key: tuple, verdict: Translation) -> None:
+    cache.put(key, verdict.tgt, verdict.method, verdict.attempts, verdict.degenerate)
+
+
+def translate_segments(engine: Engine, items: Sequence[Item], batch_size: int = 8,
+                       on_done: Callable[[int], None] | None = None, memory=None, cache=None,
+                       seen: dict | None = None) -> None:
+    """Fill ``segment.translation`` for every item; identical sources are translated once.
+
+    ``memory`` (a TranslationMemory) supplies reviewed English for exact normalized-source matches;
+    ``cache`` (a SegmentCache) supplies and stores finished translations; ``seen`` holds (and
+    receives) the verdicts of earlier batches of the run.
+    """
+    work = plan(items, memory, cache, seen)
+    if on_done:
+        on_done(sum(n for key, n in work.copies.items() if key in work.best))
+
+    def finished(i: int, verdict: Translation) -> None:
+        key = work.pending[i]
+        if cache is not None:
+            store(cache, key, verdict)
+        if on_done:
+            on_done(work.copies[key])
+
+    verdicts = lock(engine, [work.unique[k] for k in work.pending], batch_size, finished,
+                    cache.commit if cache is not None else lambda: None)
+    work.best.update(zip(work.pending, verdicts))
+    if seen is not None:
+        seen.update(work.best)
+    finish(items, work.best)

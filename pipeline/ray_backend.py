@@ -1,0 +1,226 @@
+"""`zhen translate --backend ray`: the same components on a Ray cluster (a laptop or many machines).
+
+- Analysis (read, segment, normalize, match) is a Ray dataset: each document is a row, mapped by
+  a pool of actors that each build the term matcher once.
+- The driver makes the run-level decisions once, exactly as the local backend does: documents are
+  grouped into engine batches; each source is translated once a run (later groups reuse it); the
+  translation memory and the segment cache answer first, so what they hold never reaches an actor.
+- Translation runs in a pool of ``--workers`` actors, each loading the engine once (llama.cpp maps
+  the model file, so actors on one node share its pages). An actor that dies is restarted and its
+  batch tried again; finished batches are stored in the cache as they arrive, so a killed run
+  resumes like a local one.
+- Rendering, QA and writing are tasks placed on the driver's node: outputs land in ``--out`` on
+  the machine that started the run, so no shared folder is needed; the cache and memory are the
+  driver's too.
+
+The local backend never imports this module (nor Ray).
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import time
+from pathlib import Path
+
+from pipeline import console
+from pipeline.components import Context, Pipeline
+from pipeline.document import Document
+from pipeline.errors import UsageError, ZhenError
+from pipeline.io import doc_ids
+from pipeline.runner import RunReport, Runner, _progress
+from pipeline.stages import ANALYSIS, TRANSLATED, blank
+from pipeline.translate import groups
+from pipeline.translate.locking import finish, lock, plan, store
+
+FINISH = ("render", "qa", "write")
+AFTER_TRANSLATION = tuple(a for a in TRANSLATED if a not in ("segment.markdown", "segment.lost_links",
+                                                           "segment.lost_emphasis", "doc.markdown",
+                                                           "segment.findings"))
+
+
+def _ray():
+    try:
+        import ray
+    except ImportError:
+        raise UsageError("--backend ray needs Ray: pip install -e '.[ray]'") from None
+    return ray
+
+
+class _Analyzer:
+    """A Ray Data actor: the analysis components, built once per actor."""
+
+    def __init__(self, context: Context):
+        import pipeline.stages  # noqa: F401 - registers the components in this process
+        self.pipeline = Pipeline(ANALYSIS, context, given=("doc.path",))
+
+    def __call__(self, row: dict) -> dict:
+        try:
+            doc = self.pipeline(blank(Path(row["file"]), row["doc_id"]))  # an absolute path: any node, any cwd
+            doc.path = row["path"]  # recorded as the user gave it, as the local backend does
+            return {"index": row["index"], "doc": pickle.dumps(doc), "error": ""}
+        except ZhenError as exc:
+            return {"index": row["index"], "doc": b"", "error": str(exc)}
+
+
+class _Translator:
+    """A Ray actor holding one engine; ``lock`` runs the locking loop over a batch of sources."""
+
+    def __init__(self, engine: str, model: str | None, options: dict):
+        import pipeline.stages  # noqa: F401
+        from pipeline.translate.engines import load_engine
+        self.engine = load_engine(engine, model, log=lambda m: None, **options)
+
+    def describe(self) -> dict:
+        return self.engine.describe()
+
+    def batch_size(self) -> int:
+        return getattr(self.engine, "batch_size", 8)
+
+    def lock(self, sources: list, batch_size: int) -> tuple[list, float]:
+        started = time.perf_counter()
+        verdicts = lock(self.engine, sources, batch_size)
+        return verdicts, time.perf_counter() - started
+
+
+def _finish_documents(docs: list[Document], context: Context) -> list[tuple[Document, list[dict]]]:
+    """Render, QA and write documents (a Ray task on the driver's node)."""
+    import pipeline.stages  # noqa: F401
+    finisher = Pipeline(FINISH, context, given=AFTER_TRANSLATION)
+    done = []
+    for doc in docs:
+        finisher(doc)
+        done.append((doc, doc.records()))
+    return done
+
+
+class _RemoteEngine:
+    """What the runner needs of an engine, answered by the actors."""
+
+    def __init__(self, ray, actors):
+        self.ray, self.actors = ray, actors
+        self._described = ray.get(actors[0].describe.remote())
+        self.batch_size = ray.get(actors[0].batch_size.remote())
+
+    def describe(self) -> dict:
+        return self._described
+
+    def close(self) -> None:
+        for actor in self.actors:
+            self.ray.kill(actor, no_restart=True)
+
+
+class RayRunner(Runner):
+    def __init__(self, options, address: str | None = None, workers: int = 1):
+        super().__init__(options)
+        if workers < 1:
+            raise UsageError("--workers must be at least 1")
+        self.address, self.workers = address, workers
+        self.ray = _ray()
+
+    def _connect(self) -> None:
+        if self.ray.is_initialized():
+            return
+        address = self.address or os.environ.get("RAY_ADDRESS") or None
+        try:
+            self.ray.init(address=address, log_to_driver=False, include_dashboard=False, ignore_reinit_error=True)
+        except (ConnectionError, ValueError, RuntimeError) as exc:
+            raise ZhenError(f"cannot join the Ray cluster at {address}: {exc}",
+                            hint="start one with `ray start --head`, or leave --ray-address out for a "
+                                 "local one") from None
+
+    def _start_engine(self):
+        self._connect()
+        options = dict(self.options.engine_options)
+        cores = int(self.ray.cluster_resources().get("CPU", os.cpu_count() or 1))
+        if self.options.engine == "llama" and "threads" not in options:
+            options["threads"] = max(1, cores // self.workers)  # actors on one node share its cores
+        # num_cpus=0: the actors must not starve the analysis of CPUs (they run their own threads);
+        # SPREAD: on a cluster, one actor per node before two on any.
+        cls = self.ray.remote(_Translator).options(max_restarts=-1, max_task_retries=-1, num_cpus=0,
+                                                   scheduling_strategy="SPREAD")
+        actors = [cls.remote(self.options.engine, self.options.model, options) for _ in range(self.workers)]
+        return _RemoteEngine(self.ray, actors)
+
+    def _analyze_all(self, executor, files: list[Path], report: RunReport) -> list[Document]:
+        t0 = time.perf_counter()
+        rows = [{"index": i, "path": str(p), "file": str(p.resolve()), "doc_id": d}
+                for i, (p, d) in enumerate(zip(files, doc_ids(files)))]
+        context = Context(opencc=self.options.settings.opencc,
+                          glossaries=[Path(g).resolve() for g in self.options.glossaries])
+        dataset = self.ray.data.from_items(rows).map(_Analyzer, fn_constructor_kwargs={"context": context},
+                                                     concurrency=max(1, self.options.jobs))
+        docs = []
+        for row in sorted(dataset.take_all(), key=lambda r: r["index"]):
+            if row["error"]:
+                console.error(row["error"])
+                report.failures.append(row["error"])
+                continue
+            doc = pickle.loads(row["doc"])
+            if not any(True for _ in doc.segments):
+                console.warn(f"{doc.path}: no translatable text (empty, whitespace or markup only); "
+                             "its outputs hold the document unchanged")
+            docs.append(doc)
+        self.timings["analysis"] += time.perf_counter() - t0
+        return docs
+
+    def _translate_all(self, executor, docs, context: Context, report, all_records) -> None:
+        """Plan every group on the driver, lock the pending sources on the actors, finish as tasks."""
+        from ray.util import ActorPool
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        engine: _RemoteEngine = context.engine
+        finish_context = Context(out_dir=self.options.out_dir.resolve(), provenance=self._provenance)
+        here = NodeAffinitySchedulingStrategy(self.ray.get_runtime_context().get_node_id(), soft=False)
+        finisher = self.ray.remote(_finish_documents).options(scheduling_strategy=here, num_cpus=0)
+        seen: dict = {}           # key → verdict, as the local backend's run-level memory
+        owner: dict = {}          # key → the group that translates it
+        plans = []
+        for number, group in enumerate(groups(docs, context.batch_size)):
+            items = [(doc.text, s) for doc in group for s in doc.segments]
+            work = plan(items, context.memory, context.cache, {k: None for k in owner})
+            for key in [k for k, v in work.best.items() if v is None]:
+                del work.best[key]  # translated by an earlier group: filled in when it arrives
+            for key in work.pending:
+                owner[key] = number
+            plans.append((group, items, work))
+        total = sum(1 for d in docs for _ in d.segments)
+        t0 = time.perf_counter()
+        with _progress() as progress:
+            doc_task = progress.add_task("documents", total=len(docs))
+            seg_task = progress.add_task("segments", total=total)
+            pool = ActorPool(engine.actors)
+            for _group, _items, work in plans:
+                pool.submit(lambda actor, w: actor.lock.remote([w.unique[k] for k in w.pending], context.batch_size),
+                            work)
+            results: dict[int, tuple[list, float]] = {}
+            finishing = []
+            next_group = 0
+            for index in range(len(plans)):
+                results[index] = pool.get_next()  # in submission order: groups finish in document order
+                while next_group < len(plans) and next_group in results:
+                    group, items, work = plans[next_group]
+                    verdicts, seconds = results.pop(next_group)
+                    for key, verdict in zip(work.pending, verdicts):
+                        seen[key] = verdict
+                        if context.cache is not None:
+                            store(context.cache, key, verdict)
+                    if context.cache is not None:
+                        context.cache.commit()
+                    for key in list(work.unique):
+                        work.best.setdefault(key, seen.get(key))
+                    finish(items, work.best)
+                    for doc in group:
+                        doc.seconds = seconds * sum(1 for _ in doc.segments) / max(1, len(items))
+                    progress.advance(seg_task, len(items))
+                    finishing.append(finisher.remote(group, finish_context))
+                    next_group += 1
+            self.timings["translation"] += time.perf_counter() - t0
+            t1 = time.perf_counter()
+            for ref in finishing:
+                for doc, records in self.ray.get(ref):
+                    summary = self._summarize(doc)
+                    summary.folder = str(self.options.out_dir / doc.doc_id)
+                    report.documents.append(summary)
+                    all_records += records
+                    progress.advance(doc_task)
+            self.timings["writing"] += time.perf_counter() - t1

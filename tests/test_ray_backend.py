@@ -1,0 +1,79 @@
+"""`zhen translate --backend ray` on a local Ray cluster: the same files as the local backend, an
+actor that dies mid-batch is restarted and its batch retried, and the local backend never imports Ray."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+from tests.fakes import FAKE
+
+ROOT = Path(__file__).resolve().parent.parent
+GLOSSARY = ("id,zh,variants,en,type,action,forbidden,note,source,status\n"
+            "wm,王明,,Wang Ming,person,transliterate,,,test,approved\n"
+            "ci,共产国际,,Comintern,organization,translate,,,test,approved\n")
+ARTICLES = {"a.md": "王明回国。博古说话。\n\n## 生平\n\n共产国际开会。王明回国。\n",
+            "b.md": "张闻天写信。王明回信。\n", "c.md": "[共产国际](../Page/共产国际.md \"wikilink\")派王明回国。\n"}
+
+if not os.environ.get("ZHEN_REQUIRE_RAY"):
+    pytest.importorskip("ray", reason="Ray not installed (pip install -e '.[ray]'; .ci/run installs it)")
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    import ray
+    marker = tmp_path_factory.mktemp("crash") / "crashed"
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+             runtime_env={"env_vars": {"PYTHONPATH": str(ROOT), "ZHEN_CRASH_MARKER": str(marker)}})
+    yield marker
+    ray.shutdown()
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    for name, text in ARTICLES.items():
+        Path("in", name).write_text(text, encoding="utf-8")
+    Path("g.csv").write_text(GLOSSARY, encoding="utf-8")
+    return tmp_path
+
+
+def files(out: str) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(Path(out).rglob("*"))
+            if p.is_file() and p.name != "run.json"}
+
+
+def test_ray_backend_writes_the_local_backends_files(cluster, project, tiny_gguf):
+    common = ["translate", "in", "--glossary", "g.csv", "--model", str(tiny_gguf), "--no-tm", "--no-cache",
+              "--batch-size", "2"]
+    assert main([*common, "--out", "local"]) == 0
+    assert main([*common, "--out", "ray", "--backend", "ray", "--workers", "2"]) == 0
+    local, remote = files("local"), files("ray")
+    assert len(local) == 3 * 8 + 1 and remote == local
+
+
+def test_a_dying_actor_is_restarted_and_its_batch_retried(cluster, project):
+    assert main(["translate", "in", "--glossary", "g.csv", *FAKE, "--no-tm", "--no-cache", "--out", "local"]) == 0
+    assert not cluster.exists()
+    assert main(["translate", "in", "--glossary", "g.csv", "--engine", "tests.fakes:CrashOnceEngine", "--no-tm",
+                 "--cache", "c.sqlite", "--out", "ray", "--backend", "ray", "--workers", "2"]) == 0
+    assert cluster.exists()  # an actor did die mid-batch
+    assert files("ray") == files("local")  # and nothing was lost
+    assert main(["translate", "in", "--glossary", "g.csv", "--engine", "tests.fakes:CrashOnceEngine", "--no-tm",
+                 "--cache", "c.sqlite", "--out", "again", "--backend", "ray"]) == 0
+    run = (Path("again") / "run.json").read_text(encoding="utf-8")
+    assert '"translated": 0' in run  # every finished batch was stored: a rerun reuses them all
+
+
+def test_the_local_backend_never_imports_ray(project):
+    code = ("import sys; from pipeline.cli import main; "
+            "code = main(['translate', 'in', '--glossary', 'g.csv', '--engine', 'tests.fakes:FakeEngine', "
+            "'--no-tm', '--no-cache']); print('ray' in sys.modules, code)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert run.stdout.strip().splitlines()[-1] == "False 0", run.stderr
