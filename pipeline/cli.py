@@ -123,13 +123,16 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
                                                "with other work when the run starts)")
     p.add_argument("--parallel", type=int, help="sequences the llama engine decodes at once (default: 8, "
                                                 "fewer where memory is short; 1 = one request at a time)")
+    p.add_argument("--gpu-layers", type=int, help="layers the llama engine puts on a GPU (needs a CUDA build "
+                                                  "of llama-cpp-python; default 0)")
 
 
 def _engine_settings(args: argparse.Namespace) -> dict:
     for name in ("threads", "parallel"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             raise UsageError(f"--{name} must be at least 1")
-    return {name: getattr(args, name) for name in ("threads", "parallel") if getattr(args, name) is not None}
+    names = ("threads", "parallel", "gpu_layers")
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 
 def _add_review(sub: argparse._SubParsersAction) -> None:

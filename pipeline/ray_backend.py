@@ -17,6 +17,7 @@ The local backend never imports this module (nor Ray).
 """
 from __future__ import annotations
 
+import logging
 import os
 import pickle
 import time
@@ -26,9 +27,12 @@ from pipeline import console
 from pipeline.components import Context, Pipeline
 from pipeline.document import Document
 from pipeline.errors import UsageError, ZhenError
-from pipeline.io import doc_ids
+from pipeline.io import doc_ids, read_article
+from pipeline.read import parse
 from pipeline.runner import RunReport, Runner, _progress
-from pipeline.stages import ANALYSIS, TRANSLATED, blank
+from pipeline.stages import ANALYSIS, TRANSLATED
+from pipeline.terms.glossary import load_glossary
+from pipeline.terms.matcher import TermMatcher
 from pipeline.translate import groups
 from pipeline.translate.locking import finish, lock, plan, store
 
@@ -47,19 +51,16 @@ def _ray():
 
 
 class _Analyzer:
-    """A Ray Data actor: the analysis components, built once per actor."""
+    """A Ray Data actor: segment, normalize and match, built once per actor (the matcher comes
+    pickled from the driver, so no node needs the term base's files)."""
 
     def __init__(self, context: Context):
         import pipeline.stages  # noqa: F401 - registers the components in this process
-        self.pipeline = Pipeline(ANALYSIS, context, given=("doc.path",))
+        self.pipeline = Pipeline(ANALYSIS[1:], context, given=("doc.path", "doc.text", "doc.blocks"))
 
     def __call__(self, row: dict) -> dict:
-        try:
-            doc = self.pipeline(blank(Path(row["file"]), row["doc_id"]))  # an absolute path: any node, any cwd
-            doc.path = row["path"]  # recorded as the user gave it, as the local backend does
-            return {"index": row["index"], "doc": pickle.dumps(doc), "error": ""}
-        except ZhenError as exc:
-            return {"index": row["index"], "doc": b"", "error": str(exc)}
+        doc = self.pipeline(parse(row["text"], row["doc_id"], row["path"]))
+        return {"index": row["index"], "doc": pickle.dumps(doc)}
 
 
 class _Translator:
@@ -137,24 +138,31 @@ class RayRunner(Runner):
         # num_cpus=0: the actors must not starve the analysis of CPUs (they run their own threads);
         # SPREAD: on a cluster, one actor per node before two on any.
         cls = self.ray.remote(_Translator).options(max_restarts=-1, max_task_retries=-1, num_cpus=0,
+                                                   num_gpus=1 if options.get("gpu_layers") else 0,
                                                    scheduling_strategy="SPREAD")
         actors = [cls.remote(self.options.engine, self.options.model, options) for _ in range(self.workers)]
         return _RemoteEngine(self.ray, actors)
 
     def _analyze_all(self, executor, files: list[Path], report: RunReport) -> list[Document]:
+        """The driver reads the articles (the inputs need not be on the other nodes); the dataset
+        segments, normalizes and matches them."""
         t0 = time.perf_counter()
-        rows = [{"index": i, "path": str(p), "file": str(p.resolve()), "doc_id": d}
-                for i, (p, d) in enumerate(zip(files, doc_ids(files)))]
-        context = Context(opencc=self.options.settings.opencc,
-                          glossaries=[Path(g).resolve() for g in self.options.glossaries])
+        rows = []
+        for index, (path, doc_id) in enumerate(zip(files, doc_ids(files))):
+            try:
+                rows.append({"index": index, "path": str(path), "doc_id": doc_id, "text": read_article(path)})
+            except ZhenError as exc:
+                console.error(exc)
+                report.failures.append(str(exc))
+        matcher = TermMatcher(load_glossary(self.options.glossaries).terms, self.options.settings.opencc)
+        context = Context(opencc=self.options.settings.opencc, matcher=matcher)
+        data = self.ray.data.DataContext.get_current()
+        data.enable_progress_bars = False
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
         dataset = self.ray.data.from_items(rows).map(_Analyzer, fn_constructor_kwargs={"context": context},
-                                                     concurrency=max(1, self.options.jobs))
+                                                     concurrency=max(1, self.options.jobs)) if rows else None
         docs = []
-        for row in sorted(dataset.take_all(), key=lambda r: r["index"]):
-            if row["error"]:
-                console.error(row["error"])
-                report.failures.append(row["error"])
-                continue
+        for row in sorted(dataset.take_all() if dataset else [], key=lambda r: r["index"]):
             doc = pickle.loads(row["doc"])
             if not any(True for _ in doc.segments):
                 console.warn(f"{doc.path}: no translatable text (empty, whitespace or markup only); "

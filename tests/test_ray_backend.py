@@ -77,3 +77,12 @@ def test_the_local_backend_never_imports_ray(project):
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert run.stdout.strip().splitlines()[-1] == "False 0", run.stderr
+
+
+def test_an_unreadable_article_is_named_and_the_rest_translated(cluster, project, capsys):
+    Path("in/bad.md").write_bytes("王明".encode() + b"\x00")
+    assert main(["translate", "in", "--glossary", "g.csv", *FAKE, "--no-tm", "--no-cache", "--out", "ray",
+                 "--backend", "ray"]) == 1
+    err = capsys.readouterr().err
+    assert "bad.md:1: contains a NUL byte" in err and "Traceback" not in err
+    assert sorted(p.name for p in Path("ray").iterdir() if p.is_dir()) == ["a", "b", "c"]

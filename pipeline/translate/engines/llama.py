@@ -94,7 +94,7 @@ class LlamaEngine(Engine):
     def __init__(self, model: str | None = None, *, n_ctx: int = 2048, threads: int | None = None,
                  seed: int = 0, temperature: float = 0.0, repeat_penalty: float = 1.0,
                  max_tokens_per_char: float = 3.0, system_prompt: str = prompts.SYSTEM,
-                 parallel: int = DEFAULT_PARALLEL, log=print):
+                 parallel: int = DEFAULT_PARALLEL, gpu_layers: int = 0, log=print):
         from llama_cpp import Llama
 
         self.model_name, self.path, self.sha256 = resolve_gguf(model, log)
@@ -104,10 +104,13 @@ class LlamaEngine(Engine):
         self.settings = {"n_ctx": n_ctx, "seed": seed, "temperature": temperature,
                          "repeat_penalty": repeat_penalty, "max_tokens_per_char": max_tokens_per_char,
                          "threads": threads or default_threads(), "parallel": parallel if greedy else 1}
+        if gpu_layers:  # recorded only when used: a GPU's arithmetic differs from the CPU's
+            self.settings["gpu_layers"] = gpu_layers
         self._decoder = None
         with open(os.devnull, "w") as sink, contextlib.redirect_stderr(sink):
             try:
                 self.llm = Llama(model_path=str(self.path), n_ctx=n_ctx, n_threads=self.settings["threads"],
+                                 n_gpu_layers=gpu_layers,
                                  seed=seed, verbose=False)
             except (ValueError, RuntimeError) as exc:
                 raise ModelError(f"llama.cpp could not load it: {exc}", path=str(self.path),
