@@ -42,7 +42,7 @@ def default_threads() -> int:
     other, so a thread on a core another process needs slows both far more than in proportion."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return max(1, cores - int(busy_cores() + 0.5))
-DEFAULT_PARALLEL = 8  # sequences decoded at once: the best of bench/batched.py's sweep on 2 cores
+DEFAULT_PARALLEL = 1  # one request at a time; 8 was the best of bench/batched.py's sweep (opt-in: --parallel 8)
 
 
 def resolve_gguf(model: str | None, log=print) -> tuple[str, Path, str]:
