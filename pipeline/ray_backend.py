@@ -163,11 +163,7 @@ class RayRunner(Runner):
                                                      concurrency=max(1, self.options.jobs)) if rows else None
         docs = []
         for row in sorted(dataset.take_all() if dataset else [], key=lambda r: r["index"]):
-            doc = pickle.loads(row["doc"])
-            if not any(True for _ in doc.segments):
-                console.warn(f"{doc.path}: no translatable text (empty, whitespace or markup only); "
-                             "its outputs hold the document unchanged")
-            docs.append(doc)
+            docs.append(self._analyzed(pickle.loads(row["doc"])))
         self.timings["analysis"] += time.perf_counter() - t0
         return docs
 

@@ -227,12 +227,16 @@ class Runner:
                 console.error(result)
                 report.failures.append(str(result))
                 continue
-            if not any(True for _ in result.segments):
-                console.warn(f"{result.path}: no translatable text (empty, whitespace or markup only); "
-                             "its outputs hold the document unchanged")
-            docs.append(result)
+            docs.append(self._analyzed(result))
         self.timings["analysis"] += time.perf_counter() - t0
         return docs
+
+    @staticmethod
+    def _analyzed(doc: Document) -> Document:
+        if not any(True for _ in doc.segments):
+            console.warn(f"{doc.path}: no translatable text (empty, whitespace or markup only); "
+                         "its outputs hold the document unchanged")
+        return doc
 
     def _translate_all(self, executor, docs, context: Context, report, all_records) -> None:
         total_segments = sum(1 for d in docs for _ in d.segments)

@@ -64,3 +64,13 @@ class CrashOnceEngine(FakeEngine):
             open(marker, "w").close()
             os._exit(1)
         return super().translate(requests)
+
+
+def write_project(folder, articles: dict[str, str], glossary: str) -> None:
+    """Articles under ``folder/in`` and the term base ``folder/g.csv``, as the run tests use them."""
+    from pathlib import Path
+
+    (Path(folder) / "in").mkdir()
+    for name, text in articles.items():
+        (Path(folder) / "in" / name).write_text(text, encoding="utf-8")
+    (Path(folder) / "g.csv").write_text(glossary, encoding="utf-8")

@@ -11,7 +11,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.io import atomic_write
-from tests.fakes import FAKE
+from tests.fakes import FAKE, write_project
 
 GLOSSARY = ("id,zh,variants,en,type,action,forbidden,note,source,status\n"
             "wm,王明,,Wang Ming,person,transliterate,,,test,approved\n")
@@ -22,10 +22,7 @@ ARTICLES = {"a.md": "王明回国。博古说话。\n\n## 生平\n\n共产国际
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    Path("in").mkdir()
-    for name, text in ARTICLES.items():
-        Path("in", name).write_text(text, encoding="utf-8")
-    Path("g.csv").write_text(GLOSSARY, encoding="utf-8")
+    write_project(tmp_path, ARTICLES, GLOSSARY)
     return tmp_path
 
 
@@ -72,7 +69,7 @@ def dying(self, requests):
     return original(self, requests)
 FakeEngine.translate = dying
 from pipeline.cli import main
-from tests.fakes import FAKE
+from tests.fakes import FAKE, write_project
 sys.exit(main(sys.argv[1:]))
 """
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
-from tests.fakes import FAKE
+from tests.fakes import FAKE, write_project
 
 ROOT = Path(__file__).resolve().parent.parent
 GLOSSARY = ("id,zh,variants,en,type,action,forbidden,note,source,status\n"
@@ -36,10 +36,7 @@ def cluster(tmp_path_factory):
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    Path("in").mkdir()
-    for name, text in ARTICLES.items():
-        Path("in", name).write_text(text, encoding="utf-8")
-    Path("g.csv").write_text(GLOSSARY, encoding="utf-8")
+    write_project(tmp_path, ARTICLES, GLOSSARY)
     return tmp_path
 
 
