@@ -75,7 +75,7 @@ class _Translator:
         return self.engine.describe()
 
     def batch_size(self) -> int:
-        return getattr(self.engine, "batch_size", 8)
+        return self.engine.batch_size
 
     def lock(self, sources: list, batch_size: int) -> tuple[list, float]:
         started = time.perf_counter()
@@ -177,15 +177,14 @@ class RayRunner(Runner):
         here = NodeAffinitySchedulingStrategy(self.ray.get_runtime_context().get_node_id(), soft=False)
         finisher = self.ray.remote(_finish_documents).options(scheduling_strategy=here, num_cpus=0)
         seen: dict = {}           # key → verdict, as the local backend's run-level memory
-        owner: dict = {}          # key → the group that translates it
+        claimed: dict = {}        # key → None once a group translates it (plan() reuses it in later groups)
         plans = []
-        for number, group in enumerate(groups(docs, context.batch_size)):
+        for group in groups(docs, context.batch_size):
             items = [(doc.text, s) for doc in group for s in doc.segments]
-            work = plan(items, context.memory, context.cache, {k: None for k in owner})
+            work = plan(items, context.memory, context.cache, claimed)
             for key in [k for k, v in work.best.items() if v is None]:
                 del work.best[key]  # translated by an earlier group: filled in when it arrives
-            for key in work.pending:
-                owner[key] = number
+            claimed.update(dict.fromkeys(work.pending))
             plans.append((group, items, work))
         total = sum(1 for d in docs for _ in d.segments)
         t0 = time.perf_counter()
@@ -196,28 +195,22 @@ class RayRunner(Runner):
             for _group, _items, work in plans:
                 pool.submit(lambda actor, w: actor.lock.remote([w.unique[k] for k in w.pending], context.batch_size),
                             work)
-            results: dict[int, tuple[list, float]] = {}
             finishing = []
-            next_group = 0
-            for index in range(len(plans)):
-                results[index] = pool.get_next()  # in submission order: groups finish in document order
-                while next_group < len(plans) and next_group in results:
-                    group, items, work = plans[next_group]
-                    verdicts, seconds = results.pop(next_group)
-                    for key, verdict in zip(work.pending, verdicts):
-                        seen[key] = verdict
-                        if context.cache is not None:
-                            store(context.cache, key, verdict)
+            for group, items, work in plans:
+                verdicts, seconds = pool.get_next()  # in submission order: groups finish in document order
+                for key, verdict in zip(work.pending, verdicts):
+                    seen[key] = verdict
                     if context.cache is not None:
-                        context.cache.commit()
-                    for key in list(work.unique):
-                        work.best.setdefault(key, seen.get(key))
-                    finish(items, work.best)
-                    for doc in group:
-                        doc.seconds = seconds * sum(1 for _ in doc.segments) / max(1, len(items))
-                    progress.advance(seg_task, len(items))
-                    finishing.append(finisher.remote(group, finish_context))
-                    next_group += 1
+                        store(context.cache, key, verdict)
+                if context.cache is not None:
+                    context.cache.commit()
+                for key in work.unique:
+                    work.best.setdefault(key, seen.get(key))
+                finish(items, work.best)
+                for doc in group:
+                    doc.seconds = seconds * sum(1 for _ in doc.segments) / max(1, len(items))
+                progress.advance(seg_task, len(items))
+                finishing.append(finisher.remote(group, finish_context))
             self.timings["translation"] += time.perf_counter() - t0
             t1 = time.perf_counter()
             for ref in finishing:

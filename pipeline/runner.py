@@ -211,11 +211,8 @@ class Runner:
 
     def _start_engine(self):
         options = self.options
-        engine = load_engine(options.engine, options.model, log=lambda m: console.err.print(m, markup=False),
-                             **options.engine_options)
-        if not hasattr(engine, "batch_size"):
-            engine.batch_size = 8
-        return engine
+        return load_engine(options.engine, options.model, log=lambda m: console.err.print(m, markup=False),
+                           **options.engine_options)
 
     def _analyze_all(self, executor, files: list[Path], report: RunReport) -> list[Document]:
         t0 = time.perf_counter()

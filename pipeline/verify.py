@@ -177,8 +177,8 @@ def verify(english: str, matches: list[TermMatch], expected: list[str], method: 
     return Translation(english, method, outcomes, defects)
 
 
+_RULE_RANK = {rule.__name__.replace("_", "-"): rank for rank, rule in enumerate(RULES)}  # rule = its check
+
+
 def _in_rule_order(findings: list[Finding]) -> list[Finding]:
-    order = {}
-    for rank, rule in enumerate(RULES):
-        order.setdefault(rule.__name__.replace("_", "-"), rank)
-    return sorted(findings, key=lambda f: order.get(f.check, len(RULES)))
+    return sorted(findings, key=lambda f: _RULE_RANK.get(f.check, len(RULES)))

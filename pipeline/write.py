@@ -27,8 +27,9 @@ def manifest(doc: Document, provenance: Provenance, run_id: str) -> dict:
 
 def output_for(doc: Document, provenance: Provenance) -> Output:
     records = doc.records()
-    run_id = text_sha256(dumps(records))[:16]
-    return Output(doc, records, run_id, manifest(doc, provenance, run_id))
+    aligned = dumps(records)
+    run_id = text_sha256(aligned)[:16]
+    return Output(doc, records, aligned, run_id, manifest(doc, provenance, run_id))
 
 
 def write_document(out_dir: Path, doc: Document, provenance: Provenance) -> Path:

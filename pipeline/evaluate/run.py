@@ -77,7 +77,7 @@ def run_eval(options: EvalOptions) -> tuple[dict, list[str]]:
         from pipeline.cache import SegmentCache
         cache = SegmentCache(options.cache_path, described)
     try:
-        translate_segments(engine, items, getattr(engine, "batch_size", 8), cache=cache)
+        translate_segments(engine, items, engine.batch_size, cache=cache)
     finally:
         engine.close()
         if cache is not None:

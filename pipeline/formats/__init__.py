@@ -20,6 +20,7 @@ class Output:
 
     doc: Document
     records: list[dict]  # Segment.to_record() for each segment
+    aligned: str         # the records as JSON lines (aligned.jsonl), serialized once
     run_id: str          # sha256 of aligned.jsonl, first 16 hex digits: ties review files to this run
     manifest: dict
 

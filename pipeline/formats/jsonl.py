@@ -14,7 +14,7 @@ def dumps(records: Iterable[dict]) -> str:
 
 @writer("aligned-jsonl", "aligned.jsonl")
 def aligned_jsonl(out: Output) -> str:
-    return dumps(out.records)
+    return out.aligned
 
 
 def read(path: Path) -> list[dict]:

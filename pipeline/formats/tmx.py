@@ -9,16 +9,13 @@ from pipeline.formats import Output, writer
 from pipeline.formats.review_rows import segment_id
 from pipeline.tables import xml_safe
 
-_clean = xml_safe
-
-
 def _prop(parent: ET.Element, kind: str, value: str) -> None:
-    ET.SubElement(parent, "prop", type=kind).text = _clean(value)
+    ET.SubElement(parent, "prop", type=kind).text = xml_safe(value)
 
 
 def _tuv(parent: ET.Element, lang: str, text: str) -> None:
     tuv = ET.SubElement(parent, "tuv", {"xml:lang": lang})
-    ET.SubElement(tuv, "seg").text = _clean(text)
+    ET.SubElement(tuv, "seg").text = xml_safe(text)
 
 
 def tmx_bytes(units: list[dict], *, created: float | None = None) -> bytes:
@@ -35,7 +32,7 @@ def tmx_bytes(units: list[dict], *, created: float | None = None) -> bytes:
     ET.SubElement(root, "header", header)
     body = ET.SubElement(root, "body")
     for unit in units:
-        tu = ET.SubElement(body, "tu", tuid=_clean(unit["id"]))
+        tu = ET.SubElement(body, "tu", tuid=xml_safe(unit["id"]))
         for kind, value in unit.get("props", []):
             _prop(tu, kind, value)
         _tuv(tu, "zh", unit["src"])

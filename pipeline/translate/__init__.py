@@ -32,27 +32,22 @@ def make_translator(context: Context):
         for group in groups(docs, context.batch_size):
             yield from translate_group(group)
 
-    translate = _Translator(lambda doc: translate_group([doc])[0], pipe)
+    def translate(doc: Document) -> Document:
+        return translate_group([doc])[0]
+
+    translate.pipe = pipe  # the pipeline streams documents through it: small ones share a batch
     return translate
 
 
 def groups(docs: Iterable[Document], batch_size: int) -> Iterator[list[Document]]:
     """Consecutive documents gathered until they hold ``batch_size`` segments (one engine batch)."""
     group: list[Document] = []
+    segments = 0
     for doc in docs:
         group.append(doc)
-        if sum(1 for d in group for _ in d.segments) >= batch_size:
+        segments += sum(1 for _ in doc.segments)
+        if segments >= batch_size:
             yield group
-            group = []
+            group, segments = [], 0
     if group:
         yield group
-
-
-class _Translator:
-    """Callable on one document; ``pipe`` groups small documents into one engine batch."""
-
-    def __init__(self, one, pipe):
-        self._one, self.pipe = one, pipe
-
-    def __call__(self, doc: Document) -> Document:
-        return self._one(doc)

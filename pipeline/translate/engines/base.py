@@ -37,6 +37,7 @@ class Engine(ABC):
 
     name: str = ""
     methods: tuple[str, ...] = ()
+    batch_size: int = 8  # requests worth handing over at once
 
     @abstractmethod
     def translate(self, requests: list[Request]) -> list[str]:

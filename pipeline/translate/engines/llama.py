@@ -42,6 +42,8 @@ def default_threads() -> int:
     other, so a thread on a core another process needs slows both far more than in proportion."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return max(1, cores - int(busy_cores() + 0.5))
+
+
 DEFAULT_PARALLEL = 1  # one request at a time; 8 was the best of bench/batched.py's sweep (opt-in: --parallel 8)
 
 
@@ -107,6 +109,7 @@ class LlamaEngine(Engine):
         if gpu_layers:  # recorded only when used: a GPU's arithmetic differs from the CPU's
             self.settings["gpu_layers"] = gpu_layers
         self._decoder = None
+        self._prefix: list[int] | None = None
         with open(os.devnull, "w") as sink, contextlib.redirect_stderr(sink):
             try:
                 self.llm = Llama(model_path=str(self.path), n_ctx=n_ctx, n_threads=self.settings["threads"],
@@ -228,13 +231,14 @@ class LlamaEngine(Engine):
 
     def _shared_prefix(self) -> list[int]:
         """The prompt tokens every request starts with: the chat template and the system prompt."""
+        from pipeline.translate.engines.base import TermPair
         from pipeline.translate.engines.llama_batch import _common_prefix
 
-        from pipeline.translate.engines.base import TermPair
-
-        probes = [self.prompt(Request("甲")), self.prompt(Request("乙", (), "revise", "x")),
-                  self.prompt(Request("丙", (TermPair("丙", "C"),), "inject"))]
-        return _common_prefix(probes, limit=self.settings["n_ctx"] // 2)
+        if self._prefix is None:
+            probes = [self.prompt(Request("甲")), self.prompt(Request("乙", (), "revise", "x")),
+                      self.prompt(Request("丙", (TermPair("丙", "C"),), "inject"))]
+            self._prefix = _common_prefix(probes, limit=self.settings["n_ctx"] // 2)
+        return self._prefix
 
     def _decode_jobs(self, jobs, on_done=None) -> list[list[int]]:
         decoder = self._batch_decoder()

@@ -59,7 +59,8 @@ class BatchDecoder:
         self.prefix_seq = n_seq
         self.prefix: list[int] = []
         self.stats = {"prompt_tokens": 0, "completion_tokens": 0, "decode_calls": 0}
-        self._on_done = lambda job: None
+        self._waiting: list[Job] = []
+        self._on_done = None
 
     # -- the batch -------------------------------------------------------------------------
 
@@ -97,21 +98,19 @@ class BatchDecoder:
 
     # -- running jobs ------------------------------------------------------------------------
 
-    def run(self, jobs: list[Job], prefix: list[int] | None = None, on_done=None) -> list[list[int]]:
+    def run(self, jobs: list[Job], prefix: list[int], on_done=None) -> list[list[int]]:
         """Output tokens for each job (in the jobs' order).
 
         Each step is one ``llama_decode`` call holding the next token of every running sequence
         and the prompts of the jobs that start in it, so a new prompt is read while the others
-        go on writing (as llama.cpp's server does). ``prefix``: the tokens prompts share (default:
-        the jobs' common prefix). ``on_done(job)`` may return a further job, queued at once.
+        go on writing (as llama.cpp's server does). ``prefix``: the tokens prompts share.
+        ``on_done(job)`` may return a further job, queued at once.
         """
         if not jobs:
             return []
-        if prefix is None:
-            prefix = _common_prefix([j.prompt for j in jobs], limit=self.n_ctx_seq // 2)
         self._set_prefix(prefix)
-        waiting = list(jobs)
-        self._on_done = lambda job: waiting.append(following) if on_done and (following := on_done(job)) else None
+        waiting = self._waiting = list(jobs)
+        self._on_done = on_done
         slots = [Slot(seq) for seq in range(self.n_seq)]
         running: list[tuple[Slot, list[tuple[int, int, int, bool]]]] = []  # what each slot feeds next
         while True:
@@ -180,8 +179,10 @@ class BatchDecoder:
         if slot.sampler is not None:
             llama_cpp.llama_sampler_free(slot.sampler)
         slot.job, slot.sampler = None, None
-        if done is not None:
-            self._on_done(done)
+        if done is not None and self._on_done is not None:
+            following = self._on_done(done)
+            if following is not None:
+                self._waiting.append(following)
 
     def close(self) -> None:
         if self.ctx:
