@@ -54,7 +54,7 @@ def write_document(out_dir: Path, doc: Document, provenance: Provenance) -> Path
     return folder
 
 
-_SCRATCH = re.compile(rf"^\..+\.(\d+){re.escape(SCRATCH_SUFFIX)}$")
+_SCRATCH = re.compile(rf"^\..+\.(\d+)(?:{re.escape(SCRATCH_SUFFIX)}|\.\w+\.tmp)$")  # folders and atomic_write's files
 _OLD = re.compile(r"^\.(?P<name>.+)\.old-(?P<pid>\d+)$")
 
 
@@ -69,14 +69,17 @@ def _alive(pid: int) -> bool:
 
 
 def recover(out_dir: Path) -> None:
-    """Finish what a killed run left half done: its scratch folders go, and a document folder it had
-    moved aside to swap in a new one comes back if the new one never arrived (else the old copy goes).
-    Folders of a run still alive (two runs on one output folder) are left to it."""
+    """Finish what a killed run left half done: its scratch folders and temporary files go, and a
+    document folder it had moved aside to swap in a new one comes back if the new one never arrived
+    (else the old copy goes). What a run still alive (two runs on one output folder) has is left to it."""
     if not out_dir.is_dir():
         return
     for entry in out_dir.iterdir():
         if (m := _SCRATCH.match(entry.name)) and not _alive(int(m.group(1))):
-            shutil.rmtree(entry, ignore_errors=True)
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
         elif (m := _OLD.match(entry.name)) and not _alive(int(m.group("pid"))):
             target = out_dir / m.group("name")
             if target.exists():

@@ -209,9 +209,12 @@ def test_a_swap_killed_between_its_renames_is_finished_by_the_next_run(tmp_path)
     (tmp_path / "b").mkdir()
     (tmp_path / f".b.old-{dead}").mkdir()
     (tmp_path / f".c.z9.{os.getpid()}.partial").mkdir()  # a live run's scratch folder: not ours to touch
+    (tmp_path / f".run.json.{dead}.k2x_9.tmp").write_text("half", encoding="utf-8")  # atomic_write's, killed
+    (tmp_path / f".qa-summary.json.{os.getpid()}.a1b2.tmp").write_text("", encoding="utf-8")  # a live run's
     recover(tmp_path)
     assert (tmp_path / "a" / "aligned.jsonl").read_text(encoding="utf-8") == "previous\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == [f".c.z9.{os.getpid()}.partial", "a", "b"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f".c.z9.{os.getpid()}.partial",
+                                                          f".qa-summary.json.{os.getpid()}.a1b2.tmp", "a", "b"]
 
 
 def _env(**extra) -> dict:
@@ -276,9 +279,11 @@ def test_signal_storm_then_the_outputs_equal_a_clean_run(project):
                     "--batch-size", "1", ZHEN_FAKE_DELAY="0.02")
         time.sleep(rng.uniform(0.3, 1.6))
         run.send_signal(rng.choice([signal.SIGKILL, signal.SIGINT]))
-        run.communicate(timeout=60)
-        # -2: the signal came as the interpreter was exiting, after the run had finished
-        assert run.returncode in (0, 130, -9, -2), run.returncode
+        _out, err = run.communicate(timeout=60)
+        # -2: the signal came as the interpreter was exiting, after the run had finished. 1 with a
+        # KeyboardInterrupt and no line of zhen's: Python itself was still starting (its site module).
+        python_starting = run.returncode == 1 and "KeyboardInterrupt" in err and "engine fake" not in err
+        assert run.returncode in (0, 130, -9, -2) or python_starting, (run.returncode, err[-2000:])
     assert translate("--no-tm", "--cache", "storm.sqlite") == 0
     assert per_document_files() == {k.replace("clean/", ""): v for k, v in clean.items()}
     assert not [p for p in Path("outputs").rglob("*") if p.name.startswith(".")]
