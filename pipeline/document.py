@@ -12,6 +12,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Iterator
 
 if TYPE_CHECKING:  # type names only: the document model imports no other part of the pipeline
+    from pipeline.markup import Tag
     from pipeline.terms.matcher import TermMatch
 
 
@@ -47,7 +48,9 @@ class KindTraits:
     back — ``translated`` (its text is the sentence), ``wrap`` (around the English of what it
     labels), ``pair`` (opening/closing marks around a term), ``after`` (after the sentence),
     ``aside`` (before or after the English, on the side it stood), ``block`` (stays with the
-    block, outside every segment).
+    block, outside every segment). ``tag``: the letter of the inline tag the engine sees for it
+    (``pipeline/markup.py``): ``a`` wraps a link's label, ``b`` a bold/italic run, ``f`` marks a
+    footnote, ``x`` any other inline code; "" for text and for what stays with the block.
     """
 
     text: bool = False
@@ -55,23 +58,24 @@ class KindTraits:
     boundary: bool = False
     in_segment: bool = True
     placement: str = "aside"
+    tag: str = "x"
 
 
 TRAITS: dict[SpanKind, KindTraits] = {
-    SpanKind.TEXT: KindTraits(text=True, cuttable=True, placement="translated"),
-    SpanKind.LINK: KindTraits(text=True, placement="wrap"),
-    SpanKind.ESCAPE: KindTraits(text=True, placement="translated"),
-    SpanKind.CONVERSION: KindTraits(text=True, placement="translated"),
-    SpanKind.EMPHASIS: KindTraits(placement="pair"),
-    SpanKind.FOOTNOTE: KindTraits(placement="after"),
+    SpanKind.TEXT: KindTraits(text=True, cuttable=True, placement="translated", tag=""),
+    SpanKind.LINK: KindTraits(text=True, placement="wrap", tag="a"),
+    SpanKind.ESCAPE: KindTraits(text=True, placement="translated", tag=""),
+    SpanKind.CONVERSION: KindTraits(text=True, placement="translated"),  # a tag only when it holds no text
+    SpanKind.EMPHASIS: KindTraits(placement="pair", tag="b"),
+    SpanKind.FOOTNOTE: KindTraits(placement="after", tag="f"),
     SpanKind.IMAGE: KindTraits(),
     SpanKind.CATEGORY: KindTraits(),
     SpanKind.TEMPLATE: KindTraits(),
     SpanKind.HTML: KindTraits(),  # block-level tags are boundaries too (the segmenter asks the tag)
     SpanKind.COMMENT: KindTraits(),
     SpanKind.URL: KindTraits(),
-    SpanKind.MARKUP: KindTraits(in_segment=False, placement="block"),
-    SpanKind.NEWLINE: KindTraits(boundary=True, in_segment=False, placement="block"),
+    SpanKind.MARKUP: KindTraits(in_segment=False, placement="block", tag=""),
+    SpanKind.NEWLINE: KindTraits(boundary=True, in_segment=False, placement="block", tag=""),
 }
 
 
@@ -158,7 +162,12 @@ class Translation:
     """The verdict on one English output: the text, how it was made, and what verification found.
 
     ``defects`` are the findings of the verification rules (``pipeline/verify.py``); a missing
-    term is an outcome with status ``missing``. Either makes the locking loop try again.
+    term is an outcome with status ``missing``; ``tag_problems`` say which inline tags did not come
+    back well. Any of them makes the locking loop try again.
+
+    ``tgt`` is the English without tags; ``marked`` the English with the inline tags the engine
+    returned (``pipeline/markup.py``), None when it was sent none; ``places`` where the well-formed
+    tags are in ``tgt``.
     """
 
     tgt: str
@@ -167,10 +176,17 @@ class Translation:
     defects: list[Finding] = field(default_factory=list)
     attempts: int = 1
     reused: str = ""  # "memory" or "cache" when no model ran for it in this run
+    marked: str | None = None
+    places: dict[str, tuple[int, int]] = field(default_factory=dict)
+    tag_problems: list[str] = field(default_factory=list)
+
+    @property
+    def tagged(self) -> str:
+        return self.tgt if self.marked is None else self.marked
 
     @property
     def problems(self) -> int:
-        return self.count("missing") + len(self.defects)
+        return self.count("missing") + len(self.defects) + len(self.tag_problems)
 
     @property
     def degenerate(self) -> bool:
@@ -178,6 +194,16 @@ class Translation:
 
     def count(self, status: str) -> int:
         return sum(o.status == status for o in self.outcomes)
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """An inline tag the engine did not return well, and how render placed its markup instead:
+    ``term`` (around a locked term's English), ``clause`` (after the clause it followed), ``lost``."""
+
+    tag: "Tag"
+    how: str
+    where: str = ""  # the English it was put around or after
 
 
 @dataclass
@@ -196,10 +222,12 @@ class Segment:
     norm: str = ""
     norm_offsets: tuple[int, ...] = ()
     terms: list["TermMatch"] = field(default_factory=list)      # match
+    tags: list["Tag"] = field(default_factory=list)             # tag
+    src_tagged: str = ""                                        # tag: the plain text with every tag
     translation: Translation | None = None                      # translate
+    tgt_tagged: str = ""                                        # render: the English with every tag
     markdown: str = ""                                          # render
-    lost_links: list[Span] = field(default_factory=list)        # render
-    lost_emphasis: int = 0                                      # render
+    fallbacks: list[Fallback] = field(default_factory=list)     # render
     findings: list[Finding] = field(default_factory=list)       # qa
 
     def src(self, text: str) -> str:
@@ -208,6 +236,11 @@ class Segment:
     def original(self, text: str, match: "TermMatch") -> str:
         """A matched term as written in the source, without markup inside it (七一五-{}-事变 → 七一五事变)."""
         return "".join(text[o] for o in self.norm_offsets[match.norm_start:match.norm_end])
+
+    def _tag_audit(self) -> list[dict]:
+        fallen = {f.tag.name: f.how for f in self.fallbacks}
+        return [{"tag": t.name, "kind": t.kind.value, "markup": t.opening + t.closing,
+                 "placed": "edge" if t.edge else fallen.get(t.name, "engine")} for t in self.tags]
 
     def _where_and_what(self, doc: "Document") -> dict:
         """The fields both records open with: where the segment is and the text the engine sees."""
@@ -225,14 +258,19 @@ class Segment:
 
         doc, seg, block, kind: where the segment is. src, src_start, src_end: the original
         characters. script, plain, norm: the text the engine saw. tgt: the English; tgt_md: the
-        English with the segment's markup. method, attempts: how it was made. terms: the audit of
-        each locked term. qa: the findings.
+        English with the segment's markup. src_tagged, tgt_tagged: the plain source and the English
+        with inline tags (``<a1>…</a1>``) where the markup is; tags: each tag's markup and whether
+        the engine placed it or a fallback did. method, attempts: how it was made. terms: the audit
+        of each locked term. qa: the findings.
         """
         translation = self.translation or Translation("", "none")
         return {
             **self._where_and_what(doc),
             "tgt": translation.tgt,
             "tgt_md": self.markdown,
+            "src_tagged": self.src_tagged,
+            "tgt_tagged": self.tgt_tagged,
+            "tags": self._tag_audit(),
             "method": translation.method,
             "attempts": translation.attempts,
             "terms": [o.to_json(doc.text, translation.tgt) for o in translation.outcomes],

@@ -37,8 +37,8 @@ from pipeline.translate import groups
 from pipeline.translate.locking import finish, lock, plan, store
 
 FINISH = ("render", "qa", "write")
-AFTER_TRANSLATION = tuple(a for a in TRANSLATED if a not in ("segment.markdown", "segment.lost_links",
-                                                           "segment.lost_emphasis", "doc.markdown",
+AFTER_TRANSLATION = tuple(a for a in TRANSLATED if a not in ("segment.tgt_tagged", "segment.markdown",
+                                                           "segment.fallbacks", "doc.markdown",
                                                            "segment.findings"))
 
 

@@ -1,104 +1,141 @@
 """Render: the translated document — the original structure with English in each segment.
 
-Markup a segment carried is put back, each span kind as its ``placement`` trait says: a link whose
-label holds a locked term wraps that term's English; bold around a term stays on it; footnote marks
-follow the sentence; images, templates and HTML keep their side of the text. What cannot be placed
-is recorded on the segment (``lost_links``, ``lost_emphasis``) for QA, never silently dropped.
+The engine returns each segment's inline markup as tags around the English (``pipeline/markup.py``);
+render puts the original markup back where the tags are. A tag the engine did not return well is
+placed by a fallback, recorded on the segment (``fallbacks``) for QA, never silently: a link or bold
+run wraps the English of a locked term inside it, a footnote mark or inline code goes after the
+clause it followed; what cannot be placed is ``lost``. Points at a segment's edges keep their side.
 """
 from __future__ import annotations
 
+import re
+
 from pipeline.components import Context, component
-from pipeline.document import Block, Document, Segment, Span, TermOutcome
+from pipeline.document import Block, Document, Fallback, Segment, TermOutcome
+from pipeline.markup import Tag, inner, parse, to_markdown
 
-Wrap = tuple[int, int, str, str, int]  # start, end, opening, closing, nesting rank
+CLAUSE_MARKS = "，、；：。！？,;:!?"
+_ENGLISH_CLAUSE_END = re.compile(r"[,;:.!?](?=\s|$)")
 
-
-def _overlaps(a0: int, a1: int, b0: int, b1: int) -> bool:
-    return a0 < b1 and b0 < a1
-
-
-def _link_parts(span: Span) -> tuple[str, str]:
-    """The markup before and after a link's label: ``[`` and ``](target "title")``, or <a …> and </a>."""
-    first, last = span.text_offsets[0], span.text_offsets[-1] + 1
-    return span.raw[:first - span.start], span.raw[last - span.start:]
+Place = tuple[int, int]
 
 
-def _term_in(outcomes: list[TermOutcome], lo: int, hi: int, taken: set[int]) -> TermOutcome | None:
+def _nests(s: int, e: int, places: dict[str, Place], tags: dict[str, Tag]) -> bool:
+    """A pair at (s, e) would nest with every placed pair (inside, around or beside each)."""
+    return all(e <= ps or pe <= s or (ps <= s and e <= pe) or (s <= ps and pe <= e)
+               for name, (ps, pe) in places.items() if not tags[name].point)
+
+
+def _term_in(outcomes: list[TermOutcome], tag: Tag, taken: set[int]) -> TermOutcome | None:
     for outcome in outcomes:
+        m = outcome.match
         if outcome.status == "locked" and not outcome.shared and id(outcome) not in taken \
-                and _overlaps(outcome.match.src_start, outcome.match.src_end, lo, hi):
+                and m.norm_start < tag.end and tag.start < m.norm_end:
             return outcome
     return None
 
 
-def _pairs(spans: list[Span]) -> tuple[list[tuple[Span, Span]], int]:
-    """Opening/closing marks of the ``pair`` kinds (bold, italic), and how many are unpaired."""
-    pairs, opened, unpaired = [], None, 0
-    for span in spans:
-        if span.traits.placement == "pair":
-            if opened is None:
-                opened = span
-            elif opened.raw == span.raw:
-                pairs.append((opened, span))
-                opened = None
-            else:
-                unpaired += 1
-    return pairs, unpaired + (opened is not None)
+def _after_clause(segment: Segment, tag: Tag, english: str) -> int:
+    """Where a point goes in the English: after the clause it followed in the Chinese (counted by
+    clause marks), or at the end where the English has fewer clauses."""
+    before = segment.norm[:tag.start]
+    clause = sum(c in CLAUSE_MARKS for c in before) + (0 if before[-1:] in tuple(CLAUSE_MARKS) else 1)
+    ends = [m.end() for m in _ENGLISH_CLAUSE_END.finditer(english)]
+    return ends[clause - 1] if 0 < clause <= len(ends) else len(english.rstrip())
+
+
+def _fallbacks(segment: Segment, english: str, places: dict[str, Place]) -> list[Fallback]:
+    """Places for the tags the engine did not return well; ``places`` receives them."""
+    tags = {t.name: t for t in segment.tags}
+    found, taken = [], set()
+    for tag in inner(segment.tags):
+        if tag.name in places:
+            continue
+        if tag.point:
+            at = _after_clause(segment, tag, english)
+            places[tag.name] = (at, at)
+            found.append(Fallback(tag, "clause", english[max(0, at - 30):at]))
+            continue
+        outcome = _term_in(segment.translation.outcomes, tag, taken)
+        if outcome and _nests(outcome.tgt_start, outcome.tgt_end, places, tags):
+            taken.add(id(outcome))
+            places[tag.name] = (outcome.tgt_start, outcome.tgt_end)
+            found.append(Fallback(tag, "term", english[outcome.tgt_start:outcome.tgt_end]))
+        else:
+            found.append(Fallback(tag, "lost"))
+    return found
+
+
+def _depth(name: str, places: dict[str, Place], tags: dict[str, Tag], rank: dict[str, int]) -> int:
+    """How many placed pairs hold this one (of two on the same English, the earlier holds the later)."""
+    s, e = places[name]
+    return sum(1 for other, (os_, oe) in places.items() if other != name and not tags[other].point
+               and os_ <= s and e <= oe and ((os_, oe) != (s, e) or rank[other] < rank[name]))
+
+
+def _point_key(name: str, p: int, places, tags, rank, inside: dict[str, set[str]]) -> tuple:
+    holders = [o for o, (s, e) in places.items() if not tags[o].point
+               and (s < p < e or (p in (s, e) and o in inside.get(name, ())))]
+    depth = len(holders)
+    if any(places[o][1] == p for o in holders):
+        return (p, 0, -depth, 1)
+    if any(places[o][0] == p for o in holders):
+        return (p, 1, depth, -1)
+    return (p, 1, -1, 0)
+
+
+def tagged_english(english: str, places: dict[str, Place], tags: dict[str, Tag], rank: dict[str, int],
+                   inside: dict[str, set[str]]) -> str:
+    """The English with every placed tag, nested: at one place closes go inner first, opens outer
+    first, and a point stays inside the pairs it was inside (``inside``: pair names, from the engine)."""
+    events = []
+    for name, (s, e) in places.items():
+        tag = tags[name]
+        if tag.point:
+            events.append((_point_key(name, s, places, tags, rank, inside), rank[name], tag.opener))
+            continue
+        depth = _depth(name, places, tags, rank)
+        events.append(((s, 1, depth, 0), rank[name], tag.opener))
+        events.append(((e, 0, -depth, 0), -rank[name], tag.closer))
+    out, pos = [], 0
+    for key, _rank, text in sorted(events):
+        out += [english[pos:key[0]], text]
+        pos = key[0]
+    out.append(english[pos:])
+    return "".join(out)
+
+
+def _engine_places(segment: Segment) -> tuple[str, dict[str, Place], dict[str, int], dict[str, set[str]]]:
+    """The engine's English, its well-formed tags' places, their order, and the pairs each point sat in."""
+    translation = segment.translation
+    if translation.marked is None:
+        return translation.tgt, {}, {}, {}
+    parsed = parse(translation.marked, inner(segment.tags))
+    rank, inside, open_now = {}, {}, []
+    for at, text in parsed.events:
+        name = text.strip("</>")
+        rank.setdefault(name, len(rank))
+        if text.startswith("</"):
+            open_now.remove(name)
+        elif text.endswith("/>"):
+            inside[name] = set(open_now)
+        else:
+            open_now.append(name)
+    return parsed.text, dict(parsed.places), rank, inside
 
 
 def render_segment(segment: Segment) -> None:
-    """Assigns ``markdown``, ``lost_links`` and ``lost_emphasis``."""
-    english, outcomes = segment.translation.tgt, segment.translation.outcomes
-    wraps: list[Wrap] = []
-    taken: set[int] = set()
-    segment.lost_links = []
-
-    pairs, segment.lost_emphasis = _pairs(segment.spans)
-    for opening, closing in pairs:
-        outcome = _term_in(outcomes, opening.end, closing.start, set())
-        if outcome:
-            wraps.append((outcome.tgt_start, outcome.tgt_end, opening.raw, closing.raw, 0))
-        else:
-            segment.lost_emphasis += 1
-
-    first_text = segment.plain_offsets[0] if segment.plain_offsets else segment.start
-    before, after = [], []
-    for span in segment.spans:
-        placement = span.traits.placement
-        if placement == "wrap" and span.text:
-            outcome = _term_in(outcomes, span.text_offsets[0], span.text_offsets[-1] + 1, taken)
-            if outcome:
-                taken.add(id(outcome))
-                opening, closing = _link_parts(span)
-                wraps.append((outcome.tgt_start, outcome.tgt_end, opening, closing, 1))
-            else:
-                segment.lost_links.append(span)
-        elif placement == "after":
-            after.append(span.raw)
-        elif placement == "aside":
-            (before if span.end <= first_text else after).append(span.raw)
-
-    segment.markdown = "".join(before) + _apply(english, wraps) + "".join(after)
-
-
-# The English comes from a model or a glossary: where Markdown is rendered as HTML it must stay text.
-_MARKDOWN_TEXT = {"<": "&lt;", "&": "&amp;"}
-
-
-def _apply(text: str, wraps: list[Wrap]) -> str:
-    """The English with the source's markup around the spans it wraps; the English itself escaped."""
-    opens: dict[int, list[tuple[int, str]]] = {}
-    closes: dict[int, list[tuple[int, str]]] = {}
-    for start, end, opening, closing, rank in wraps:
-        opens.setdefault(start, []).append((rank, opening))
-        closes.setdefault(end, []).append((rank, closing))
-    out = []
-    for i in range(len(text) + 1):
-        out += [c for _, c in sorted(closes.get(i, []), reverse=True)]  # inner closes first
-        out += [o for _, o in sorted(opens.get(i, []))]                 # outer opens first
-        if i < len(text):
-            out.append(_MARKDOWN_TEXT.get(text[i], text[i]))
-    return "".join(out)
+    """Assigns ``tgt_tagged``, ``markdown`` and ``fallbacks``."""
+    english, places, rank, inside = _engine_places(segment)
+    segment.fallbacks = _fallbacks(segment, english, places)
+    tags = {t.name: t for t in segment.tags}
+    for name in places:
+        rank.setdefault(name, len(rank))
+    tagged = tagged_english(english, places, tags, rank, inside)
+    before = "".join(t.opener for t in segment.tags if t.edge == "before")
+    after = "".join(t.opener for t in segment.tags if t.edge == "after")
+    segment.tgt_tagged = before + tagged + after
+    segment.markdown = to_markdown(segment.tgt_tagged, segment.tags)
 
 
 def _render_block(block: Block, doc: Document) -> str:
@@ -123,8 +160,9 @@ def render_document(doc: Document) -> Document:
     return doc
 
 
-@component("render", requires=("segment.translation",),
-           assigns=("segment.markdown", "segment.lost_links", "segment.lost_emphasis", "doc.markdown"))
+@component("render", requires=("segment.translation", "segment.tags"),
+           assigns=("segment.tgt_tagged", "segment.markdown", "segment.fallbacks", "doc.markdown"))
 def make_renderer(context: Context):
-    """The English Markdown: each segment's English with its markup put back, in the source's structure."""
+    """The English Markdown: each segment's English with its markup put back where the engine's tags
+    are (or by a recorded fallback), in the source's structure."""
     return render_document

@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import pipeline.normalize  # noqa: F401 - each import registers its component
+import pipeline.markup  # noqa: F401 - each import registers its component
+import pipeline.normalize  # noqa: F401
 import pipeline.qa.checks  # noqa: F401
 import pipeline.read  # noqa: F401
 import pipeline.render  # noqa: F401
@@ -21,15 +22,15 @@ from pipeline.document import Document
 from pipeline.normalize import DEFAULT_CONFIG
 
 READ = ("read", "segment", "normalize")
-ANALYSIS = (*READ, "match")
+ANALYSIS = (*READ, "match", "tag")
 TRANSLATION = ("translate", "render", "qa")
 WRITE = ("write",)
 STANDARD = (*ANALYSIS, *TRANSLATION, *WRITE)
 ANALYZED = ("doc.path", "doc.text", "doc.blocks", "block.segments", "segment.spans", "segment.plain",
             "segment.plain_offsets", "segment.script", "segment.norm", "segment.norm_offsets",
-            "doc.meta.opencc", "segment.terms")
-TRANSLATED = (*ANALYZED, "segment.translation", "doc.seconds", "segment.markdown", "segment.lost_links",
-              "segment.lost_emphasis", "doc.markdown", "segment.findings")
+            "doc.meta.opencc", "segment.terms", "segment.tags", "segment.src_tagged")
+TRANSLATED = (*ANALYZED, "segment.translation", "doc.seconds", "segment.tgt_tagged", "segment.markdown",
+              "segment.fallbacks", "doc.markdown", "segment.findings")
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,6 @@ def analyze_text(text: str, doc_id: str = "document", settings: Settings = Setti
     """Segment and normalize text already in memory; with a ``matcher``, match terms too."""
     from pipeline.read import parse
 
-    names = ("segment", "normalize", "match") if matcher is not None else ("segment", "normalize")
+    names = ("segment", "normalize", "match", "tag") if matcher is not None else ("segment", "normalize")
     context = Context(opencc=settings.opencc, matcher=matcher)
     return Pipeline(names, context, given=("doc.text", "doc.blocks"))(parse(text, doc_id))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from pipeline.chinese import HAN
 from pipeline.document import ERROR, Finding, TermOutcome, Translation
+from pipeline.markup import Tag, parse
 
 if TYPE_CHECKING:
     from pipeline.terms.matcher import TermMatch
@@ -161,20 +162,27 @@ MODEL_OUTPUT_RULES = frozenset({"degenerate-output"})
 
 
 def verify(english: str, matches: list[TermMatch], expected: list[str], method: str, *,
-           source: str | None = None, judged: Translation | None = None) -> Translation:
+           source: str | None = None, judged: Translation | None = None, tags: list[Tag] = ()) -> Translation:
     """The verdict on ``english`` for a segment whose ``matches`` must appear as ``expected``.
 
     ``source``: the normalized Chinese, when ``english`` is a model's own output. ``judged``: an
     earlier verdict on the model's output this English was derived from (keep-terms restored),
-    whose model-output findings still hold.
+    whose model-output findings still hold. ``tags``: the inline tags the English was asked to
+    carry (``pipeline/markup.py``); each must come back exactly once, well nested, around English.
     """
+    if tags:
+        marked, parsed = english, parse(english, tags)
+        english = parsed.text
     outcomes = locate(english, matches, expected, method)
     candidate = Candidate(english, matches, outcomes, source)
     defects = [f for rule in RULES for f in rule(candidate)]
     if judged is not None and source is None:
         carried = [f for f in judged.defects if f.check in MODEL_OUTPUT_RULES]
         defects = _in_rule_order(defects + carried)
-    return Translation(english, method, outcomes, defects)
+    if not tags:
+        return Translation(english, method, outcomes, defects)
+    return Translation(english, method, outcomes, defects, marked=marked, places=parsed.places,
+                       tag_problems=parsed.problems)
 
 
 _RULE_RANK = {rule.__name__.replace("_", "-"): rank for rank, rule in enumerate(RULES)}  # rule = its check

@@ -1,20 +1,23 @@
 """A deterministic fake engine for tests that are not about an engine (cache, batch, runner, QA).
 
 It answers instantly and predictably: the locked English in order, then a fixed sentence. Its
-first method drops every term, so the locking loop's escalation is exercised; the second keeps
-them. ``--engine tests.fakes:FakeEngine`` uses it from the command line.
+first method drops every term and inline tag, so the locking loop's escalation is exercised; the
+second keeps them: each tag of the source around the English of the terms it wraps (or "it"), in
+source order. ``--engine tests.fakes:FakeEngine`` uses it from the command line.
 """
 from __future__ import annotations
 
 import os
 import time
 
-from pipeline.translate.engines.base import Engine, Request
+from pipeline.markup import TAG
+from pipeline.translate.engines.base import Engine, Request, required
 
 
 class FakeEngine(Engine):
     name = "fake"
     methods = ("prompt", "constrained")
+    markup = True
     calls: list[Request] = []  # every request any instance saw (tests reset it)
 
     def __init__(self, model: str | None = None, *, log=print, **settings):
@@ -22,11 +25,24 @@ class FakeEngine(Engine):
         self.settings = {"variant": os.environ.get("ZHEN_FAKE_VARIANT", "")} | settings
 
     def english(self, request: Request) -> str:
-        if request.method == self.methods[0] and request.terms:
-            return "It was said."  # drops the terms: the loop must escalate
+        if request.method == self.methods[0] and (request.terms or TAG.search(request.source)):
+            return "It was said."  # drops the terms and tags: the loop must escalate
+        if TAG.search(request.source):
+            return self.tagged(request) + self.settings["variant"]
         terms = ", ".join(dict.fromkeys(t.target for t in request.terms))
         sentence = f"{terms} said it." if terms else "It was said."
         return sentence[:1].upper() + sentence[1:] + self.settings["variant"]
+
+    @staticmethod
+    def tagged(request: Request) -> str:
+        """The source's tags and terms in source order, the text between them dropped."""
+        words, previous = [], ""
+        for kind, literal in required(request):
+            if kind == "close" and previous == "open":
+                words.append("it")
+            words.append(literal if kind != "term" else f" {literal} ")
+            previous = kind
+        return ("It says " + "".join(words) + ".").replace("  ", " ").replace(" .", ".")
 
     def translate(self, requests: list[Request]) -> list[str]:
         FakeEngine.calls.extend(requests)

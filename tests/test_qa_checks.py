@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline.markup import TAG, inner
 from pipeline.qa.checks import CHECKS, RUN_CHECKS, inconsistent_terms, run_checks
 from pipeline.render import render_document
 from pipeline.stages import analyze_text
@@ -19,7 +20,9 @@ def findings(source: str, english: str, method: str = "prompt") -> dict[str, lis
     doc = analyze_text(source, matcher=TermMatcher(TERMS))
     (segment,) = doc.segments
     # "memory": a reviewer's English, used as written (the model path would clean Chinese lines away)
-    segment.translation = from_memory(segment, english) if method == "memory" else judge(segment, english, method)
+    tags = inner(segment.tags) if TAG.search(english) else []  # tagged English answers the tags it was sent
+    segment.translation = from_memory(segment, english) if method == "memory" else judge(segment, english, method,
+                                                                                         tags)
     render_document(doc)
     found: dict[str, list[str]] = {}
     for f in run_checks(doc.text, segment):
@@ -46,6 +49,12 @@ CASES = {
                      ("中国共产党第六次全国代表大会召开。", "The Sixth National Congress of the CCP convened.", "prompt")),
     "lost-link": (('他[回国了](../Page/回国.md "wikilink")。', "He came back.", "prompt"),
                   ('[王明](../Page/王明.md "wikilink")回国。', "Wang Ming returned.", "prompt")),
+    "moved-link": (('[王明](../Page/王明.md "wikilink")回国。', "Wang Ming returned.", "prompt"),
+                   ('[王明](../Page/王明.md "wikilink")回国。', "<a1>Wang Ming</a1> returned.", "prompt")),
+    "moved-footnote": (("王明回国\\[1\\]，后来去世。", "Wang Ming returned, and later died.", "prompt"),
+                       ("王明回国\\[1\\]，后来去世。", "Wang Ming returned<f1/>, and later died.", "prompt")),
+    "moved-emphasis": (("**王明**回国。", "Wang Ming returned.", "prompt"),
+                       ("**王明**回国。", "<b1>Wang Ming</b1> returned.", "prompt")),
     "lost-emphasis": (("**他**回国了。", "He returned.", "prompt"), ("**王明**回国了。", "Wang Ming returned.", "prompt")),
     "replaced-characters": (("会议\ufffe召开。", "The meeting convened.", "prompt"),
                             ("会议召开。", "The meeting convened.", "prompt")),
@@ -53,7 +62,8 @@ CASES = {
 SEVERITY = {"term-missing": "error", "forbidden-rendering": "error", "untranslated": "error",
             "empty-output": "error", "degenerate-output": "error", "number-mismatch": "warning",
             "forced-terms": "warning", "same-as-source": "error", "unbalanced": "warning",
-            "length-ratio": "warning", "lost-link": "warning", "lost-emphasis": "info",
+            "length-ratio": "warning", "lost-link": "error", "moved-link": "warning",
+            "moved-footnote": "warning", "moved-emphasis": "info", "lost-emphasis": "info",
             "replaced-characters": "info"}
 
 

@@ -137,18 +137,48 @@ def length_ratio(text: str, segment: Segment) -> Messages:
                "lost or added")
 
 
-@check("lost-link", WARNING)
+def _fallen(segment: Segment, letters: str, how: str):
+    return [f for f in segment.fallbacks if f.tag.name[0] in letters and f.how == how]
+
+
+def _link(fallback) -> str:
+    return f"link [{fallback.tag.label}]({fallback.tag.target})"
+
+
+@check("lost-link", ERROR)
 def lost_link(text: str, segment: Segment) -> Messages:
-    """A link could not be placed in the English Markdown."""
-    for span in segment.lost_links:
-        yield f"link [{span.text}]({span.target}) could not be placed: its label holds no locked term"
+    """A link the engine did not carry and no fallback could place: the English has no link there."""
+    for f in _fallen(segment, "a", "lost"):
+        yield f"{_link(f)} is not in the English: the engine dropped its tag and its label holds no locked term"
+
+
+@check("moved-link", WARNING)
+def moved_link(text: str, segment: Segment) -> Messages:
+    """A link the engine did not carry, placed around the English of a locked term in its label."""
+    for f in _fallen(segment, "a", "term"):
+        yield f"{_link(f)} placed around {f.where!r} (the engine dropped its tag)"
+
+
+@check("moved-footnote", WARNING)
+def moved_footnote(text: str, segment: Segment) -> Messages:
+    """A footnote mark or inline code the engine did not carry, placed after the clause it followed."""
+    for f in _fallen(segment, "fx", "clause"):
+        yield f"{f.tag.opening} placed after {f.where!r} (the engine dropped its tag)"
+
+
+@check("moved-emphasis", INFO)
+def moved_emphasis(text: str, segment: Segment) -> Messages:
+    """Bold or italic the engine did not carry, placed around the English of a locked term in it."""
+    for f in _fallen(segment, "b", "term"):
+        yield f"{f.tag.opening}…{f.tag.closing} placed around {f.where!r} (the engine dropped its tag)"
 
 
 @check("lost-emphasis", INFO)
 def lost_emphasis(text: str, segment: Segment) -> Messages:
-    """Bold or italic runs not placed in the English Markdown."""
-    if segment.lost_emphasis:
-        yield f"{segment.lost_emphasis} bold/italic run(s) not placed in the English"
+    """Bold or italic the engine did not carry and no locked term could hold."""
+    lost = _fallen(segment, "b", "lost")
+    if lost:
+        yield f"{len(lost)} bold/italic run(s) not placed in the English"
 
 
 @check("replaced-characters", INFO)
@@ -175,7 +205,7 @@ def check_document(doc: Document) -> Document:
     return doc
 
 
-@component("qa", requires=("segment.translation", "segment.lost_links", "segment.lost_emphasis"),
+@component("qa", requires=("segment.translation", "segment.fallbacks"),
            assigns=("segment.findings",))
 def make_qa(context: Context):
     """Every check in ``CHECKS`` on every segment."""

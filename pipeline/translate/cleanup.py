@@ -52,8 +52,9 @@ def tidy(text: str) -> str:
     text = re.sub(r"([,;:!?]|[,.;:!?]\")(?=[A-Za-z])", r"\1 ", text)  # from full-width ，； etc.
     text = detokenizer.detokenize(text.split())
     text = re.sub(r"\s{2,}", " ", text).strip()
-    if text[:1].islower():
-        text = text[0].upper() + text[1:]
+    first = re.search(r"[^\U000f0000-\U000f2fff]", text)  # after any leading protected inline tag
+    if first and text[first.start()].islower():
+        text = text[:first.start()] + text[first.start()].upper() + text[first.start() + 1:]
     return text
 
 

@@ -13,6 +13,7 @@ from typing import Callable, Sequence
 
 from pipeline.chinese import has_han
 from pipeline.document import Segment, Translation
+from pipeline.markup import TAG, inner, protect, restore, strip_tags, tagged_text
 from pipeline.translate.cleanup import clean
 from pipeline.translate.engines.base import Engine, Request, TermPair
 from pipeline.verify import occurrences, repair_case, verify
@@ -25,25 +26,38 @@ def term_pairs(segment: Segment) -> tuple[TermPair, ...]:
     return tuple(TermPair(segment.norm[m.norm_start:m.norm_end], m.term.en, m.term.action) for m in segment.terms)
 
 
+def tagged_source(segment: Segment) -> str:
+    """The normalized text with the inline tags the engine sees (``pipeline/markup.py``)."""
+    return tagged_text(segment.norm, segment.norm_offsets, inner(segment.tags))
+
+
 def source_key(segment: Segment) -> tuple:
     """What decides the English: identical keys share one translation (and one cache entry)."""
-    return (segment.norm, tuple((p.zh, p.en, p.action) for p in term_pairs(segment)))
+    return (tagged_source(segment), tuple((p.zh, p.en, p.action) for p in term_pairs(segment)))
+
+
+def _tags_in(segment: Segment, english: str) -> list:
+    """The tags to read back from stored English: those the segment sends, if the English has any."""
+    return inner(segment.tags) if TAG.search(english) else []
 
 
 def _expected(segment: Segment) -> list[str]:
     return [p.target for p in term_pairs(segment)]
 
 
-def judge(segment: Segment, raw: str, method: str) -> Translation:
-    """The verdict on a model's raw output for ``segment``, after clean-up and case repair."""
+def judge(segment: Segment, raw: str, method: str, tags: list = ()) -> Translation:
+    """The verdict on a model's raw output for ``segment``, after clean-up and case repair.
+    ``tags``: the inline tags the engine was sent; any others it wrote are dropped."""
     expected = _expected(segment)
-    text = repair_case(clean(raw, segment.norm), expected)
-    return verify(text, segment.terms, expected, method, source=segment.norm)
+    text = restore(clean(protect(raw), segment.norm))
+    text = repair_case(text if tags else strip_tags(text), expected)
+    return verify(text, segment.terms, expected, method, source=segment.norm, tags=tags)
 
 
 def from_cache(segment: Segment, cached: tuple[str, str, int, bool]) -> Translation:
     tgt, method, attempts, _degenerate = cached  # the flag is judged again from the same text
-    verdict = verify(tgt, segment.terms, _expected(segment), method, source=segment.norm)
+    verdict = verify(tgt, segment.terms, _expected(segment), method, source=segment.norm,
+                     tags=_tags_in(segment, tgt))
     verdict.attempts, verdict.reused = attempts, "cache"
     return verdict
 
@@ -56,8 +70,8 @@ def from_memory(segment: Segment, english: str) -> Translation:
 
 
 def copy_through(segment: Segment) -> Translation:
-    """Text without Chinese (dates in digits, Latin names) needs no model."""
-    return verify(segment.norm, segment.terms, _expected(segment), "copy")
+    """Text without Chinese (dates in digits, Latin names) needs no model; its tags stay where they are."""
+    return verify(tagged_source(segment), segment.terms, _expected(segment), "copy", tags=inner(segment.tags))
 
 
 def finalize(text: str, segment: Segment, best: Translation, gloss_kept: bool = True) -> Translation:
@@ -65,7 +79,7 @@ def finalize(text: str, segment: Segment, best: Translation, gloss_kept: bool = 
     (glossed once with their English), then verified against this segment's own matches."""
     if best.method == "memory":
         return from_memory(segment, best.tgt)  # a reviewer's English is used exactly as written
-    english = best.tgt
+    english = best.tagged
     originals = [segment.original(text, m) for m in segment.terms]
     for match, original in zip(segment.terms, originals):
         if match.term.action != "keep":
@@ -79,7 +93,8 @@ def finalize(text: str, segment: Segment, best: Translation, gloss_kept: bool = 
             and not english[at + len(norm_form):].lstrip().startswith(f"({match.term.en})") else ""
         english = english[:at] + original + gloss + english[at + len(norm_form):]
     expected = [orig if m.term.action == "keep" else m.term.en for m, orig in zip(segment.terms, originals)]
-    verdict = verify(english, segment.terms, expected, best.method, judged=best)
+    tags = inner(segment.tags) if best.marked is not None else _tags_in(segment, english)
+    verdict = verify(english, segment.terms, expected, best.method, judged=best, tags=tags)
     verdict.attempts, verdict.reused = best.attempts, best.reused
     return verdict
 
@@ -123,6 +138,14 @@ def plan(items: Sequence[Item], memory=None, cache=None, seen: dict | None = Non
     return Plan(unique, best, pending, Counter(source_key(segment) for _text, segment in items))
 
 
+def _tags_to_send(engine: Engine, segment: Segment) -> list:
+    """The segment's inline tags, where the engine translates tags and the tagged request fits it whole."""
+    tags = inner(segment.tags) if engine.markup else []
+    if tags and not engine.fits(Request(tagged_source(segment), _unique_pairs(term_pairs(segment)))):
+        return []
+    return tags
+
+
 def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
          finished: Callable[[int, Translation], None] = lambda i, verdict: None,
          checkpoint: Callable[[], None] = lambda: None) -> list[Translation]:
@@ -133,16 +156,18 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
     """
     best: dict[int, Translation] = {}
     levels = [0] * len(sources)
+    sent = [_tags_to_send(engine, s) for s in sources]
 
     def request(i: int) -> Request:
         segment = sources[i]
-        return Request(segment.norm, _unique_pairs(term_pairs(segment)), engine.methods[levels[i]],
-                       best[i].tgt if i in best else "")
+        source = tagged_source(segment) if sent[i] else segment.norm
+        return Request(source, _unique_pairs(term_pairs(segment)), engine.methods[levels[i]],
+                       best[i].tagged if i in best else "")
 
     def follow(i: int, raw: str) -> Request | None:
         """Judge an answer; ask again with the next method while it has a problem."""
         level = levels[i]
-        verdict = judge(sources[i], raw, engine.methods[level])
+        verdict = judge(sources[i], raw, engine.methods[level], sent[i])
         if i not in best or verdict.problems < best[i].problems:
             best[i] = verdict
         best[i].attempts = level + 1
@@ -163,7 +188,7 @@ def finish(items: Sequence[Item], best: dict[tuple, Translation]) -> None:
 
 
 def store(cache, key: tuple, verdict: Translation) -> None:
-    cache.put(key, verdict.tgt, verdict.method, verdict.attempts, verdict.degenerate)
+    cache.put(key, verdict.tagged, verdict.method, verdict.attempts, verdict.degenerate)
 
 
 def translate_segments(engine: Engine, items: Sequence[Item], batch_size: int = 8,

@@ -1,6 +1,7 @@
 """Chat prompts for LLM engines. Tuned on FLORES dev only (see README, Quality)."""
 from __future__ import annotations
 
+from pipeline.markup import TAG
 from pipeline.translate.engines.base import Request, TermPair, inject
 
 SYSTEM = ("You are an expert translator of Chinese historical writing into English. Translate the "
@@ -19,12 +20,22 @@ def _glossary_lines(terms: tuple[TermPair, ...]) -> str:
     return "\n".join(dict.fromkeys(lines))
 
 
+TAGS = ("The Chinese contains numbered markup tags such as <a1>…</a1>, <b1>…</b1> and <f1/>. Put every "
+        "tag into the English exactly once: a pair around the English words that translate the words it "
+        "wraps, a single tag like <f1/> right after the English of what it follows. Example:\n"
+        "他出生于<a1>北京</a1><f1/>，后来在<b1>上海</b1>工作。 → He was born in <a1>Beijing</a1><f1/> "
+        "and later worked in <b1>Shanghai</b1>.")
+
+
 def _revise_message(request: Request) -> str:
     required = "\n".join(f"- {t.target}" for t in dict.fromkeys(request.terms))
     parts = [f"Chinese: {request.source}", f"Draft English translation: {request.draft}"]
     if required:
         parts.append("Rewrite the draft so that it contains each of these English terms exactly as "
                      f"written:\n{required}")
+    if TAG.search(request.source):
+        tags = " ".join(dict.fromkeys(m.group(0) for m in TAG.finditer(request.source)))
+        parts.append(f"Keep each of these tags exactly once, around the same words as in the Chinese: {tags}")
     parts.append("Translate any Chinese left in the draft. Keep everything else. Reply with the "
                  "corrected English translation only.")
     return "\n\n".join(parts)
@@ -40,6 +51,8 @@ def user_message(request: Request) -> str:
     if request.method in ("inject", "constrained") and request.terms:
         source = inject(source, request.terms)
         parts.append("Some terms are already in English in the text; copy them exactly as written.")
+    if TAG.search(source):
+        parts.append(TAGS)
     parts.append(f"Chinese: {source}")
     return "\n\n".join(parts)
 

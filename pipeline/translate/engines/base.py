@@ -5,6 +5,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Callable
 
+from pipeline.markup import TAG, strip_tags
+
 
 @dataclass(frozen=True)
 class TermPair:
@@ -38,6 +40,7 @@ class Engine(ABC):
     name: str = ""
     methods: tuple[str, ...] = ()
     batch_size: int = 8  # requests worth handing over at once
+    markup: bool = False  # translates inline tags (<a1>…</a1>, <f1/>) in the source; else render places the markup
 
     @abstractmethod
     def translate(self, requests: list[Request]) -> list[str]:
@@ -91,6 +94,32 @@ def inject(source: str, terms: tuple[TermPair, ...]) -> str:
     return " ".join(source.split()) if any(t.action != "keep" for t in terms) else source
 
 
+Item = tuple[str, str]  # ("term", the English) or ("open" | "close" | "point", the tag)
+_RANK = {"close": 0, "point": 1, "open": 2, "term": 3}  # at one place: close, then mark, then open
+
+
+def required(request: Request) -> list[Item]:
+    """What a constrained answer must hold, in source order: every locked term's target and every
+    inline tag. A tag inside a term's Chinese is left out (the term's English cannot be split)."""
+    plain, tags, pos = [], [], 0
+    for m in TAG.finditer(request.source):
+        plain.append(request.source[pos:m.start()])
+        role = "close" if m.group(1) else "point" if m.group(4) else "open"
+        tags.append((sum(map(len, plain)), role, m.group(0)))
+        pos = m.end()
+    text = "".join(plain) + request.source[pos:]
+    placed, terms, at = [], [], 0
+    for term in dict.fromkeys(request.terms):
+        found = text.find(term.zh)
+        at = found if found >= 0 else at
+        terms.append((at, "term", term.target))
+        if found >= 0:
+            placed.append((found, found + len(term.zh)))
+    tags = [t for t in tags if not any(lo < t[0] < hi for lo, hi in placed)]
+    items = sorted(tags + terms, key=lambda item: (item[0], _RANK[item[1]]))
+    return [(kind, literal) for _at, kind, literal in dict.fromkeys(items)]
+
+
 CLAUSE_ENDS = "。！？；：，、!?;:,"
 
 
@@ -112,7 +141,9 @@ def part_of(request: Request, source: str) -> Request:
 
 def split_to_fit(request: Request, fits) -> list[Request]:
     """Consecutive parts of the request's source, as long as ``fits`` allows, cut at clause marks
-    where possible and inside a clause only where one clause alone is too long."""
+    where possible and inside a clause only where one clause alone is too long. Inline tags are
+    left out (a cut could fall inside a pair); render places their markup."""
+    request = Request(strip_tags(request.source), request.terms, request.method, strip_tags(request.draft))
     parts: list[str] = []
     for clause in clauses(request.source):
         if parts and fits(part_of(request, parts[-1] + clause)):

@@ -12,8 +12,9 @@ import time
 from pathlib import Path
 
 from pipeline.models.registry import DEFAULT_LLAMA_MODEL, ModelError, REGISTRY, sha256_file, verified_sha256
+from pipeline.markup import TAG, strip_tags
 from pipeline.translate import prompts
-from pipeline.translate.engines.base import Engine, Request
+from pipeline.translate.engines.base import Engine, Item, Request, required
 
 MIN_NEW_TOKENS = 24
 
@@ -73,25 +74,46 @@ def _literal(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def terms_grammar(targets: list[str], free_chars: int) -> str:
-    """GBNF: free Latin text (no line breaks, no Chinese) holding every target once, in order.
+_FREE = "[ -;=-~\\u00a0-\\u024f\\u2010-\\u2027]"  # printable Latin, no "<" (no tag of its own)
 
-    Free runs are bounded, so generation must reach each target within ``free_chars`` characters,
-    and a target never touches a letter or digit, so it stays a whole word.
+
+def _joint(before: Item | None, after: Item | None) -> str:
+    """The free text allowed between two required items (a term never touches a letter or digit)."""
+    first, second = (before or ("", ""))[0], (after or ("", ""))[0]
+    if first == "term":
+        return "mid" if second == "term" else "post" if second else "last"
+    if second == "term":
+        return "pre"
+    if first == "open" and second == "close":
+        return "fill"
+    return "body" if second else "tail"
+
+
+def constrained_grammar(items: list[Item], free_chars: int, tail_chars: int | None = None) -> str:
+    """GBNF: free Latin text (no line breaks, no Chinese) holding every required item once, in order.
+
+    Free runs are bounded, so generation must reach each item within ``free_chars`` characters; the
+    run after the last may take ``tail_chars`` (the rest of the budget), so the sentence can end.
     """
+    tail_chars = free_chars if tail_chars is None else tail_chars
     # Positive classes only: negated ones let letters through in llama.cpp's sampler here.
-    rules = [f"body ::= [ -~\\u00a0-\\u024f\\u2010-\\u2027]{{0,{free_chars}}}",
-             "edge ::= [ -/:-@\\[-`{-~\\u2010-\\u2027]"]
-    if not targets:
-        return "\n".join(["root ::= body", *rules]) + "\n"
-    middle = " mid ".join(_literal(t) for t in targets)
-    rules += ["pre ::= (body edge)?", "mid ::= edge (body edge)?", "post ::= (edge body)?"]
-    return "\n".join([f"root ::= pre {middle} post", *rules]) + "\n"
+    rules = [f"body ::= {_FREE}{{0,{free_chars}}}", f"tail ::= {_FREE}{{0,{tail_chars}}}",
+             "fill ::= [A-Za-z0-9\\u00c0-\\u024f] body",
+             "edge ::= [ -/:-;=-@\\[-`{-~\\u2010-\\u2027]",
+             "pre ::= (body edge)?", "mid ::= edge (body edge)?", "post ::= (edge body)?",
+             "last ::= (edge tail)?"]
+    parts = []
+    for before, after in zip([None, *items], [*items, None]):
+        parts.append(_joint(before, after))
+        if after is not None:
+            parts.append(_literal(after[1]))
+    return "\n".join([f"root ::= {' '.join(parts)}", *rules]) + "\n"
 
 
 class LlamaEngine(Engine):
     name = "llama"
     methods = ("prompt", "inject", "revise", "constrained")
+    markup = True
 
     def __init__(self, model: str | None = None, *, n_ctx: int = 2048, threads: int | None = None,
                  seed: int = 0, temperature: float = 0.0, repeat_penalty: float = 1.0,
@@ -120,21 +142,20 @@ class LlamaEngine(Engine):
                                  hint="a truncated or damaged file? `zhen models install --force`") from None
         self.settings["parallel"] = min(self.settings["parallel"], self.sequences_that_fit())
 
-    def _targets(self, request: Request) -> list[str]:
-        return list(dict.fromkeys(t.target for t in request.terms))
-
     def max_tokens(self, request: Request) -> int:
-        budget = int(self.settings["max_tokens_per_char"] * len(request.source)) + MIN_NEW_TOKENS
+        budget = int(self.settings["max_tokens_per_char"] * len(strip_tags(request.source))) + MIN_NEW_TOKENS
+        budget += sum(len(m.group(0)) for m in TAG.finditer(request.source))
         if request.method == "constrained":
-            budget += sum(len(t) for t in self._targets(request))
+            budget += sum(len(t) for t in dict.fromkeys(t.target for t in request.terms))
         return min(budget, self.settings["n_ctx"] // 2)
 
     def _grammar_text(self, request: Request) -> str:
-        """Free runs bounded so that, even at one character a token, every target fits the budget."""
-        targets = self._targets(request)
-        spare = self.max_tokens(request) - sum(len(t) for t in targets)
-        free = max(4, spare // (len(targets) + 1))
-        return terms_grammar(targets, free)
+        """Free runs bounded so that, even at one character a token, every item fits the budget;
+        the last run gets what the others leave, so a long sentence can still end."""
+        items = required(request)
+        spare = self.max_tokens(request) - sum(len(literal) for _kind, literal in items)
+        free = max(4, spare // (len(items) + 1))
+        return constrained_grammar(items, free, max(free, spare - free * len(items)))
 
     def _grammar(self, request: Request):
         from llama_cpp import LlamaGrammar

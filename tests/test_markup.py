@@ -1,0 +1,219 @@
+"""Inline markup through the engine as tags: tagging, reading answers back, fallbacks, round trip."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline.components import Context, Pipeline
+from pipeline.document import SpanKind
+from pipeline.markup import escape_text, inner, parse, protect, restore, segment_tags, tagged_text
+from pipeline.read import parse as read_markdown
+from pipeline.render import render_segment
+from pipeline.stages import ANALYZED, TRANSLATION, analyze_text
+from pipeline.terms.glossary import Term
+from pipeline.terms.matcher import TermMatcher
+from pipeline.translate.engines.base import Request, TermPair, required
+from pipeline.translate.locking import tagged_source
+from pipeline.verify import verify
+from tests.conftest import CORPUS_FILES, SEED_FILES
+from tests.fakes import FakeEngine, ScriptedEngine
+
+TERMS = [Term("王明", "Wang Ming", id="wm"), Term("张闻天", "Zhang Wentian", id="zwt"),
+         Term("共产国际", "Comintern", id="ci"), Term("博古", "Bo Gu", id="bg")]
+MATCHER = TermMatcher(TERMS)
+
+
+def _segment(text: str):
+    (segment,) = analyze_text(text, matcher=MATCHER).segments
+    return segment
+
+
+def _translate(text: str, engine=None):
+    doc = analyze_text(text, matcher=MATCHER)
+    return Pipeline(TRANSLATION, Context(engine=engine or FakeEngine()), given=ANALYZED)(doc)
+
+
+def test_each_markup_kind_becomes_its_tag():
+    segment = _segment('以**[王明](../Page/王明.md "wikilink")**为首\\[1\\]，{{lang|en|x}}与[博古](../Page/博古.md)合作。')
+    assert tagged_source(segment) == "以<b1><a1>王明</a1></b1>为首<f1/>，<x1/>与<a2>博古</a2>合作。"
+    kinds = {t.name: t.kind for t in segment.tags}
+    assert kinds == {"b1": SpanKind.EMPHASIS, "a1": SpanKind.LINK, "f1": SpanKind.FOOTNOTE,
+                     "x1": SpanKind.TEMPLATE, "a2": SpanKind.LINK}
+
+
+def test_glued_labels_are_narrowed_to_the_target():
+    segment = _segment('以[张闻天等人为代表人物](../Page/张闻天.md "wikilink")，有[苏联和](../Page/苏联.md "wikilink")背景。')
+    assert tagged_source(segment) == "以<a1>张闻天</a1>等人为代表人物，有<a2>苏联</a2>和背景。"
+    whole = segment_tags(segment, narrow=False)
+    assert tagged_text(segment.norm, segment.norm_offsets, inner(whole)) == \
+        "以<a1>张闻天等人为代表人物</a1>，有<a2>苏联和</a2>背景。"
+
+
+def test_points_at_the_edges_stay_outside_the_engine():
+    segment = _segment("王明回国。\\[1\\]")
+    assert tagged_source(segment) == "王明回国。" and [t.edge for t in segment.tags] == ["after"]
+    doc = _translate("王明回国。\\[1\\]")
+    assert doc.markdown.endswith("said it.\\[1\\]") and not next(doc.segments).fallbacks
+
+
+def test_a_footnote_inside_bold_stays_inside():
+    segment = _segment("**王明\\[1\\]**回国。")
+    assert tagged_source(segment) == "<b1>王明<f1/></b1>回国。"
+
+
+def test_tagged_answer_becomes_markdown_with_the_original_markup():
+    doc = _translate('以[张闻天等人为代表人物](../Page/张闻天.md "wikilink")，**王明**\\[2\\]回国。')
+    segment = next(doc.segments)
+    assert segment.translation.tag_problems == [] and not segment.fallbacks
+    assert '[Zhang Wentian](../Page/张闻天.md "wikilink")' in segment.markdown
+    assert "**Wang Ming**\\[2\\]" in segment.markdown
+    record = segment.to_record(doc)
+    assert record["tgt_tagged"].count("<a1>") == 1 and record["src_tagged"].startswith("以<a1>张闻天</a1>")
+    assert {t["placed"] for t in record["tags"]} == {"engine"}
+
+
+def test_the_locked_term_span_stays_exact_inside_a_link():
+    doc = _translate('以[张闻天等人为代表人物](../Page/张闻天.md "wikilink")。')
+    segment = next(doc.segments)
+    (outcome,) = segment.translation.outcomes
+    assert segment.translation.tgt[outcome.tgt_start:outcome.tgt_end] == "Zhang Wentian"
+
+
+SOURCE = '[王明](../Page/王明.md "wikilink")与**博古**不同\\[1\\]，后来去了莫斯科。'
+
+
+@pytest.mark.parametrize("answer, problem", [
+    ("Wang Ming differed from Bo Gu, and later went to Moscow.", "<a1> is missing"),
+    ("<a1>Wang Ming</a1> differed from <b1>Bo Gu</b1><f1/><f1/>, and later went to Moscow.",
+     "<f1/> is not there exactly once"),
+    ("<a1>Wang Ming</a1> differed from <b1>Bo Gu</a1></b1><f1/>, and later went to Moscow.",
+     "<a1> is not there exactly once"),
+    ("<a1>Wang Ming <b1>differed</a1> from Bo Gu</b1><f1/>, and later went to Moscow.",
+     "<a1> is not nested with the tags around it"),
+    ("<a1>Wang Ming</a1> differed from <b1>Bo Gu</b1><f1/>, and later went to <a7>Moscow</a7>.",
+     "<a7> is not in the source"),
+    ("<a1> </a1>Wang Ming differed from <b1>Bo Gu</b1><f1/>, and later went to Moscow.", "<a1> wraps no English"),
+])
+def test_a_bad_answer_escalates_and_a_fallback_places_what_stays_bad(answer, problem):
+    ScriptedEngine.answers = {tagged_source(_segment(SOURCE)): answer}  # every method answers the same
+    segment = next(_translate(SOURCE, ScriptedEngine()).segments)
+    assert problem in segment.translation.tag_problems
+    assert segment.translation.attempts == 2  # both methods tried
+    assert "[Wang Ming](../Page/王明.md" in segment.markdown or "moved-link" in {f.check for f in segment.findings}
+    assert "lost-link" not in {f.check for f in segment.findings}  # a locked term was there to hold it
+    assert segment.markdown.count("\\[1\\]") == 1 and segment.markdown.count("**") in (0, 2)
+    assert "<a" not in segment.markdown and "<f" not in segment.markdown and "<b" not in segment.markdown
+
+
+def test_a_reordered_answer_is_fine():
+    ScriptedEngine.answers = {tagged_source(_segment(SOURCE)):
+                              "Unlike <b1>Bo Gu</b1><f1/>, <a1>Wang Ming</a1> later went to Moscow."}
+    segment = next(_translate(SOURCE, ScriptedEngine()).segments)
+    assert segment.translation.tag_problems == [] and segment.translation.attempts == 1
+    assert segment.markdown == 'Unlike **Bo Gu**\\[1\\], [Wang Ming](../Page/王明.md "wikilink") later went to Moscow.'
+
+
+def test_a_dropped_footnote_goes_after_the_clause_it_followed():
+    ScriptedEngine.answers = {tagged_source(_segment(SOURCE)):
+                              "<a1>Wang Ming</a1> differed from <b1>Bo Gu</b1>, and later went to Moscow."}
+    segment = next(_translate(SOURCE, ScriptedEngine()).segments)
+    assert segment.markdown.startswith('[Wang Ming](../Page/王明.md "wikilink") differed from **Bo Gu**,\\[1\\] and')
+    assert [f.check for f in segment.findings if f.check.startswith("moved")] == ["moved-footnote"]
+
+
+def test_a_link_without_a_term_that_the_engine_drops_is_a_lost_link_error():
+    source = '他[回国了](../Page/回国.md "wikilink")。'
+    ScriptedEngine.answers = {tagged_source(_segment(source)): "He came back."}
+    segment = next(_translate(source, ScriptedEngine()).segments)
+    (finding,) = [f for f in segment.findings if f.check == "lost-link"]
+    assert finding.severity == "error" and "../Page/回国.md" in finding.message
+    assert [f.how for f in segment.fallbacks] == ["lost"]
+
+
+def test_an_engine_without_tag_support_gets_plain_text_and_fallbacks():
+    class Plain(FakeEngine):
+        markup = False
+    FakeEngine.calls = []
+    segment = next(_translate(SOURCE, Plain()).segments)
+    assert all("<" not in r.source for r in FakeEngine.calls)
+    assert {f.how for f in segment.fallbacks} == {"term", "clause"}
+    assert "[Wang Ming](../Page/王明.md" in segment.markdown and "**Bo Gu**" in segment.markdown
+
+
+def test_protect_survives_english_clean_up():
+    from pipeline.translate.cleanup import clean
+    raw = "English: < a1 >zhang Wentian</A1> met <b1> the  leaders </b1> in 1927 .<F1 />"
+    assert restore(clean(protect(raw))) == "<a1>Zhang Wentian</a1> met <b1>the leaders</b1> in 1927.<f1/>"
+
+
+def test_constrained_items_follow_the_source_order():
+    request = Request("以<a1>王明</a1>为首<f1/>，<b1>共产国际</b1>派", (TermPair("王明", "Wang Ming"),
+                                                           TermPair("共产国际", "Comintern")), "constrained")
+    assert required(request) == [("open", "<a1>"), ("term", "Wang Ming"), ("close", "</a1>"), ("point", "<f1/>"),
+                                 ("open", "<b1>"), ("term", "Comintern"), ("close", "</b1>")]
+
+
+def test_the_grammar_holds_every_tag_and_term(llama_engine):
+    from llama_cpp import LlamaGrammar
+    request = Request("以<a1>王明</a1>为首<f1/>，<b1>他们</b1>", (TermPair("王明", "Wang Ming"),), "constrained")
+    text = llama_engine._grammar_text(request)
+    assert '"<a1>" pre "Wang Ming" post "</a1>" body "<f1/>" body "<b1>" fill "</b1>" tail' in text
+    LlamaGrammar.from_string(text, verbose=False)
+
+
+def test_tiny_llama_constrained_answer_carries_every_tag(llama_engine):
+    request = Request("以<a1>王明</a1>为首<f1/>，<b1>他们</b1>。", (TermPair("王明", "Wang Ming"),), "constrained",
+                      "Draft.")
+    (answer,) = llama_engine.translate([request])
+    tags = segment_tags(_segment('以[王明](../Page/王明.md)为首\\[1\\]，**他们**。'))
+    parsed = parse(restore(protect(answer)), inner(tags))
+    assert parsed.problems == [], answer
+    assert "Wang Ming" in parsed.text
+
+
+def test_tiny_marian_gets_plain_text_and_markup_is_placed_by_fallback(marian_engine):
+    doc = _translate(SOURCE, marian_engine)
+    segment = next(doc.segments)
+    assert segment.markdown.count("\\[1\\]") == 1
+    assert "lost-link" not in {f.check for f in segment.findings}  # Wang Ming is locked, so the link holds it
+    assert "../Page/王明.md" in segment.markdown
+
+
+def _decoded(segment) -> str:
+    """The segment's Markdown as render writes text it was given back unchanged: escapes and
+    ``-{…}-`` marks read as their text, ``<`` and ``&`` escaped."""
+    from pipeline.markup import _link_parts
+    out = []
+    for span in segment.spans:
+        if span.kind is SpanKind.LINK and span.text:
+            opening, closing = _link_parts(span)
+            out.append(opening + escape_text(span.text) + closing)
+        elif span.text and span.traits.placement == "translated":
+            out.append(escape_text(span.text))
+        else:
+            out.append(span.raw)
+    return "".join(out)
+
+
+def _round_trip_failures(text: str) -> list[tuple[str, str]]:
+    doc = read_markdown(text, "doc")
+    doc = Pipeline(("segment", "normalize"), Context(opencc="none"), given=("doc.text", "doc.blocks"))(doc)
+    failures = []
+    for segment in doc.segments:
+        segment.tags = segment_tags(segment, narrow=False)
+        identity = tagged_text(segment.plain, segment.plain_offsets, inner(segment.tags))
+        segment.translation = verify(identity, [], [], "identity", tags=inner(segment.tags))
+        render_segment(segment)
+        if segment.markdown != _decoded(segment) or segment.translation.tag_problems:
+            failures.append((segment.markdown, _decoded(segment)))
+    return failures
+
+
+@pytest.mark.parametrize("path", SEED_FILES + CORPUS_FILES, ids=lambda p: p.stem)
+def test_tagging_then_untagging_an_identity_answer_gives_back_the_markdown(path):
+    assert _round_trip_failures(path.read_text(encoding="utf-8")) == []
+
+
+def test_round_trip_on_nested_and_unusual_markup():
+    text = ("**[王明](../Page/王明.md)\\[1\\]**与''博古''，{{a}}<sup>2</sup>-{}-和[](x)、**未闭合。\n"
+            "<a href=\"y\" title=\"t\">链接</a>里有\\*星号\\*和 & 与 <。\n")
+    assert _round_trip_failures(text) == []
