@@ -12,14 +12,19 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 SEEDS = ROOT / "seeds"
 
 from pipeline.chinese import has_han  # noqa: E402
-from pipeline.stages import analyze  # noqa: E402
+from pipeline.components import Context, Pipeline  # noqa: E402
+from pipeline.stages import ANALYZED, analyze  # noqa: E402
 from pipeline.terms.glossary import load_glossary  # noqa: E402
-from pipeline.terms.matcher import TermMatcher, match_document  # noqa: E402
+from pipeline.terms.matcher import TermMatcher  # noqa: E402
+
+READ_DONE = tuple(a for a in ANALYZED if a not in ("segment.terms", "segment.tags", "segment.src_tagged"))
 
 
 def matched_docs(paths: list[Path], terms=None):
+    """Analyzed documents: read, segmented, normalized, terms matched, markup tagged."""
     matcher = TermMatcher(load_glossary().terms if terms is None else terms)
-    return [match_document(analyze(p, p.stem), matcher) for p in paths]
+    steps = Pipeline(("match", "tag"), Context(matcher=matcher), given=READ_DONE)
+    return [steps(analyze(p, p.stem)) for p in paths]
 
 
 def first_segments(docs, limit: int):

@@ -23,7 +23,7 @@ from pipeline.terms.matcher import TermMatcher
 from pipeline.translate.engines.base import Engine, Request
 
 
-READ_DONE = tuple(a for a in ANALYZED if a != "segment.terms")
+READ_DONE = tuple(a for a in ANALYZED if a not in ("segment.terms", "segment.tags", "segment.src_tagged"))
 
 
 class PassThrough(Engine):
@@ -49,10 +49,10 @@ def main() -> None:
     engine = PassThrough()
     provenance = Provenance(engine.describe(), (), glossary.signature(), "t2s")
     context = Context(matcher=matcher, engine=engine, provenance=provenance)
-    steps = [Pipeline(READ, context, given=("doc.path",)), Pipeline(["match"], context, given=READ_DONE),
+    steps = [Pipeline(READ, context, given=("doc.path",)), Pipeline(["match", "tag"], context, given=READ_DONE),
              Pipeline(TRANSLATION, context, given=ANALYZED), Pipeline(WRITE, context, given=TRANSLATED)]
     paths = sorted(CORPUS.glob("*.md"))
-    stages = {"read+segment+normalize": 0.0, "match": 0.0, "translate loop+render+QA": 0.0, "write": 0.0}
+    stages = {"read+segment+normalize": 0.0, "match+tag": 0.0, "translate loop+render+QA": 0.0, "write": 0.0}
     segments = 0
     with tempfile.TemporaryDirectory() as tmp:
         context.out_dir = Path(tmp)

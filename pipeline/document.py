@@ -239,8 +239,9 @@ class Segment:
 
     def _tag_audit(self) -> list[dict]:
         fallen = {f.tag.name: f.how for f in self.fallbacks}
-        return [{"tag": t.name, "kind": t.kind.value, "markup": t.opening + t.closing,
-                 "placed": "edge" if t.edge else fallen.get(t.name, "engine")} for t in self.tags]
+        return [{"tag": t.name, "kind": t.kind.value, "open": t.opening, "close": t.closing,
+                 "target": t.target, "placed": "edge" if t.edge else fallen.get(t.name, "engine")}
+                for t in self.tags]
 
     def _where_and_what(self, doc: "Document") -> dict:
         """The fields both records open with: where the segment is and the text the engine sees."""
@@ -259,8 +260,8 @@ class Segment:
         doc, seg, block, kind: where the segment is. src, src_start, src_end: the original
         characters. script, plain, norm: the text the engine saw. tgt: the English; tgt_md: the
         English with the segment's markup. src_tagged, tgt_tagged: the plain source and the English
-        with inline tags (``<a1>…</a1>``) where the markup is; tags: each tag's markup and whether
-        the engine placed it or a fallback did. method, attempts: how it was made. terms: the audit
+        with inline tags (``<a1>…</a1>``) where the markup is; tags: each tag's markup (open,
+        close) and who placed it (engine, edge, or the fallback: term, clause, lost). method, attempts: how it was made. terms: the audit
         of each locked term. qa: the findings.
         """
         translation = self.translation or Translation("", "none")

@@ -75,13 +75,20 @@ def _link_parts(span: Span) -> tuple[str, str]:
 
 def _narrowed(segment: Segment, span: Span, start: int, end: int, titles) -> tuple[int, int]:
     """A glued label (``[张闻天等人为代表人物](../Page/张闻天.md)``) narrowed to the part naming the target:
-    a term the link's target chose, else the page title; the rest stays plain text."""
+    a term the link's target chose, else the page title found in the label, else the longest part
+    of the title (two characters at least) that opens the label (中国共产党 → 共产党 in 共产党争夺…);
+    the rest stays plain text."""
     for match in segment.terms:
         if match.via == "link" and start <= match.norm_start and match.norm_end <= end:
             return match.norm_start, match.norm_end
     title = titles(span.target) if span.target else ""
     at = segment.norm.find(title, start, end) if title else -1
-    return (at, at + len(title)) if at >= 0 else (start, end)
+    if at >= 0:
+        return at, at + len(title)
+    for length in range(min(len(title), end - start), 1, -1):
+        if segment.norm[start:start + length] in title:
+            return start, start + length
+    return start, end
 
 
 def _pairs(spans: list[Span]) -> tuple[list[tuple[Span, Span]], list[Span]]:
@@ -121,7 +128,7 @@ def _drafts(segment: Segment, titles, narrow: bool) -> list[_Draft]:
     paired = {id(s) for pair in pairs for s in pair}
     for opening, closing in pairs:
         start, end = _norm_range(segment, opening.end, closing.start)
-        if end > start:
+        if segment.norm[start:end].strip():  # a pair around nothing (or spaces) is two marks
             drafts.append(_Draft(opening.kind, opening.traits.tag, opening.raw, closing.raw, opening.start,
                                  closing.start, start, end, False))
         else:
@@ -133,7 +140,7 @@ def _drafts(segment: Segment, titles, narrow: bool) -> list[_Draft]:
             continue
         if span.kind is SpanKind.LINK and span.text:
             start, end = _norm_range(segment, span.text_offsets[0], span.text_offsets[-1] + 1)
-            if end > start:
+            if segment.norm[start:end].strip():
                 drafts.append(_link_draft(segment, span, start, end, titles, narrow))
                 continue
         letter = span.traits.tag if span.traits.placement in ("after", "aside") else "x"

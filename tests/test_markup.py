@@ -5,17 +5,16 @@ import pytest
 
 from pipeline.components import Context, Pipeline
 from pipeline.document import SpanKind
-from pipeline.markup import escape_text, inner, parse, protect, restore, segment_tags, tagged_text
+from pipeline.markup import inner, parse, protect, restore, segment_tags, tagged_text
 from pipeline.read import parse as read_markdown
-from pipeline.render import render_segment
 from pipeline.stages import ANALYZED, TRANSLATION, analyze_text
 from pipeline.terms.glossary import Term
 from pipeline.terms.matcher import TermMatcher
 from pipeline.translate.engines.base import Request, TermPair, required
 from pipeline.translate.locking import tagged_source
-from pipeline.verify import verify
 from tests.conftest import CORPUS_FILES, SEED_FILES
 from tests.fakes import FakeEngine, ScriptedEngine
+from tests.fuzz.fuzz_fast import markup_round_trip_failures
 
 TERMS = [Term("王明", "Wang Ming", id="wm"), Term("张闻天", "Zhang Wentian", id="zwt"),
          Term("共产国际", "Comintern", id="ci"), Term("博古", "Bo Gu", id="bg")]
@@ -178,34 +177,10 @@ def test_tiny_marian_gets_plain_text_and_markup_is_placed_by_fallback(marian_eng
     assert "../Page/王明.md" in segment.markdown
 
 
-def _decoded(segment) -> str:
-    """The segment's Markdown as render writes text it was given back unchanged: escapes and
-    ``-{…}-`` marks read as their text, ``<`` and ``&`` escaped."""
-    from pipeline.markup import _link_parts
-    out = []
-    for span in segment.spans:
-        if span.kind is SpanKind.LINK and span.text:
-            opening, closing = _link_parts(span)
-            out.append(opening + escape_text(span.text) + closing)
-        elif span.text and span.traits.placement == "translated":
-            out.append(escape_text(span.text))
-        else:
-            out.append(span.raw)
-    return "".join(out)
-
-
 def _round_trip_failures(text: str) -> list[tuple[str, str]]:
-    doc = read_markdown(text, "doc")
-    doc = Pipeline(("segment", "normalize"), Context(opencc="none"), given=("doc.text", "doc.blocks"))(doc)
-    failures = []
-    for segment in doc.segments:
-        segment.tags = segment_tags(segment, narrow=False)
-        identity = tagged_text(segment.plain, segment.plain_offsets, inner(segment.tags))
-        segment.translation = verify(identity, [], [], "identity", tags=inner(segment.tags))
-        render_segment(segment)
-        if segment.markdown != _decoded(segment) or segment.translation.tag_problems:
-            failures.append((segment.markdown, _decoded(segment)))
-    return failures
+    doc = Pipeline(("segment", "normalize"), Context(opencc="none"), given=("doc.text", "doc.blocks"))(
+        read_markdown(text, "doc"))
+    return markup_round_trip_failures(doc)
 
 
 @pytest.mark.parametrize("path", SEED_FILES + CORPUS_FILES, ids=lambda p: p.stem)
@@ -217,3 +192,33 @@ def test_round_trip_on_nested_and_unusual_markup():
     text = ("**[王明](../Page/王明.md)\\[1\\]**与''博古''，{{a}}<sup>2</sup>-{}-和[](x)、**未闭合。\n"
             "<a href=\"y\" title=\"t\">链接</a>里有\\*星号\\*和 & 与 <。\n")
     assert _round_trip_failures(text) == []
+
+
+def test_tmx_carries_inline_markup_as_bpt_ept_and_ph(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from translate.storage.tmx import tmxfile
+
+    from pipeline.formats import tmx
+    doc = _translate(SOURCE)
+    data = tmx.tmx_bytes(tmx.units_from_records(doc.records()))
+    segs = ET.fromstring(data).findall(".//tuv/seg")
+    assert len(segs) == 2
+    for seg in segs:  # source and English each carry every code, as the markup it stands for
+        assert {b.get("i") for b in seg.findall("bpt")} == {e.get("i") for e in seg.findall("ept")} == {"1", "2"}
+        assert sorted(b.text for b in seg.findall("bpt")) == ["**", "["]
+        assert sorted(e.text for e in seg.findall("ept")) == ["**", '](../Page/王明.md "wikilink")']
+        assert [p.text for p in seg.findall("ph")] == ["\\[1\\]"]
+    assert segs[0].text == "" or segs[0].text is None  # the source opens with the link's code
+    (path := tmp_path / "d.tmx").write_bytes(data)
+    (unit,) = tmxfile.parsefile(str(path)).getunits()
+    assert "王明" in unit.source and "Wang Ming" in unit.target
+
+
+def test_review_page_shows_links_bold_and_marks():
+    from pipeline.formats import html_review
+    doc = _translate(SOURCE)
+    page = html_review.html_text(doc.records(), list(doc.segments), "d", "sig")
+    assert page.count('<a class="link" href="../Page/王明.md"') == 2  # source and English
+    assert '<span class="term" title="Wang Ming">Wang Ming</span></a>' in page  # a term inside a link
+    assert page.count("<b>") == 2 and page.count('<sup class="mark" title="\\[1\\]">') == 2

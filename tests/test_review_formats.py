@@ -62,8 +62,8 @@ def test_tsv_columns_and_neutralized_cells():
     text = review_sheets.tsv_text(_records(), "run123")
     assert text.startswith("\ufeff") and text.endswith("\r\n")
     header, first, second = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter="\t")
-    assert header == ["id", "kind", "source", "english", "terms", "qa", "reviewed_en", "decision", "run"]
-    assert first[0] == "d#0" and first[4] == "王明 → Wang Ming" and first[-1] == "run123"
+    assert header == ["id", "kind", "source", "english", "terms", "qa", "reviewed_en", "decision", "run", "english_md"]
+    assert first[0] == "d#0" and first[4] == "王明 → Wang Ming" and first[8] == "run123"
     assert second[3] == "'" + HOSTILE and "[MISSING]" in second[4]  # inert, and read back whole
 
 

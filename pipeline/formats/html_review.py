@@ -7,6 +7,7 @@ from html import escape
 from pipeline.document import Segment
 from pipeline.formats import Output, writer
 from pipeline.formats.review_rows import segment_id, worst
+from pipeline.markup import TAG
 
 STYLE = """
 body{font:14px/1.5 system-ui,"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",
@@ -16,7 +17,8 @@ th,td{border:1px solid #ccc;padding:.4em .6em;vertical-align:top;text-align:left
 th{background:#dde4ee;position:sticky;top:0}
 td.zh{width:38%} td.en{width:38%} td.id{white-space:nowrap;color:#666;font-size:.85em}
 a.term{background:#fff1b8;color:inherit;text-decoration:none;border-bottom:1px dotted #a80}
-a.term.missing{background:#f8d0d0}
+a.term.missing,span.term.missing{background:#f8d0d0}
+span.term{background:#fff1b8} a.link{color:#0645ad} sup.mark{color:#666;font-size:.75em}
 tr.error td.qa{background:#fbe3e3} tr.warning td.qa{background:#fdf1dc}
 ul.qa{margin:0;padding-left:1.1em;font-size:.85em}
 .filter{margin:.8em 0} .hidden{display:none}
@@ -35,36 +37,69 @@ def _anchor(term_id: str) -> str:
     return "term-" + hashlib.sha1(term_id.encode("utf-8")).hexdigest()[:12]
 
 
-def _plain_with_offsets(segment: Segment) -> list[tuple[str, int]]:
-    """Characters a reader sees (link labels, text) with their offset in the segment's source."""
-    return [(c, o - segment.start) for c, o in zip(segment.plain, segment.plain_offsets)]
+def _term_open(term: dict, inside_link: bool) -> str:
+    css = "term" + ("" if term["status"] == "locked" else " missing")
+    if inside_link:  # an anchor cannot hold another: the term is marked, the link stays the link
+        return f'<span class="{css}" title="{escape(term["tgt"])}">'
+    return f'<a class="{css}" href="#{_anchor(term["id"])}" title="{escape(term["tgt"])}">'
 
 
-def _marked(chars: list[tuple[str, int]], ranges: list[tuple[int, int, dict]]) -> str:
-    out, open_range = [], None
-    for char, offset in chars:
-        hit = next((r for r in ranges if r[0] <= offset < r[1]), None)
-        if hit is not open_range:
-            if open_range is not None:
-                out.append("</a>")
-            if hit is not None:
-                term = hit[2]
-                css = "term" + ("" if term["status"] == "locked" else " missing")
-                out.append(f'<a class="{css}" href="#{_anchor(term["id"])}" title="{escape(term["tgt"])}">')
-            open_range = hit
-        out.append(escape(char))
-    if open_range is not None:
-        out.append("</a>")
+def _markup_html(tag: dict, role: str) -> str:
+    """A tag of the text as HTML: a link as a link, bold as bold, any other mark as a small sign."""
+    if tag["kind"] == "link":
+        target = tag.get("target") or ""
+        return "</a>" if role == "close" else f'<a class="link" href="{escape(target)}" title="{escape(target)}">'
+    if tag["kind"] == "emphasis":
+        return "</b>" if role == "close" else "<b>"
+    return f'<sup class="mark" title="{escape(tag["open"])}">{escape(tag["open"])}</sup>' if role == "point" else ""
+
+
+def _marked(tagged: str, keys: list[int], ranges: list[tuple[int, int, dict]], tags: dict[str, dict]) -> str:
+    """``tagged`` text as HTML: its inline tags as markup, the characters whose key falls in a
+    term's range marked as that term. ``keys``: each text character's position in ``ranges``' terms."""
+    out: list[str] = []
+    state = {"term": None, "closer": "", "links": 0, "i": 0}
+
+    def close_term() -> None:
+        out.append(state["closer"])
+        state["term"], state["closer"] = None, ""
+
+    def chars(piece: str) -> None:
+        for char in piece:
+            key = keys[state["i"]] if state["i"] < len(keys) else -1
+            hit = next((r for r in ranges if r[0] <= key < r[1]), None)
+            if hit is not state["term"]:
+                close_term()
+                if hit is not None:
+                    out.append(_term_open(hit[2], state["links"] > 0))
+                    state["term"], state["closer"] = hit, "</span>" if state["links"] else "</a>"
+            out.append(escape(char))
+            state["i"] += 1
+
+    pos = 0
+    for m in TAG.finditer(tagged):
+        chars(tagged[pos:m.start()])
+        pos = m.end()
+        tag = tags.get(m.group(2) + m.group(3))
+        if tag is None:
+            continue
+        role = "close" if m.group(1) else "point" if m.group(4) else "open"
+        close_term()  # a term's mark never straddles a tag: HTML elements must nest
+        out.append(_markup_html(tag, role))
+        if tag["kind"] == "link" and role != "point":
+            state["links"] += 1 if role == "open" else -1
+    chars(tagged[pos:])
+    close_term()
     return "".join(out)
 
 
 def _row(record: dict, segment: Segment) -> str:
     start = record["src_start"]
-    source = _marked(_plain_with_offsets(segment),
-                     [(t["src_start"] - start, t["src_end"] - start, t) for t in record["terms"]])
-    english_chars = list(zip(record["tgt"], range(len(record["tgt"]))))
-    english = _marked(english_chars, [(t["tgt_start"], t["tgt_end"], t) for t in record["terms"]
-                                      if t["status"] == "locked"])
+    tags = {t["tag"]: t for t in record.get("tags", [])}
+    source = _marked(record.get("src_tagged") or segment.plain, [o - segment.start for o in segment.plain_offsets],
+                     [(t["src_start"] - start, t["src_end"] - start, t) for t in record["terms"]], tags)
+    english = _marked(record.get("tgt_tagged") or record["tgt"], list(range(len(record["tgt"]))),
+                      [(t["tgt_start"], t["tgt_end"], t) for t in record["terms"] if t["status"] == "locked"], tags)
     findings = "".join(f"<li>{escape(f['severity'])}: {escape(f['check'])} — {escape(f['message'])}</li>"
                        for f in record["qa"])
     level = worst(record)

@@ -4,10 +4,10 @@ Shared by aligned.tsv and aligned.xlsx, and read back by `zhen review import`.
 """
 from __future__ import annotations
 
-COLUMNS = ["id", "kind", "source", "english", "terms", "qa", "reviewed_en", "decision", "run"]
+COLUMNS = ["id", "kind", "source", "english", "terms", "qa", "reviewed_en", "decision", "run", "english_md"]
 DECISIONS = ("approve", "fix", "reject")
 WIDTHS = {"id": 22, "kind": 11, "source": 60, "english": 70, "terms": 34, "qa": 40, "reviewed_en": 60,
-          "decision": 11, "run": 18}
+          "decision": 11, "run": 18, "english_md": 70}
 TERM_COLUMNS = ["id", "term", "source", "english", "status", "method", "via", "action"]
 
 
@@ -40,7 +40,7 @@ def worst(record: dict) -> str:
 def rows(records: list[dict], run_id: str) -> list[dict]:
     return [{"id": segment_id(r["doc"], r["seg"]), "kind": r["kind"], "source": r["src"],
              "english": r["tgt"], "terms": terms_cell(r), "qa": qa_cell(r), "reviewed_en": "",
-             "decision": "", "run": run_id} for r in records]
+             "decision": "", "run": run_id, "english_md": r.get("tgt_md", "")} for r in records]
 
 
 def term_rows(records: list[dict]) -> list[dict]:

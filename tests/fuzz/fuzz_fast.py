@@ -60,6 +60,42 @@ def table_bytes(rng: random.Random) -> bytes:
     return text.encode(encoding, errors="replace")
 
 
+def decoded_markdown(segment) -> str:
+    """The segment's Markdown as render writes text it was given back unchanged: escapes and
+    ``-{…}-`` marks read as their text, ``<`` and ``&`` escaped."""
+    from pipeline.document import SpanKind
+    from pipeline.markup import _link_parts, escape_text
+
+    out = []
+    for span in segment.spans:
+        if span.kind is SpanKind.LINK and span.text:
+            opening, closing = _link_parts(span)
+            out.append(opening + escape_text(span.text) + closing)
+        elif span.text and span.traits.placement == "translated":
+            out.append(escape_text(span.text))
+        else:
+            out.append(span.raw)
+    return "".join(out)
+
+
+def markup_round_trip_failures(doc) -> list[tuple[str, str]]:
+    """Segments whose Markdown does not come back when an identity engine returns the tagged text
+    (labels not narrowed): tagging then untagging must be exact."""
+    from pipeline.markup import inner, segment_tags, tagged_text
+    from pipeline.render import render_segment
+    from pipeline.verify import verify
+
+    failures = []
+    for segment in doc.segments:
+        segment.tags = segment_tags(segment, narrow=False)
+        identity = tagged_text(segment.plain, segment.plain_offsets, inner(segment.tags))
+        segment.translation = verify(identity, [], [], "identity", tags=inner(segment.tags))
+        render_segment(segment)
+        if segment.markdown != decoded_markdown(segment) or segment.translation.tag_problems:
+            failures.append((segment.markdown, decoded_markdown(segment)))
+    return failures
+
+
 def reader_case(text: str, matcher) -> None:
     from pipeline.document import Translation
     from pipeline.render import render_document
@@ -81,6 +117,7 @@ def reader_case(text: str, matcher) -> None:
             assert segment.start <= match.src_start < match.src_end <= segment.end, "match off its segment"
         segment.translation = Translation(segment.norm, "copy")
     render_document(doc)
+    assert not markup_round_trip_failures(doc), "tagging then untagging an identity answer differs"
 
 
 def table_case(path: Path, data: bytes) -> None:
