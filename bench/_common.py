@@ -13,17 +13,15 @@ SEEDS = ROOT / "seeds"
 
 from pipeline.chinese import has_han  # noqa: E402
 from pipeline.components import Context, Pipeline  # noqa: E402
-from pipeline.stages import ANALYZED, analyze  # noqa: E402
+from pipeline.stages import MATCH_INPUTS, analyze  # noqa: E402
 from pipeline.terms.glossary import load_glossary  # noqa: E402
 from pipeline.terms.matcher import TermMatcher  # noqa: E402
-
-READ_DONE = tuple(a for a in ANALYZED if a not in ("segment.terms", "segment.tags", "segment.src_tagged"))
 
 
 def matched_docs(paths: list[Path], terms=None):
     """Analyzed documents: read, segmented, normalized, terms matched, markup tagged."""
     matcher = TermMatcher(load_glossary().terms if terms is None else terms)
-    steps = Pipeline(("match", "tag"), Context(matcher=matcher), given=READ_DONE)
+    steps = Pipeline(("match", "tag"), Context(matcher=matcher), given=MATCH_INPUTS)
     return [steps(analyze(p, p.stem)) for p in paths]
 
 

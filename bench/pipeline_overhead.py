@@ -17,13 +17,12 @@ from _common import CORPUS, machine
 
 from pipeline.components import Context, Pipeline
 from pipeline.provenance import Provenance
-from pipeline.stages import ANALYZED, READ, TRANSLATED, TRANSLATION, WRITE, blank
+from pipeline.stages import ANALYZED, MATCH_INPUTS, READ, TRANSLATED, TRANSLATION, WRITE, blank
 from pipeline.terms.glossary import load_glossary
 from pipeline.terms.matcher import TermMatcher
 from pipeline.translate.engines.base import Engine, Request
 
 
-READ_DONE = tuple(a for a in ANALYZED if a not in ("segment.terms", "segment.tags", "segment.src_tagged"))
 
 
 class PassThrough(Engine):
@@ -49,7 +48,7 @@ def main() -> None:
     engine = PassThrough()
     provenance = Provenance(engine.describe(), (), glossary.signature(), "t2s")
     context = Context(matcher=matcher, engine=engine, provenance=provenance)
-    steps = [Pipeline(READ, context, given=("doc.path",)), Pipeline(["match", "tag"], context, given=READ_DONE),
+    steps = [Pipeline(READ, context, given=("doc.path",)), Pipeline(["match", "tag"], context, given=MATCH_INPUTS),
              Pipeline(TRANSLATION, context, given=ANALYZED), Pipeline(WRITE, context, given=TRANSLATED)]
     paths = sorted(CORPUS.glob("*.md"))
     stages = {"read+segment+normalize": 0.0, "match+tag": 0.0, "translate loop+render+QA": 0.0, "write": 0.0}

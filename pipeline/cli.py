@@ -10,7 +10,7 @@ from pipeline.errors import EXIT_INTERRUPTED, EXIT_PROBLEMS, EXIT_USAGE, UsageEr
 from pipeline.normalize import CONFIGS, DEFAULT_CONFIG
 from pipeline.stages import Settings
 from pipeline.review.memory import DEFAULT_MEMORY
-from pipeline.terms.glossary import DEFAULT_GLOSSARY
+from pipeline.terms.glossary import default_glossary, user_glossary
 
 DEFAULT_GLOSSARY_REL = "glossary/terms.csv"
 
@@ -34,7 +34,7 @@ def _add_glossary(sub: argparse._SubParsersAction) -> None:
 
     lint = gsub.add_parser("lint", help="check a term base; exit 1 on errors")
     lint.add_argument("csv", nargs="*", type=Path, help=f"glossary files (default: {DEFAULT_GLOSSARY_REL})")
-    lint.set_defaults(handler=lambda a: _glossary().run_lint(a.csv or [DEFAULT_GLOSSARY]))
+    lint.set_defaults(handler=lambda a: _glossary().run_lint(a.csv or [default_glossary()]))
 
     for name, text in (("coverage", "which entries occur in the inputs, and what lacks one"),
                        ("suggest", "draft rows (status proposed) for names without an entry")):
@@ -56,11 +56,14 @@ def _add_glossary(sub: argparse._SubParsersAction) -> None:
     export.add_argument("--csv", type=Path, help="Excel-ready CSV (UTF-8 with BOM) to write")
     export.set_defaults(handler=lambda a: _glossary().run_export(a.glossary, a.xlsx, a.csv))
 
-    imp = gsub.add_parser("import", help="validate an edited sheet and make it the term base")
+    imp = gsub.add_parser("import", help="validate an edited sheet and merge it into the term base")
     imp.add_argument("source", type=Path, help="XLSX or CSV edited in a spreadsheet")
-    imp.add_argument("--into", type=Path, default=DEFAULT_GLOSSARY,
-                     help=f"term base to replace (default: {DEFAULT_GLOSSARY_REL}; a backup is kept)")
-    imp.set_defaults(handler=lambda a: _glossary().run_import(a.source, a.into))
+    imp.add_argument("--into", type=Path, default=None,
+                     help=f"term base to merge into (default: $ZHEN_GLOSSARY, else {DEFAULT_GLOSSARY_REL} in the "
+                          "working folder, started from the packaged one if absent; a backup is kept)")
+    imp.add_argument("--replace", action="store_true",
+                     help="make the sheet the whole term base (rows it lacks are removed) instead of merging")
+    imp.set_defaults(handler=lambda a: _glossary().run_import(a.source, a.into or user_glossary(), a.replace))
 
 
 def _glossary_option(parser: argparse.ArgumentParser) -> None:
@@ -90,6 +93,9 @@ def _add_translate(sub: argparse._SubParsersAction) -> None:
                    help="segments handed to the engine at once (default: what the engine decodes best)")
     _engine_options(p)
     p.add_argument("--strict", action="store_true", help="exit 1 when any QA error remains")
+    p.add_argument("--no-run-terms", action="store_true",
+                   help="do not render and lock, once for the whole run, the linked pages, bold names and "
+                        "《titles》 the term base lacks (written to OUT/run-terms.csv for the glossary editor)")
     p.add_argument("--tm", type=Path, default=DEFAULT_MEMORY,
                    help=f"translation memory to reuse reviewed segments from (default: {DEFAULT_MEMORY})")
     p.add_argument("--no-tm", action="store_true", help="ignore the translation memory")
@@ -114,7 +120,7 @@ def _translate(args: argparse.Namespace) -> int:
     options = RunOptions(args.paths, args.out, args.glossary, args.engine, args.model, Settings(opencc=args.opencc),
                          args.batch_size, args.jobs, None if args.no_tm else args.tm,
                          None if args.no_cache else (args.cache or default_cache_path()),
-                         _engine_settings(args))
+                         _engine_settings(args), run_terms=not args.no_run_terms)
     return translate.run(options, args.strict, args.backend, args.ray_address, args.workers)
 
 
@@ -227,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if getattr(args, "glossary", "unset") is None and args.command != "eval":
-            args.glossary = [DEFAULT_GLOSSARY]
+            args.glossary = [default_glossary()]
         return args.handler(args)
     except UsageError as exc:
         console.error(exc)

@@ -374,10 +374,8 @@ def tag_document(doc: Document, titles) -> Document:
     return doc
 
 
-@component("tag", requires=("segment.spans", "segment.norm_offsets", "segment.terms"), assigns=("segment.tags", "segment.src_tagged"))
-def make_tagger(context: Context):
-    """Inline markup (links, bold, footnote marks, inline codes) as numbered tags for the engine;
-    glued link labels narrowed to the part that names the link's target."""
+def page_titles(opencc: str):
+    """target → the normalized title of the page it names ("" for none), cached."""
     from functools import lru_cache
 
     from pipeline.normalize import normalize
@@ -386,6 +384,14 @@ def make_tagger(context: Context):
     @lru_cache(maxsize=4096)
     def titles(target: str) -> str:
         title = page_title(target)
-        return normalize(title, context.opencc).text if title else ""
+        return normalize(title, opencc).text if title else ""
+    return titles
 
+
+@component("tag", requires=("segment.spans", "segment.norm_offsets", "segment.terms"),
+           assigns=("segment.tags", "segment.src_tagged"))
+def make_tagger(context: Context):
+    """Inline markup (links, bold, footnote marks, inline codes) as numbered tags for the engine;
+    glued link labels narrowed to the part that names the link's target."""
+    titles = page_titles(context.opencc)
     return lambda doc: tag_document(doc, titles)

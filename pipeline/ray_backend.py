@@ -167,6 +167,18 @@ class RayRunner(Runner):
         self.timings["analysis"] += time.perf_counter() - t0
         return docs
 
+    def _translate_items(self, items: list, context: Context) -> None:
+        """Segments translated on one actor (the run terms' names: few and short)."""
+        work = plan(items, None, context.cache)
+        if work.pending:
+            sources = [work.unique[k] for k in work.pending]
+            verdicts, _seconds = self.ray.get(context.engine.actors[0].lock.remote(sources, context.batch_size))
+            for key, verdict in zip(work.pending, verdicts):
+                work.best[key] = verdict
+                if context.cache is not None:
+                    store(context.cache, key, verdict)
+        finish(items, work.best)
+
     def _translate_all(self, executor, docs, context: Context, report, all_records) -> None:
         """Plan every group on the driver, lock the pending sources on the actors, finish as tasks."""
         from ray.util import ActorPool

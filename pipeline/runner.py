@@ -30,9 +30,15 @@ from pipeline.io import atomic_write, discover, doc_ids
 from pipeline.provenance import Provenance, text_sha256, versions
 from pipeline.qa.summary import qa_summary
 from pipeline.review.memory import open_memory
-from pipeline.stages import ANALYSIS, ANALYZED, TRANSLATED, TRANSLATION, WRITE, Settings, blank
-from pipeline.terms.glossary import Glossary, GlossaryError, load_glossary
+from pipeline.normalize import normalize
+from pipeline.stages import ANALYSIS, ANALYZED, MATCH_INPUTS, TRANSLATED, TRANSLATION, WRITE, Settings, blank
+from pipeline.tables import csv_text
+from pipeline.tables.xlsx import Sheet, workbook_bytes
+from pipeline.terms import run_terms
+from pipeline.terms.editing import WIDTHS
+from pipeline.terms.glossary import COLUMNS, Glossary, GlossaryError, load_glossary
 from pipeline.terms.lint import ERROR, lint
+from pipeline.terms.matcher import TermMatcher
 from pipeline.translate.engines import load_engine
 from pipeline.write import recover
 
@@ -50,6 +56,7 @@ class RunOptions:
     memory_path: Path | None = None
     cache_path: Path | None = None
     engine_options: dict = field(default_factory=dict)  # e.g. threads, parallel
+    run_terms: bool = True  # one rendering per name the term base lacks, locked for the run
 
 
 @dataclass
@@ -75,6 +82,7 @@ class RunReport:
     failures: list[str] = field(default_factory=list)
     qa: dict = field(default_factory=dict)
     seconds: float = 0.0
+    run_terms: dict = field(default_factory=dict)
 
     def total(self, name: str) -> int:
         return sum(getattr(d, name) for d in self.documents)
@@ -150,10 +158,13 @@ def _progress() -> Progress:
                     TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console.err)
 
 
+RUN_TERM_COLUMNS = [*COLUMNS, "count", "documents"]
+
+
 class Runner:
     def __init__(self, options: RunOptions):
         self.options = options
-        self.timings = {"analysis": 0.0, "translation": 0.0, "writing": 0.0}
+        self.timings = {"analysis": 0.0, "run_terms": 0.0, "translation": 0.0, "writing": 0.0}
 
     def _executor(self, provenance: Provenance):
         context = Context(opencc=self.options.settings.opencc, glossaries=self.options.glossaries,
@@ -191,6 +202,8 @@ class Runner:
                           cache=cache, memory=memory)
         try:
             docs = self._analyze_all(executor, files, report)
+            if options.run_terms:
+                docs = self._with_run_terms(docs, glossary, context, report)
             self._translate_all(executor, docs, context, report, all_records)
         except KeyboardInterrupt:
             executor.shutdown(wait=True, cancel_futures=True)
@@ -208,6 +221,46 @@ class Runner:
                 atomic_write(options.out_dir / "qa-summary.json", to_json(report.qa))
             self._write_run_json(report, provenance, started)
         return report
+
+    def _with_run_terms(self, docs: list[Document], glossary: Glossary, context: Context,
+                        report: RunReport) -> list[Document]:
+        """The run-level pass: names the term base lacks, rendered once, locked in every document."""
+        t0 = time.perf_counter()
+        opencc = self.options.settings.opencc
+        curated = TermMatcher(glossary.locking_terms, opencc)
+        entries = run_terms.collect(docs, curated)
+        run_terms.count(entries, docs)
+        proposed = {normalize(t.zh, opencc).text: t for t in glossary.terms if t.status == "proposed" and t.en}
+        run_terms.render(entries, proposed, lambda names: self._translate_names(names, curated, context), curated)
+        matcher = run_terms.run_matcher(glossary.locking_terms, entries, opencc)
+        rematch = Pipeline(("match", "tag"), Context(opencc=opencc, matcher=matcher), given=MATCH_INPUTS)
+        docs = [rematch(doc) for doc in docs]
+        out = self.options.out_dir
+        out.mkdir(parents=True, exist_ok=True)
+        rows = [e.row() for e in sorted(entries, key=lambda e: (-e.count, e.zh))]
+        atomic_write(out / "run-terms.csv", csv_text(RUN_TERM_COLUMNS, rows, excel=True))
+        atomic_write(out / "run-terms.xlsx", workbook_bytes([Sheet("terms", RUN_TERM_COLUMNS,
+                                                                   [[r[c] for c in RUN_TERM_COLUMNS] for r in rows],
+                                                                   {**WIDTHS, "documents": 40})]))
+        report.run_terms = {"entities": len(entries), "locked": sum(e.locked for e in entries),
+                            "occurrences": sum(e.count for e in entries)}
+        console.err.print(run_terms.summary(entries) + f" → {out / 'run-terms.csv'}", markup=False)
+        self.timings["run_terms"] += time.perf_counter() - t0
+        return docs
+
+    def _translate_names(self, names: list[str], curated: TermMatcher, context: Context) -> list[str]:
+        """Each name translated alone (approved entries inside it locked), through the cache."""
+        from pipeline.stages import analyze_text
+
+        docs = [analyze_text(name, f"name-{i}", Settings(curated.config), curated) for i, name in enumerate(names)]
+        self._translate_items([(doc.text, s) for doc in docs for s in doc.segments], context)
+        return [" ".join(s.translation.tgt for s in doc.segments) for doc in docs]
+
+    @staticmethod
+    def _translate_items(items: list, context: Context) -> None:
+        from pipeline.translate.locking import translate_segments
+
+        translate_segments(context.engine, items, context.batch_size, cache=context.cache)
 
     def _start_engine(self):
         options = self.options
@@ -288,6 +341,7 @@ class Runner:
             "engine": provenance.engine,
             "glossary": provenance.glossary(),
             "settings": {"opencc": options.settings.opencc, "batch_size": options.batch_size, "jobs": options.jobs,
+                         "run_terms": options.run_terms,
                          "cache": str(options.cache_path) if options.cache_path else None,
                          "memory": str(options.memory_path) if options.memory_path else None},
             "versions": versions(),
@@ -296,6 +350,7 @@ class Runner:
             "documents": [asdict(d) for d in report.documents],
             "totals": {name: report.total(name) for name in
                        ("segments", "reused", "translated", "locked", "missing", "errors", "warnings")},
+            "run_terms": report.run_terms,
             "failures": report.failures,
         }
         atomic_write(options.out_dir / "run.json", to_json(data))

@@ -29,6 +29,7 @@ STANDARD = (*ANALYSIS, *TRANSLATION, *WRITE)
 ANALYZED = ("doc.path", "doc.text", "doc.blocks", "block.segments", "segment.spans", "segment.plain",
             "segment.plain_offsets", "segment.script", "segment.norm", "segment.norm_offsets",
             "doc.meta.opencc", "segment.terms", "segment.tags", "segment.src_tagged")
+MATCH_INPUTS = tuple(a for a in ANALYZED if a not in ("segment.terms", "segment.tags", "segment.src_tagged"))
 TRANSLATED = (*ANALYZED, "segment.translation", "doc.seconds", "segment.tgt_tagged", "segment.markdown",
               "segment.fallbacks", "doc.markdown", "segment.findings")
 

@@ -54,7 +54,7 @@ def test_translate_writes_every_output(tmp_path, capsys):
     assert json.loads((out / "qa-summary.json").read_text(encoding="utf-8"))["documents"] == 1
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run["totals"]["locked"] == 3 and run["totals"]["missing"] == 0 and run["inputs"][0]["sha256"]
-    assert set(run["timings"]) == {"analysis", "translation", "writing"} and run["versions"]["zhen"]
+    assert set(run["timings"]) == {"analysis", "run_terms", "translation", "writing"} and run["versions"]["zhen"]
 
 
 def test_glossary_with_errors_stops_before_translating(tmp_path, capsys):

@@ -162,3 +162,42 @@ def test_pinyin_name_drafts(name, expected):
 def test_type_guess_and_cedict():
     assert guess_type("八七会议") == "event" and guess_type("左倾") == "concept"
     assert cedict_gloss("共产国际").startswith("Communist International")
+
+
+BASE = ("a,王明,,Wang Ming,person,transliterate,,,,approved\nb,博古,,Bo Gu,person,transliterate,,,,approved\n"
+        "c,张闻天,,Zhang Wentian,person,transliterate,,,,approved\n")
+
+
+def test_import_merges_adds_changes_and_never_shrinks_the_base(tmp_path, capsys):
+    into = _write(tmp_path, BASE, name="terms.csv")
+    edit = _write(tmp_path, "b,博古,,Bo Ku,person,transliterate,,,,approved\nd,罗亦农,,Luo Yinong,person,,,,,approved\n",
+                  name="edit.csv")
+    assert main(["glossary", "import", str(edit), "--into", str(into)]) == 0
+    rows = list(csv.DictReader(into.open(encoding="utf-8")))
+    assert [r["id"] for r in rows] == ["a", "b", "c", "d"] and rows[1]["en"] == "Bo Ku"
+    out = capsys.readouterr().out
+    assert "1 added (d); 1 changed (b); 2 not in the import, kept (--replace to drop them); 4 rows now" in out
+
+
+def test_import_replace_is_explicit_and_reports_removals(tmp_path, capsys):
+    into = _write(tmp_path, BASE, name="terms.csv")
+    edit = _write(tmp_path, "b,博古,,Bo Gu,person,transliterate,,,,approved\n", name="edit.csv")
+    assert main(["glossary", "import", str(edit), "--into", str(into), "--replace"]) == 0
+    assert [r["id"] for r in csv.DictReader(into.open(encoding="utf-8"))] == ["b"]
+    assert "0 added; 0 changed; 2 removed (a, c); 1 rows now" in capsys.readouterr().out
+
+
+def test_import_without_into_writes_the_working_folders_term_base_from_the_packaged_one(tmp_path, monkeypatch,
+                                                                                       capsys):
+    from pipeline.terms.glossary import PACKAGED_GLOSSARY
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ZHEN_GLOSSARY", raising=False)
+    packaged = PACKAGED_GLOSSARY.read_bytes()
+    edit = _write(tmp_path, "zz-new,某某人,,Moumou Ren,person,transliterate,,,,proposed\n", name="edit.csv")
+    assert main(["glossary", "import", str(edit)]) == 0
+    made = tmp_path / "glossary" / "terms.csv"
+    rows = list(csv.DictReader(made.open(encoding="utf-8")))
+    assert len(rows) == len(list(csv.DictReader(PACKAGED_GLOSSARY.open(encoding="utf-8")))) + 1
+    assert rows[-1]["id"] == "zz-new" and PACKAGED_GLOSSARY.read_bytes() == packaged  # only read
+    from pipeline.terms.glossary import default_glossary
+    assert default_glossary() == Path("glossary/terms.csv")  # runs now read the working copy

@@ -111,3 +111,10 @@ def test_forced_terms_are_flagged_for_review():
     assert "forced-terms" in {f.check for f in checks_of(segment)}
     evaluate(segment, "Wang Ming returned.", "prompt")
     assert "forced-terms" not in {f.check for f in checks_of(segment)}
+
+
+def test_an_approved_rendering_that_clean_up_would_change_is_kept_as_approved():
+    segment = _segment("高饶事件爆发。", [_match("高饶事件", "Gao–Rao affair"), ])
+    verdict = evaluate(segment, "The Gao–Rao affair broke out.", "prompt")
+    assert verdict.tgt == "The Gao–Rao affair broke out." and verdict.count("locked") == 1
+    assert clean("The Gao–Rao affair") == "The Gao-Rao affair"  # what Moses does to other text

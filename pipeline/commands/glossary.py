@@ -10,8 +10,9 @@ from pipeline.tables import csv_text
 from pipeline.io import atomic_write, discover, doc_ids
 from pipeline.stages import Settings, analyze
 from pipeline.terms import coverage as cov
-from pipeline.terms import editing, suggest
-from pipeline.terms.glossary import COLUMNS, load_glossary
+from pipeline.markup import page_titles, tag_document
+from pipeline.terms import editing, run_terms, suggest
+from pipeline.terms.glossary import COLUMNS, PACKAGED_GLOSSARY, load_glossary
 from pipeline.terms.lint import ERROR, lint
 from pipeline.terms.matcher import TermMatcher
 
@@ -26,7 +27,7 @@ def run_lint(paths: list[Path]) -> int:
         (console.err.print if finding.severity == ERROR else console.out.print)(str(finding), markup=False)
     errors = sum(f.severity == ERROR for f in findings)
     approved = sum(t.status == "approved" for t in glossary.terms)
-    console.out.print(f"{len(glossary.terms)} rows ({approved} approved): {errors} error(s), "
+    console.out.print(f"{', '.join(glossary.files)}: {len(glossary.terms)} rows ({approved} approved): {errors} error(s), "
                       f"{len(findings) - errors} warning(s)", markup=False)
     return 1 if errors else 0
 
@@ -38,9 +39,12 @@ def _coverage(inputs: list[str], glossaries: list[Path],
         console.error(failure)
     matcher = TermMatcher(load_glossary(glossaries).terms, settings.opencc)
     report = cov.Coverage()
+    titles = page_titles(settings.opencc)
     for path, doc_id in zip(files, doc_ids(files)):
         try:
-            cov.add_document(report, analyze(path, doc_id, settings), matcher)
+            doc = analyze(path, doc_id, settings)
+            cov.add_document(report, doc, matcher)
+            report.docs.append(tag_document(doc, titles))
         except ZhenError as exc:
             console.error(exc)
             failures.append(exc)
@@ -48,7 +52,7 @@ def _coverage(inputs: list[str], glossaries: list[Path],
 
 
 def run_coverage(inputs: list[str], glossaries: list[Path], settings: Settings, top: int) -> int:
-    report, _matcher, failed = _coverage(inputs, glossaries, settings)
+    report, matcher, failed = _coverage(inputs, glossaries, settings)
     console.table(f"entries found in {report.documents} document(s)", ["entry", "occurrences", "documents"],
                   [[k, n, report.term_documents[k]] for k, n in report.term_counts.most_common(top)])
     console.table("linked pages without an entry", ["page", "links"],
@@ -64,6 +68,10 @@ def run_coverage(inputs: list[str], glossaries: list[Path], settings: Settings, 
         f"entries used: {len(report.term_counts)}; linked pages covered: "
         f"{len(report.linked_pages) - len(report.uncovered_pages)}/{len(report.linked_pages)} "
         f"({report.page_share:.1%}); links covered: {report.link_share:.1%}", markup=False)
+    entries = run_terms.collect(report.docs, matcher)
+    run_terms.count(entries, report.docs)
+    console.out.print("a translation run would add (without --no-run-terms) " + run_terms.summary(entries, rendered=False),
+                      markup=False)
     return 1 if failed else 0
 
 
@@ -96,10 +104,21 @@ def run_export(glossaries: list[Path], xlsx: Path | None, csv: Path | None) -> i
     return 0
 
 
-def run_import(source: Path, into: Path) -> int:
-    count, backup, warnings = editing.import_table(source, into)
-    for warning in warnings:
+def run_import(source: Path, into: Path, replace: bool = False) -> int:
+    result = editing.import_table(source, into, replace=replace, base=PACKAGED_GLOSSARY)
+    for warning in result.warnings:
         console.out.print(str(warning), markup=False)
-    console.out.print(f"{count} rows imported into {into}"
-                      + (f"; the previous file is kept as {backup}" if backup else ""), markup=False)
+    if result.old_warnings:
+        console.out.print(f"({result.old_warnings} lint warning(s) the term base already had: "
+                          "`zhen glossary lint` lists them)", markup=False)
+    say = lambda label, keys: f"{len(keys)} {label}" + (f" ({_some(keys)})" if keys else "")  # noqa: E731
+    parts = [say("added", result.added), say("changed", result.changed)]
+    parts.append(say("removed", result.removed) if replace else
+                 f"{len(result.unlisted)} not in the import, kept (--replace to drop them)")
+    console.out.print(f"{into}: {'; '.join(parts)}; {result.rows} rows now"
+                      + (f"; the previous file is kept as {result.backup}" if result.backup else ""), markup=False)
     return 0
+
+
+def _some(keys: list[str], shown: int = 5) -> str:
+    return ", ".join(keys[:shown]) + (f", … {len(keys) - shown} more" if len(keys) > shown else "")

@@ -31,6 +31,7 @@ def run_import(files: list[Path], outputs: Path, memory_path: Path, proposals_pa
                       f"({counts['unreviewed']} rows not reviewed) into {memory_path}: {total} entries",
                       markup=False)
     if plan.proposals:
+        plan.proposals = list({(p["id"], p["en"]): p for p in plan.proposals}.values())  # a term met twice: one row
         atomic_write(proposals_path, csv_text(PROPOSAL_COLUMNS, plan.proposals, excel=True))
         console.out.print(f"{len(plan.proposals)} glossary change(s) proposed in {proposals_path} "
                           "(the term base itself is unchanged)", markup=False)

@@ -23,6 +23,7 @@ class Coverage:
     uncovered_pages: Counter = field(default_factory=Counter)
     uncovered_bold: Counter = field(default_factory=Counter)    # bold names (article subjects)
     uncovered_titles: Counter = field(default_factory=Counter)  # 《book titles》
+    docs: list = field(default_factory=list)                    # the documents, analyzed and tagged
 
     def everywhere(self, share: float = 1 / 3, minimum: int = 10) -> list[tuple[str, int]]:
         """Entries found in more than ``share`` of all segments: likely a key too common to lock."""

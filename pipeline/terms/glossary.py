@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,9 +15,24 @@ COLUMNS = ("id", "zh", "variants", "en", "type", "action", "forbidden", "note", 
 TYPES = ("person", "organization", "party_term", "event", "place", "publication", "title", "concept")
 ACTIONS = ("translate", "transliterate", "keep")
 STATUSES = ("approved", "proposed")
+LOCKING_STATUSES = ("approved", "run")
 LIST_SEPARATOR = "|"
-# Shipped as package data (a link to glossary/terms.csv in the repository, a copy in an installed wheel).
-DEFAULT_GLOSSARY = (Path(__file__).resolve().parents[1] / "data" / "terms.csv").resolve()
+# Shipped as package data (a link to glossary/terms.csv in the repository, a copy in an installed wheel):
+# only ever read. The term base a user edits lives in their working folder.
+PACKAGED_GLOSSARY = (Path(__file__).resolve().parents[1] / "data" / "terms.csv").resolve()
+USER_GLOSSARY = Path("glossary") / "terms.csv"
+
+
+def user_glossary() -> Path:
+    """The term base edits go to: $ZHEN_GLOSSARY, else glossary/terms.csv in the working folder."""
+    return Path(os.environ.get("ZHEN_GLOSSARY") or USER_GLOSSARY)
+
+
+def default_glossary() -> Path:
+    """The term base runs read by default: the user's (``user_glossary``) where it exists, else the
+    packaged one."""
+    user = user_glossary()
+    return user if user.is_file() else PACKAGED_GLOSSARY
 
 
 class GlossaryError(ZhenError):
@@ -59,7 +75,8 @@ class Term:
 
     @property
     def locks(self) -> bool:
-        return self.status.strip() == "approved" and bool(self.zh.strip()) and bool(self.en.strip())
+        """Approved entries lock; so do a run's own terms (status ``run``, ``pipeline/terms/run_terms.py``)."""
+        return self.status.strip() in LOCKING_STATUSES and bool(self.zh.strip()) and bool(self.en.strip())
 
     @property
     def where(self) -> str:
@@ -122,7 +139,7 @@ def load_table(path: Path) -> Table:
 
 
 def load_glossary(paths: list[Path] | None = None) -> Glossary:
-    paths = paths or [DEFAULT_GLOSSARY]
+    paths = paths or [default_glossary()]
     terms, tables, hashes = [], [], {}
     for path in paths:
         table = load_table(path)

@@ -85,7 +85,7 @@ class TermMatcher:
                 del found[other]
             found[(s, e)] = (term, "link")
         offsets = segment.norm_offsets
-        return [TermMatch(term, s, e, offsets[s], offsets[e - 1] + 1, via)
+        return [TermMatch(term, s, e, offsets[s], offsets[e - 1] + 1, "run-terms" if term.status == "run" else via)
                 for (s, e), (term, via) in sorted(found.items())]
 
     def _link_choices(self, segment: Segment) -> dict[tuple[int, int], Term]:

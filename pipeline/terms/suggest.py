@@ -111,7 +111,9 @@ def guess_type(name: str, is_title: bool = False) -> str:
     if kinds and kinds[0] != "landform":
         return kinds[0]
     gloss = cedict_gloss(name)
-    looks_like_name = 2 <= len(name) <= 3 and (name[0] in COMMON_SURNAMES or name[:2] in SURNAME_READINGS)
+    # A rarer surname (蒯大富) still looks like a name: three characters no dictionary knows.
+    looks_like_name = 2 <= len(name) <= 3 and (name[0] in COMMON_SURNAMES or name[:2] in SURNAME_READINGS
+                                                or (len(name) == 3 and not gloss))
     if all_han(name) and looks_like_name and (not gloss or gloss[0].isupper()):
         return "person"  # a proper noun, or unknown to the dictionary
     return "place" if kinds else "concept"

@@ -60,3 +60,16 @@ def tidy(text: str) -> str:
 
 def clean(raw: str, source: str = "") -> str:
     return tidy(strip_wrappers(raw, source))
+
+
+def restore_targets(text: str, targets: list[str]) -> str:
+    """Approved renderings that clean-up itself changed ("Gao–Rao" → "Gao-Rao", curly quotes) put
+    back as approved: the model wrote them right."""
+    for target in sorted(set(targets), key=len, reverse=True):
+        if not target or target in text:
+            continue
+        for changed in dict.fromkeys((_moses()[0].normalize(target).strip(), tidy(target))):
+            if changed != target and changed in text:
+                text = text.replace(changed, target)
+                break
+    return text

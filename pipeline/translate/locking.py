@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 from pipeline.chinese import has_han
 from pipeline.document import Segment, Translation
 from pipeline.markup import TAG, inner, protect, restore, strip_tags, tagged_text
-from pipeline.translate.cleanup import clean
+from pipeline.translate.cleanup import clean, restore_targets
 from pipeline.translate.engines.base import Engine, Request, TermPair
 from pipeline.verify import occurrences, repair_case, verify
 
@@ -49,7 +49,7 @@ def judge(segment: Segment, raw: str, method: str, tags: list = ()) -> Translati
     """The verdict on a model's raw output for ``segment``, after clean-up and case repair.
     ``tags``: the inline tags the engine was sent; any others it wrote are dropped."""
     expected = _expected(segment)
-    text = restore(clean(protect(raw), segment.norm))
+    text = restore_targets(restore(clean(protect(raw), segment.norm)), expected)
     text = repair_case(text if tags else strip_tags(text), expected)
     return verify(text, segment.terms, expected, method, source=segment.norm, tags=tags)
 

@@ -1,0 +1,105 @@
+"""Run terms: the names the term base lacks, collected across a run, rendered once, locked everywhere."""
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from pipeline.cli import main
+from pipeline.components import Context, Pipeline
+from pipeline.stages import ANALYSIS, blank
+from pipeline.terms import run_terms
+from pipeline.terms.glossary import Term
+from pipeline.terms.matcher import TermMatcher
+from tests.fakes import FakeEngine, ScriptedEngine
+
+GLOSSARY = ("id,zh,variants,en,type,action,forbidden,note,source,status\n"
+            "wm,王明,,Wang Ming,person,transliterate,,,test,approved\n"
+            "hn,中共湖南省委,,Hunan Provincial Committee of the CPC,organization,translate,,,test,approved\n"
+            "gr,高饶事件,,Gao–Rao affair,event,,,,test,proposed\n")
+A = ('[蒯大富](../Page/蒯大富.md "wikilink")与[王明](../Page/王明.md "wikilink")见面。'
+     '后来[中共江苏省委](https://zh.wikipedia.org/wiki/中共江苏省委 "wikilink")成立，蒯大富参加了。\n')
+B = '蒯大富在**高饶事件**中出现。《星火》杂志报道了[中共江苏省委的决定](../Page/中共江苏省委.md "wikilink")。\n'
+SCRIPT = "tests.fakes:ScriptedEngine"
+
+
+def _project(tmp_path: Path) -> Path:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.md").write_text(A, encoding="utf-8")
+    (tmp_path / "in" / "b.md").write_text(B, encoding="utf-8")
+    (tmp_path / "g.csv").write_text(GLOSSARY, encoding="utf-8")
+    return tmp_path
+
+
+def _docs(tmp_path: Path, terms: list[Term]):
+    matcher = TermMatcher(terms)
+    steps = Pipeline(ANALYSIS, Context(matcher=matcher), given=("doc.path",))
+    return [steps(blank(p)) for p in sorted((tmp_path / "in").glob("*.md"))], matcher
+
+
+def test_collect_finds_linked_bold_and_title_names_the_base_lacks(tmp_path):
+    docs, matcher = _docs(_project(tmp_path), [Term("王明", "Wang Ming")])
+    entries = {e.zh: e for e in run_terms.collect(docs, matcher)}
+    assert set(entries) == {"蒯大富", "中共江苏省委", "高饶事件", "星火"}
+    assert entries["中共江苏省委"].forms == ["中共江苏省委"]  # the glued label was narrowed to the title
+    run_terms.count(list(entries.values()), docs)
+    assert entries["蒯大富"].count == 3 and entries["蒯大富"].documents == {"a", "b"}
+    assert entries["中共江苏省委"].count == 2 and entries["星火"].origin == "book title"
+
+
+def test_render_pinyin_proposed_rows_engine_and_unclean_ones(tmp_path):
+    docs, matcher = _docs(_project(tmp_path), [Term("王明", "Wang Ming")])
+    entries = {e.zh: e for e in run_terms.collect(docs, matcher)}
+    proposed = {"高饶事件": Term("高饶事件", "Gao–Rao affair", type="event", status="proposed")}
+    answers = {"中共江苏省委": "Jiangsu Provincial Committee of the CPC.", "星火": "星火 magazine"}
+    asked = []
+
+    def engine(names: list[str]) -> list[str]:
+        asked.extend(names)
+        return [answers[n] for n in names]
+    run_terms.render(list(entries.values()), proposed, engine, matcher)
+    assert sorted(asked) == ["中共江苏省委", "星火"]  # persons and proposed rows need no model
+    assert entries["蒯大富"].en == "Kuai Dafu" and entries["蒯大富"].source == "pypinyin"
+    assert entries["高饶事件"].en == "Gao–Rao affair" and entries["高饶事件"].source == "term base (proposed)"
+    assert entries["中共江苏省委"].en == "Jiangsu Provincial Committee of the CPC"  # a name: no full stop
+    assert entries["星火"].problem == "Chinese left in the English" and not entries["星火"].locked
+
+
+def test_a_run_locks_each_name_once_everywhere_and_writes_the_table(tmp_path, monkeypatch):
+    monkeypatch.chdir(_project(tmp_path))
+    ScriptedEngine.answers = {"中共江苏省委": "Jiangsu Provincial Committee", "星火": "Spark"}
+    FakeEngine.calls = []
+    assert main(["translate", "in", "--glossary", "g.csv", "--engine", SCRIPT, "--no-tm", "--cache", "c.sqlite"]) == 0
+    rows = list(csv.DictReader(open("outputs/run-terms.csv", encoding="utf-8-sig")))
+    by_zh = {r["zh"]: r for r in rows}
+    assert by_zh["蒯大富"]["en"] == "Kuai Dafu" and by_zh["蒯大富"]["count"] == "3"
+    assert by_zh["蒯大富"]["documents"] == "a|b" and by_zh["蒯大富"]["status"] == "proposed"
+    assert by_zh["高饶事件"]["en"] == "Gao–Rao affair"
+    records = [json.loads(line) for doc in "ab" for line in
+               Path(f"outputs/{doc}/aligned.jsonl").read_text(encoding="utf-8").splitlines()]
+    run = [t for r in records for t in r["terms"] if t["via"] == "run-terms"]
+    assert {t["id"] for t in run} == {"run:蒯大富", "run:中共江苏省委", "run:高饶事件", "run:星火"}
+    assert all(t["status"] == "locked" for t in run) and len([t for t in run if t["src"] == "蒯大富"]) == 3
+    assert any(t["id"] == "wm" and t["via"] != "run-terms" for r in records for t in r["terms"])  # curated kept
+    english = Path("outputs/a/a.en.md").read_text(encoding="utf-8")
+    assert '[Kuai Dafu](../Page/蒯大富.md "wikilink")' in english
+    assert json.loads(Path("outputs/run.json").read_text(encoding="utf-8"))["run_terms"]["entities"] == 4
+
+    FakeEngine.calls = []  # a second run agrees with the first from the cache: no name goes to the engine
+    assert main(["translate", "in", "--glossary", "g.csv", "--engine", SCRIPT, "--no-tm", "--cache", "c.sqlite"]) == 0
+    assert FakeEngine.calls == []
+    assert list(csv.DictReader(open("outputs/run-terms.csv", encoding="utf-8-sig"))) == rows
+
+    assert main(["glossary", "import", "outputs/run-terms.csv", "--into", "g.csv"]) == 0
+    merged = {r["zh"]: r for r in csv.DictReader(open("g.csv", encoding="utf-8"))}
+    assert merged["蒯大富"]["status"] == "proposed" and merged["王明"]["status"] == "approved"
+    assert merged["高饶事件"]["en"] == "Gao–Rao affair" and len(merged) == 6  # 3 rows + 3 new (高饶事件 updated)
+
+
+def test_no_run_terms_leaves_names_to_each_sentence(tmp_path, monkeypatch):
+    monkeypatch.chdir(_project(tmp_path))
+    assert main(["translate", "in", "--glossary", "g.csv", "--engine", SCRIPT, "--no-tm", "--no-cache",
+                 "--no-run-terms"]) == 0
+    assert not Path("outputs/run-terms.csv").exists()
+    records = [json.loads(line) for line in Path("outputs/a/aligned.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {t["id"] for r in records for t in r["terms"]} == {"wm"}
