@@ -50,14 +50,19 @@ def _add_glossary(sub: argparse._SubParsersAction) -> None:
     gsub.choices["suggest"].set_defaults(handler=lambda a: _glossary().run_suggest(
         a.paths, a.glossary, Settings(opencc=a.opencc), a.out, a.min_count))
 
-    export = gsub.add_parser("export", help="write the term base for a spreadsheet")
+    export = gsub.add_parser("export", help="write the term base for a spreadsheet, a CAT tool or an MT service")
     _glossary_option(export)
     export.add_argument("--xlsx", type=Path, help="XLSX file to write")
     export.add_argument("--csv", type=Path, help="Excel-ready CSV (UTF-8 with BOM) to write")
-    export.set_defaults(handler=lambda a: _glossary().run_export(a.glossary, a.xlsx, a.csv))
+    export.add_argument("--tbx", type=Path, help="TBX (ISO 30042, TBX-Basic) for memoQ, Trados, Phrase, OmegaT")
+    export.add_argument("--pairs-csv", type=Path, help="headerless source,target CSV (DeepL, Google) of approved rows")
+    export.add_argument("--pairs-tsv", type=Path, help="headerless source⇥target⇥comment TSV (OmegaT glossary)")
+    export.set_defaults(handler=lambda a: _glossary().run_export(a.glossary, a.xlsx, a.csv, a.tbx, a.pairs_csv,
+                                                                  a.pairs_tsv))
 
     imp = gsub.add_parser("import", help="validate an edited sheet and merge it into the term base")
-    imp.add_argument("source", type=Path, help="XLSX or CSV edited in a spreadsheet")
+    imp.add_argument("source", type=Path, help="XLSX, CSV or TSV edited in a spreadsheet; TBX; or a headerless "
+                                               "two-column glossary (source,target)")
     imp.add_argument("--into", type=Path, default=None,
                      help=f"term base to merge into (default: $ZHEN_GLOSSARY, else {DEFAULT_GLOSSARY_REL} in the "
                           "working folder, started from the packaged one if absent; a backup is kept)")

@@ -163,7 +163,8 @@ class Translation:
 
     ``defects`` are the findings of the verification rules (``pipeline/verify.py``); a missing
     term is an outcome with status ``missing``; ``tag_problems`` say which inline tags did not come
-    back well. Any of them makes the locking loop try again.
+    back well. Any of them makes the locking loop try again; a tag problem weighs less than a term
+    or text problem (render has a fallback for a tag, none for a wrong sentence).
 
     ``tgt`` is the English without tags; ``marked`` the English with the inline tags the engine
     returned (``pipeline/markup.py``), None when it was sent none; ``places`` where the well-formed
@@ -185,8 +186,17 @@ class Translation:
         return self.tgt if self.marked is None else self.marked
 
     @property
+    def text_problems(self) -> int:
+        return self.count("missing") + len(self.defects)
+
+    @property
     def problems(self) -> int:
-        return self.count("missing") + len(self.defects) + len(self.tag_problems)
+        return self.text_problems + len(self.tag_problems)
+
+    @property
+    def rank(self) -> tuple[int, int]:
+        """Lower is better: term and text problems first, then tag problems."""
+        return self.text_problems, len(self.tag_problems)
 
     @property
     def degenerate(self) -> bool:

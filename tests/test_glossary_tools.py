@@ -201,3 +201,57 @@ def test_import_without_into_writes_the_working_folders_term_base_from_the_packa
     assert rows[-1]["id"] == "zz-new" and PACKAGED_GLOSSARY.read_bytes() == packaged  # only read
     from pipeline.terms.glossary import default_glossary
     assert default_glossary() == Path("glossary/terms.csv")  # runs now read the working copy
+
+
+FIELDS = ("id", "zh", "variants", "en", "type", "action", "forbidden", "note", "source", "status")
+
+
+def _fields(glossary):
+    return [tuple(getattr(t, f) for f in FIELDS) for t in glossary.terms]
+
+
+def test_tbx_export_then_import_gives_the_same_term_base(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from pipeline.terms.glossary import PACKAGED_GLOSSARY, load_glossary
+    base = _write(tmp_path, BASE + ",毛泽东,毛澤東|润之,Mao Zedong,person,,Mao Tse-tung|Mao Tsetung,"
+                  '"a note, with ""quotes""",ref,proposed\n', name="terms.csv")
+    for source in (PACKAGED_GLOSSARY, base):  # the small one last: its file is inspected below
+        tbx = tmp_path / "terms.tbx"
+        assert main(["glossary", "export", "--glossary", str(source), "--tbx", str(tbx)]) == 0
+        assert _fields(load_glossary([tbx])) == _fields(load_glossary([source]))
+    root = ET.parse(tmp_path / "terms.tbx").getroot()
+    assert root.tag == "{urn:iso:std:iso:30042:ed-2}tbx" and root.get("type") == "TBX-Basic"
+    mao = [e for e in root.iter("{urn:iso:std:iso:30042:ed-2}conceptEntry")][-1]
+    statuses = [n.text for n in mao.iter("{urn:iso:std:iso:30042:ed-2}termNote")]
+    assert statuses.count("deprecatedTerm-admn-sts") == 2 and statuses.count("preferredTerm-admn-sts") == 1
+
+
+def test_tbx_v2_from_another_tool_is_read(tmp_path):
+    from pipeline.terms.glossary import load_glossary
+    tbx = tmp_path / "memoq.tbx"
+    tbx.write_text('<?xml version="1.0"?><martif type="TBX" xml:lang="en"><text><body>'
+                   '<termEntry id="t1"><langSet xml:lang="zh-CN"><tig><term>博古</term></tig></langSet>'
+                   '<langSet xml:lang="en-US"><tig><term>Bo Gu</term></tig><tig><term>Po Ku</term>'
+                   '<termNote type="administrativeStatus">deprecatedTerm-admn-sts</termNote></tig></langSet>'
+                   "</termEntry></body></text></martif>", encoding="utf-8")
+    (term,) = load_glossary([tbx]).terms
+    assert (term.id, term.zh, term.en, term.forbidden) == ("t1", "博古", "Bo Gu", ("Po Ku",))
+
+
+def test_two_column_glossaries_import_and_export(tmp_path, capsys):
+    into = _write(tmp_path, BASE, name="terms.csv")
+    deepl = tmp_path / "deepl.csv"
+    deepl.write_text("罗亦农,Luo Yinong\n博古,Bo Gu\n", encoding="utf-8")
+    omegat = tmp_path / "omegat.tsv"
+    omegat.write_text("项英\tXiang Ying\ta comment\n", encoding="utf-8")
+    assert main(["glossary", "import", str(deepl), "--into", str(into)]) == 0
+    assert main(["glossary", "import", str(omegat), "--into", str(into)]) == 0
+    rows = {r["zh"]: r for r in csv.DictReader(into.open(encoding="utf-8"))}
+    assert rows["罗亦农"]["en"] == "Luo Yinong" and rows["项英"]["note"] == "a comment"
+    assert rows["博古"]["id"] == "b" and len(rows) == 5  # 博古 was already there (by its Chinese form)
+    pairs = tmp_path / "pairs.csv"
+    assert main(["glossary", "export", "--glossary", str(into), "--pairs-csv", str(pairs),
+                 "--pairs-tsv", str(tmp_path / "pairs.tsv")]) == 0
+    assert pairs.read_text(encoding="utf-8").splitlines()[0] == "王明,Wang Ming"
+    assert (tmp_path / "pairs.tsv").read_text(encoding="utf-8").splitlines()[-1] == "项英\tXiang Ying\ta comment"

@@ -42,15 +42,33 @@ def _segments():
 def test_tmx_is_valid_and_readable_by_translate_toolkit(tmp_path):
     from translate.storage.tmx import tmxfile
 
-    data = tmx.tmx_bytes(tmx.units_from_records(_records()))
+    records = _records()
+    records[1]["qa"] = [{"check": "length-ratio", "severity": "warning", "message": "<b>long</b>"}]
+    data = tmx.tmx_bytes(tmx.units_from_records(records, "zhen/llama/m"))
     path = tmp_path / "d.tmx"
     path.write_bytes(data)
     store = tmxfile.parsefile(str(path))
     units = store.getunits()
     assert [u.source for u in units] == ["王明回国。", "博古说。"]
     assert units[0].target == "Wang Ming returned." and units[1].target == HOSTILE
-    assert b'srclang="zh"' in data and b'creationtool="zhen"' in data and b'version="1.4"' in data
-    assert "王明 → Wang Ming | locked | prompt | wm" in data.decode("utf-8")
+    assert b'srclang="zh-Hans"' in data and b'creationtool="zhen"' in data and b'version="1.4"' in data
+    text = data.decode("utf-8")
+    assert "王明 → Wang Ming | locked | prompt | wm" in text and 'creationid="zhen/llama/m"' in text
+    assert text.count('<prop type="x-status">machine</prop>') == 2 and 'xml:lang="zh-Hans"' in text
+
+
+def test_tmx_leaves_out_units_with_qa_errors_and_says_so():
+    import xml.etree.ElementTree as ET
+
+    from pipeline.formats import Output
+    records = _records()  # the second has a term-missing error
+    records[0]["script"] = "hant"
+    out = Output(None, records, "", "run", {"engine": {"engine": "llama", "model": "m"}})
+    root = ET.fromstring(tmx.tmx_file(out))
+    assert [tu.get("tuid") for tu in root.iter("tu")] == ["d#0"]
+    assert root.find("header/prop[@type='x-left-out']").text.startswith("1 segment(s) with QA errors")
+    assert root.find("body/tu/tuv").get("{http://www.w3.org/XML/1998/namespace}lang") == "zh-Hant"
+    assert root.find("header").get("srclang") == "zh-Hant"
 
 
 def test_tmx_drops_nothing_but_characters_xml_cannot_hold():
@@ -62,7 +80,9 @@ def test_tsv_columns_and_neutralized_cells():
     text = review_sheets.tsv_text(_records(), "run123")
     assert text.startswith("\ufeff") and text.endswith("\r\n")
     header, first, second = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter="\t")
-    assert header == ["id", "kind", "source", "english", "terms", "qa", "reviewed_en", "decision", "run", "english_md"]
+    assert header == ["id", "kind", "source", "english", "terms", "qa", "reviewed_en", "decision", "run", "source_md",
+                      "english_md"]
+    assert first[2] == "王明回国。" and first[9].startswith("[王明](../Page/王明.md")  # plain, then the Markdown
     assert first[0] == "d#0" and first[4] == "王明 → Wang Ming" and first[8] == "run123"
     assert second[3] == "'" + HOSTILE and "[MISSING]" in second[4]  # inert, and read back whole
 
@@ -92,6 +112,11 @@ def test_xlsx_is_readable_and_made_for_reading(tmp_path):
     assert ws.cell(row=2, column=3).alignment.wrap_text and ws.column_dimensions["C"].width >= 40
     terms = list(book["terms"].iter_rows(min_row=2, values_only=True))
     assert ("d#0", "wm", "王明", "Wang Ming", "locked") == terms[0][:5]
+    (rule,) = ws.data_validations.dataValidation  # decision: a drop-down
+    assert rule.formula1 == '"approve,fix,reject"' and str(rule.sqref) == "H2:H3"
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+    assert ws.print_title_rows == "$1:$1" and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.row_dimensions[2].height >= 15 and ws.row_dimensions[3].height >= 15  # explicit, for LibreOffice
 
 
 def test_html_escapes_everything_it_shows():
@@ -128,3 +153,8 @@ def test_review_page_in_headless_chromium(tmp_path):
     assert (tmp_path / "shot.png").stat().st_size > 5000
     if os.environ.get("ZHEN_UPDATE_SCREENSHOT"):
         shutil.copy(tmp_path / "shot.png", shot)
+
+
+def test_memory_tmx_source_is_the_plain_text_the_document_tmx_holds():
+    from pipeline.commands.review import plain_text
+    assert plain_text('[王明](../Page/王明.md "wikilink")回国\\[1\\]。') == "王明回国。"

@@ -11,7 +11,7 @@ from pipeline.io import atomic_write, discover, doc_ids
 from pipeline.stages import Settings, analyze
 from pipeline.terms import coverage as cov
 from pipeline.markup import page_titles, tag_document
-from pipeline.terms import editing, run_terms, suggest
+from pipeline.terms import editing, exchange, run_terms, suggest
 from pipeline.terms.glossary import COLUMNS, PACKAGED_GLOSSARY, load_glossary
 from pipeline.terms.lint import ERROR, lint
 from pipeline.terms.matcher import TermMatcher
@@ -94,13 +94,22 @@ def run_suggest(inputs: list[str], glossaries: list[Path], settings: Settings, o
     return 1 if failed else 0
 
 
-def run_export(glossaries: list[Path], xlsx: Path | None, csv: Path | None) -> int:
-    if not xlsx and not csv:
-        raise UsageError("say where to export: --xlsx OUT and/or --csv OUT")
+def run_export(glossaries: list[Path], xlsx: Path | None, csv: Path | None, tbx: Path | None = None,
+               pairs_csv: Path | None = None, pairs_tsv: Path | None = None) -> int:
+    if not any((xlsx, csv, tbx, pairs_csv, pairs_tsv)):
+        raise UsageError("say where to export: --xlsx, --csv, --tbx, --pairs-csv and/or --pairs-tsv OUT")
     glossary = load_glossary(glossaries)
     for out, writer in ((xlsx, editing.export_xlsx), (csv, editing.export_csv)):
         if out:
             console.out.print(f"{writer(glossary, out)} rows written to {out}", markup=False)
+    if tbx:
+        atomic_write(tbx, exchange.tbx_bytes(glossary.terms))
+        console.out.print(f"{len(glossary.terms)} concept entries written to {tbx}", markup=False)
+    for out, delimiter in ((pairs_csv, ","), (pairs_tsv, "\t")):
+        if out:
+            text = exchange.pairs_text(glossary.terms, delimiter)
+            atomic_write(out, text)
+            console.out.print(f"{text.count(chr(10))} approved pairs written to {out}", markup=False)
     return 0
 
 

@@ -9,6 +9,7 @@ from pipeline import console
 from pipeline.formats import tmx
 from pipeline.tables import csv_text
 from pipeline.io import atomic_write
+from pipeline.normalize.script import detect_script
 from pipeline.review.importer import ReviewError, plan_import
 from pipeline.review.memory import TranslationMemory
 
@@ -38,15 +39,24 @@ def run_import(files: list[Path], outputs: Path, memory_path: Path, proposals_pa
     return 0
 
 
+def plain_text(markdown: str) -> str:
+    """What a reader sees of a stored source segment (the text the per-document TMX holds)."""
+    from pipeline.stages import analyze_text
+
+    return " ".join(s.plain for s in analyze_text(markdown).segments) or markdown
+
+
 def run_export_tmx(memory_path: Path, out: Path) -> int:
     if not memory_path.exists():
         raise ReviewError("no translation memory here yet", path=str(memory_path),
                           hint="`zhen review import` creates it")
     with TranslationMemory(memory_path) as memory:
         entries = memory.all()
-    units = [{"id": "tm-" + hashlib.sha1(e.norm.encode("utf-8")).hexdigest()[:12], "src": e.src, "tgt": e.tgt,
-              "props": [("x-decision", e.decision), ("x-origin", e.origin), ("x-run", e.run),
-                        ("x-updated", e.updated)]} for e in entries]
+    units = [{"id": "tm-" + hashlib.sha1(e.norm.encode("utf-8")).hexdigest()[:12], "src": plain_text(e.src),
+              "tgt": e.tgt, "props": [("x-status", "reviewed"), ("x-decision", e.decision), ("x-origin", e.origin),
+                                      ("x-run", e.run), ("x-updated", e.updated)],
+              "srclang": tmx.source_language(detect_script(e.src))}
+             for e in entries]
     atomic_write(out, tmx.tmx_bytes(units, created=time.time()))
     console.out.print(f"{len(units)} translation unit(s) written to {out}", markup=False)
     return 0

@@ -35,7 +35,7 @@ def xlsx_bytes(records: list[dict], run_id: str, meta: dict) -> bytes:
         if review_rows.worst(record):
             highlights[(i, "qa")] = review_rows.worst(record)
     segments = Sheet("segments", review_rows.COLUMNS, [[r[c] for c in review_rows.COLUMNS] for r in rows],
-                     review_rows.WIDTHS, highlights)
+                     review_rows.WIDTHS, highlights, {"decision": review_rows.DECISIONS})
     terms = review_rows.term_rows(records)
     term_sheet = Sheet("terms", review_rows.TERM_COLUMNS, [[t[c] for c in review_rows.TERM_COLUMNS] for t in terms],
                        {"id": 22, "term": 24, "source": 18, "english": 34, "status": 10, "method": 12},

@@ -1,5 +1,10 @@
 """TMX 1.4b for CAT tools: one translation unit per segment, the term audit as props.
 
+Honest about what it holds: each unit says whether its English is machine output or reviewed
+(``x-status``) and which engine made it (``creationid``); units whose English has a QA error are
+left out (a CAT tool would insert them as matches) and counted in the header; the source language is
+``zh-Hans`` or ``zh-Hant`` by the segment's script.
+
 Inline markup travels as TMX inline elements, so a CAT tool sees tags, not raw Markdown: a link or
 bold run as ``<bpt>``/``<ept>`` holding the original opening and closing markup, a footnote mark or
 other inline code as ``<ph>``.
@@ -64,44 +69,75 @@ def _inline(seg: ET.Element, tagged: str, codes: dict[str, tuple[int, dict]]) ->
     text(tagged[pos:])
 
 
-def tmx_bytes(units: list[dict], *, created: float | None = None) -> bytes:
+def tmx_bytes(units: list[dict], *, created: float | None = None, header_props: list[tuple[str, str]] = ()) -> bytes:
     """``units``: dicts with ``id``, ``src``, ``tgt``, optional ``props`` [(type, value)] and
     ``tags`` (the record's tag audit; ``src`` and ``tgt`` then hold inline tags).
 
     ``created`` (seconds since the epoch) adds a creation date; without it the file depends on its
     content alone, so an unchanged rerun writes identical bytes.
     """
+    languages = {unit.get("srclang", "zh-Hans") for unit in units}
     header = {"creationtool": "zhen", "creationtoolversion": __version__, "segtype": "sentence",
-              "o-tmf": "zhen-aligned-jsonl", "adminlang": "en", "srclang": "zh", "datatype": "plaintext"}
+              "o-tmf": "zhen-aligned-jsonl", "adminlang": "en",
+              "srclang": languages.pop() if len(languages) == 1 else "*all*", "datatype": "plaintext"}
     if created is not None:
         header["creationdate"] = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(created))
     root = ET.Element("tmx", version="1.4")
-    ET.SubElement(root, "header", header)
+    head = ET.SubElement(root, "header", header)
+    for kind, value in header_props:
+        _prop(head, kind, value)
     body = ET.SubElement(root, "body")
     segs = []
     for unit in units:
-        tu = ET.SubElement(body, "tu", tuid=xml_safe(unit["id"]))
+        attributes = {"tuid": xml_safe(unit["id"])}
+        if unit.get("creationid"):
+            attributes["creationid"] = xml_safe(unit["creationid"])
+        tu = ET.SubElement(body, "tu", attributes)
         for kind, value in unit.get("props", []):
             _prop(tu, kind, value)
-        segs += [(_tuv(tu, "zh"), unit["src"], unit.get("tags", ())), (_tuv(tu, "en"), unit["tgt"], unit.get("tags", ()))]
+        tags = unit.get("tags", ())
+        segs += [(_tuv(tu, unit.get("srclang", "zh-Hans")), unit["src"], tags), (_tuv(tu, "en"), unit["tgt"], tags)]
     ET.indent(root, space=" ")  # before the segments are filled: indenting would add spaces to their text
     for seg, text, tags in segs:
         _fill(seg, text, tags)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8") + b"\n"
 
 
-def units_from_records(records: list[dict]) -> list[dict]:
+def source_language(script: str) -> str:
+    """The BCP 47 tag of a segment's Chinese: traditional script → zh-Hant, else zh-Hans."""
+    return "zh-Hant" if script == "hant" else "zh-Hans"
+
+
+def has_error(record: dict) -> bool:
+    return any(f["severity"] == "error" for f in record["qa"])
+
+
+def units_from_records(records: list[dict], creator: str = "") -> list[dict]:
+    """One unit per segment without a QA error (those are left out: see ``tmx_file``)."""
     units = []
     for r in records:
-        props = [("x-doc", r["doc"]), ("x-kind", r["kind"]), ("x-method", r.get("method", ""))]
+        if has_error(r):
+            continue
+        status = "reviewed" if r.get("method") == "memory" else "machine"
+        props = [("x-doc", r["doc"]), ("x-kind", r["kind"]), ("x-method", r.get("method", "")),
+                 ("x-status", status)]
         props += [("x-term", f"{t['src']} → {t['tgt']} | {t['status']} | {t['method']} | {t['id']}")
                   for t in r["terms"]]
         props += [("x-qa", f"{f['severity']}: {f['check']}: {f['message']}") for f in r["qa"]]
         units.append({"id": segment_id(r["doc"], r["seg"]), "src": r.get("src_tagged") or r.get("plain") or r["src"],
-                      "tgt": r.get("tgt_tagged") or r["tgt"], "props": props, "tags": r.get("tags", [])})
+                      "tgt": r.get("tgt_tagged") or r["tgt"], "props": props, "tags": r.get("tags", []),
+                      "srclang": source_language(r.get("script", "")), "creationid": creator})
     return units
+
+
+def creator_id(engine: dict) -> str:
+    """Who made the English: zhen, the engine and its model."""
+    return f"zhen/{engine.get('engine', '')}/{engine.get('model', '')}"
 
 
 @writer("tmx", "{doc}.tmx")
 def tmx_file(out: Output) -> bytes:
-    return tmx_bytes(units_from_records(out.records))
+    left_out = sum(has_error(r) for r in out.records)
+    note = [("x-left-out", f"{left_out} segment(s) with QA errors are not in this file (see aligned.jsonl)")]
+    return tmx_bytes(units_from_records(out.records, creator_id(out.manifest.get("engine", {}))),
+                     header_props=note if left_out else [])

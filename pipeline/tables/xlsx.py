@@ -7,9 +7,14 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
+import math
+
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from pipeline.chinese import is_han
 
 from pipeline.tables import neutralize, xml_safe
 
@@ -26,6 +31,7 @@ class Sheet:
     rows: list[list[object]]
     widths: dict[str, int] = field(default_factory=dict)       # column → width in characters
     highlights: dict[tuple[int, str], str] = field(default_factory=dict)  # (row index, column) → fill
+    choices: dict[str, tuple[str, ...]] = field(default_factory=dict)     # column → drop-down values
 
 
 def _inert(value: object) -> object:
@@ -50,10 +56,46 @@ def _write_sheet(ws, sheet: Sheet) -> None:
             fill = sheet.highlights.get((r, sheet.header[c]))
             if fill:
                 cell.fill = HIGHLIGHT_FILLS[fill]
+    widths = {name: _width(sheet, c, name) for c, name in enumerate(sheet.header)}
     for c, name in enumerate(sheet.header, start=1):
-        ws.column_dimensions[get_column_letter(c)].width = sheet.widths.get(name, 16)
+        ws.column_dimensions[get_column_letter(c)].width = widths[name]
+    for r, row in enumerate(sheet.rows, start=2):  # LibreOffice does not grow rows for wrapped text itself
+        lines = max((_lines(v, widths[name]) for v, name in zip(row, sheet.header)), default=1)
+        ws.row_dimensions[r].height = min(409, 15 * lines)
+    for name, values in sheet.choices.items():
+        column = get_column_letter(sheet.header.index(name) + 1)
+        rule = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True)
+        rule.add(f"{column}2:{column}{max(2, len(sheet.rows) + 1)}")
+        ws.add_data_validation(rule)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
+    _print_setup(ws)
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if is_han(c) else 1 for c in text)
+
+
+def _width(sheet: Sheet, column: int, name: str) -> float:
+    """The configured width; an id column as wide as its longest id (Chinese counts double)."""
+    width = sheet.widths.get(name, 16)
+    if name == "id":
+        width = max([width] + [min(60, _display_width(str(row[column])) + 2) for row in sheet.rows])
+    return width
+
+
+def _lines(value: object, width: float) -> int:
+    text = str(value or "")
+    return sum(max(1, math.ceil(_display_width(line) / max(1.0, width - 1))) for line in text.split("\n"))
+
+
+def _print_setup(ws) -> None:
+    """Landscape, fit to one page wide, the header row repeated on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
 
 
 FIXED_TIME = datetime.datetime(2000, 1, 1)

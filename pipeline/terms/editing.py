@@ -66,24 +66,28 @@ def _row_key(cells: dict[str, str]) -> str:
 
 
 def _merged(base: list[dict[str, str]], incoming: list[dict[str, str]]) -> tuple[list[dict], list, list, list]:
-    """``base`` with ``incoming`` rows added (new keys) or updated (cells the import has, on a known key)."""
+    """``base`` with ``incoming`` rows added (new keys) or updated (cells the import has, on a known
+    key). A row is known by its id, or — an incoming row without one — by its Chinese form."""
     rows = [dict(r) for r in base]
-    at = {_row_key(r): i for i, r in enumerate(rows)}
+    by_id = {r["id"].strip(): i for i, r in enumerate(rows) if (r.get("id") or "").strip()}
+    by_zh = {(r.get("zh") or "").strip(): i for i, r in enumerate(rows)}
     added, changed, listed = [], [], set()
     for cells in incoming:
-        key = _row_key(cells)
-        listed.add(key)
-        if key not in at:
-            at[key] = len(rows)
+        key, zh = _row_key(cells), (cells.get("zh") or "").strip()
+        at = by_id.get(key) if (cells.get("id") or "").strip() else by_zh.get(zh)
+        if at is None:
+            by_zh.setdefault(zh, len(rows))
             rows.append(dict(cells))
             added.append(key)
             continue
-        row = rows[at[key]]
-        update = {k: v for k, v in cells.items() if k and row.get(k, "") != v}
+        listed.add(at)
+        row = rows[at]
+        update = {k: v for k, v in cells.items() if k and k != "id" and v != row.get(k, "")
+                  and (v or k in ("variants", "forbidden", "note"))}
         if update:
             row.update(update)
-            changed.append(key)
-    unlisted = [_row_key(r) for r in base if _row_key(r) not in listed]
+            changed.append(_row_key(row))
+    unlisted = [_row_key(r) for i, r in enumerate(base) if i not in listed]
     return rows, added, changed, unlisted
 
 

@@ -133,7 +133,15 @@ def file_sha256(path: Path) -> str:
 
 
 def load_table(path: Path) -> Table:
-    table = read_xlsx(path, preferred=("terms",)) if path.suffix.lower() in (".xlsx", ".xlsm") else read_table(path)
+    """A term base file: CSV/TSV, XLSX, TBX, or a headerless two-column glossary (DeepL, Google, OmegaT)."""
+    from pipeline.terms import exchange
+
+    suffix = path.suffix.lower()
+    if suffix == ".tbx":
+        return exchange.read_tbx(path)
+    table = read_xlsx(path, preferred=("terms",)) if suffix in (".xlsx", ".xlsm") else read_table(path)
+    if not set(REQUIRED) <= set(table.header) and exchange.looks_like_pairs(table.header):
+        return exchange.read_pairs(path, path.read_bytes().decode("utf-8-sig"))
     check_header(table)
     return table
 

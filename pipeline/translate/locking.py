@@ -146,6 +146,14 @@ def _tags_to_send(engine: Engine, segment: Segment) -> list:
     return tags
 
 
+def _worth_another(engine: Engine, best: Translation, level: int) -> bool:
+    """Try the next method while a problem is left; for tag problems alone, not a forcing method
+    (a grammar that forces tags into place wrecks the sentence around them; render has a fallback)."""
+    if level >= len(engine.methods):
+        return False
+    return bool(best.text_problems) or (bool(best.tag_problems) and engine.methods[level] not in engine.forcing)
+
+
 def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
          finished: Callable[[int, Translation], None] = lambda i, verdict: None,
          checkpoint: Callable[[], None] = lambda: None) -> list[Translation]:
@@ -168,10 +176,10 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
         """Judge an answer; ask again with the next method while it has a problem."""
         level = levels[i]
         verdict = judge(sources[i], raw, engine.methods[level], sent[i])
-        if i not in best or verdict.problems < best[i].problems:
+        if i not in best or verdict.rank < best[i].rank:
             best[i] = verdict
         best[i].attempts = level + 1
-        if best[i].problems and level + 1 < len(engine.methods):
+        if _worth_another(engine, best[i], level + 1):
             levels[i] = level + 1
             return request(i)
         finished(i, best[i])

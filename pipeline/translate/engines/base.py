@@ -41,6 +41,7 @@ class Engine(ABC):
     methods: tuple[str, ...] = ()
     batch_size: int = 8  # requests worth handing over at once
     markup: bool = False  # translates inline tags (<a1>…</a1>, <f1/>) in the source; else render places the markup
+    forcing: tuple[str, ...] = ()  # methods that force terms into the output (a grammar): for missing terms only
 
     @abstractmethod
     def translate(self, requests: list[Request]) -> list[str]:

@@ -69,6 +69,7 @@ class ForceTermsProcessor:
 class MarianEngine(Engine):
     name = "marian"
     methods = ("inject", "constrained")
+    forcing = ("constrained",)
 
     def __init__(self, model: str | None = None, *, num_beams: int = 4, max_tokens_per_char: float = 2.0,
                  threads: int | None = None, log=print):
