@@ -250,7 +250,8 @@ class Segment:
     def _tag_audit(self) -> list[dict]:
         fallen = {f.tag.name: f.how for f in self.fallbacks}
         return [{"tag": t.name, "kind": t.kind.value, "open": t.opening, "close": t.closing,
-                 "target": t.target, "placed": "edge" if t.edge else fallen.get(t.name, "engine")}
+                 "target": t.target, "placed": fallen.get(t.name) or ("edge" if t.edge else "anchor" if t.anchor
+                                                                      else "engine")}
                 for t in self.tags]
 
     def _where_and_what(self, doc: "Document") -> dict:
@@ -271,7 +272,8 @@ class Segment:
         characters. script, plain, norm: the text the engine saw. tgt: the English; tgt_md: the
         English with the segment's markup. src_tagged, tgt_tagged: the plain source and the English
         with inline tags (``<a1>…</a1>``) where the markup is; tags: each tag's markup (open,
-        close) and who placed it (engine, edge, or the fallback: term, clause, lost). method, attempts: how it was made. terms: the audit
+        close) and who placed it (engine; edge; anchor: on its locked term; or the fallback: term,
+        clause, lost). method, attempts: how it was made. terms: the audit
         of each locked term. qa: the findings.
         """
         translation = self.translation or Translation("", "none")

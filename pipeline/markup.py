@@ -36,7 +36,9 @@ class Tag:
     "wikilink")``; ``**`` and ``**``; a point's whole mark and ""). ``at``/``until``: file offsets of
     the opening and closing markup (a tag's place among the text; ``until`` == ``at`` for a point).
     ``start``/``end``: the normalized-text offsets it wraps. ``edge``: ``before``/``after`` for a point
-    at the segment's start or end, kept outside the engine's text.
+    at the segment's start or end, kept outside the engine's text. ``anchor``: a pair around exactly
+    a locked term (``[王明](…)``, ``**王明**``): the term's verified English is where it goes, so the
+    engine is not asked to carry it.
     """
 
     name: str
@@ -51,6 +53,7 @@ class Tag:
     label: str = ""              # a link's whole label text (its normalized form), for messages
     target: str | None = None
     edge: str = ""
+    anchor: bool = False         # wraps exactly a locked term: placed on that term's English, not sent
 
     @property
     def opener(self) -> str:
@@ -174,12 +177,13 @@ def _crossing(drafts: list[_Draft]) -> list[_Draft]:
     return sorted(kept, key=lambda d: (d.at, -d.until))
 
 
-def segment_tags(segment: Segment, titles=lambda target: "", narrow: bool = True) -> list[Tag]:
+def segment_tags(segment: Segment, titles=lambda target: "", narrow: bool = True, anchor: bool = True) -> list[Tag]:
     """The segment's inline markup as tags, numbered per letter in the order they open.
 
     ``titles(target)``: the normalized page title a link target names ("" when none), used to narrow
-    glued labels; ``narrow=False`` keeps every label whole.
+    glued labels; ``narrow=False`` keeps every label whole; ``anchor=False`` sends every pair.
     """
+    terms = {(m.norm_start, m.norm_end) for m in segment.terms} if anchor else set()
     counts: dict[str, int] = {}
     tags = []
     drafts = _crossing(_drafts(segment, titles, narrow))
@@ -191,13 +195,14 @@ def segment_tags(segment: Segment, titles=lambda target: "", narrow: bool = True
         elif d.point and d.start == len(segment.norm) and all(k.until <= d.at for k in drafts if not k.point):
             edge = "after"
         tags.append(Tag(f"{d.letter}{counts[d.letter]}", d.kind, d.opening, d.closing, d.at, d.until,
-                        d.start, d.end, d.point, d.label, d.target, edge))
+                        d.start, d.end, d.point, d.label, d.target, edge,
+                        anchor=not d.point and (d.start, d.end) in terms))
     return tags
 
 
 def inner(tags: list[Tag]) -> list[Tag]:
-    """The tags the engine sees (points at the edges stay outside)."""
-    return [t for t in tags if not t.edge]
+    """The tags the engine sees: not the points at the edges, not the pairs anchored on a term."""
+    return [t for t in tags if not t.edge and not t.anchor]
 
 
 def _events(tags: list[Tag]) -> list[tuple[int, int, str]]:

@@ -1,7 +1,8 @@
 """Render: the translated document — the original structure with English in each segment.
 
 The engine returns each segment's inline markup as tags around the English (``pipeline/markup.py``);
-render puts the original markup back where the tags are. A tag the engine did not return well is
+render puts the original markup back where the tags are, and a pair anchored on a locked term
+(``[王明](…)``) around that term's verified English. A tag the engine did not return well is
 placed by a fallback, recorded on the segment (``fallbacks``) for QA, never silently: a link or bold
 run wraps the English of a locked term inside it, a footnote mark or inline code goes after the
 clause it followed; what cannot be placed is ``lost``. Points at a segment's edges keep their side.
@@ -44,12 +45,31 @@ def _after_clause(segment: Segment, tag: Tag, english: str) -> int:
     return ends[clause - 1] if 0 < clause <= len(ends) else len(english.rstrip())
 
 
-def _fallbacks(segment: Segment, english: str, places: dict[str, Place]) -> list[Fallback]:
-    """Places for the tags the engine did not return well; ``places`` receives them."""
+def _anchors(segment: Segment, places: dict[str, Place]) -> set[int]:
+    """Pairs anchored on a locked term go around that term's English (bold and a link may share
+    it; a repeat the English rendered once cannot hold a second link); ``places`` receives them.
+    Returns the outcomes taken."""
     tags = {t.name: t for t in segment.tags}
-    found, taken = [], set()
-    for tag in inner(segment.tags):
-        if tag.name in places:
+    taken: set[int] = set()
+    for tag in segment.tags:
+        if not tag.anchor:
+            continue
+        for outcome in segment.translation.outcomes:
+            m = outcome.match
+            if (m.norm_start, m.norm_end) == (tag.start, tag.end) and outcome.status == "locked" \
+                    and not outcome.shared and _nests(outcome.tgt_start, outcome.tgt_end, places, tags):
+                places[tag.name] = (outcome.tgt_start, outcome.tgt_end)
+                taken.add(id(outcome))
+                break
+    return taken
+
+
+def _fallbacks(segment: Segment, english: str, places: dict[str, Place], taken: set[int]) -> list[Fallback]:
+    """Places for the tags neither the engine nor a term placed; ``places`` receives them."""
+    tags = {t.name: t for t in segment.tags}
+    found = []
+    for tag in segment.tags:
+        if tag.name in places or tag.edge:
             continue
         if tag.point:
             at = _after_clause(segment, tag, english)
@@ -127,7 +147,8 @@ def _engine_places(segment: Segment) -> tuple[str, dict[str, Place], dict[str, i
 def render_segment(segment: Segment) -> None:
     """Assigns ``tgt_tagged``, ``markdown`` and ``fallbacks``."""
     english, places, rank, inside = _engine_places(segment)
-    segment.fallbacks = _fallbacks(segment, english, places)
+    taken = _anchors(segment, places)
+    segment.fallbacks = _fallbacks(segment, english, places, taken)
     tags = {t.name: t for t in segment.tags}
     for name in places:
         rank.setdefault(name, len(rank))

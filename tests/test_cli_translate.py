@@ -28,8 +28,8 @@ def test_translate_writes_every_output(tmp_path, capsys):
     assert code == 0
     folder = out / "a"
     assert sorted(p.name for p in folder.iterdir()) == [
-        "a.en.md", "a.tmx", "aligned.jsonl", "aligned.tsv", "aligned.xlsx", "manifest.json", "qa.json",
-        "review.html"]
+        "a.en.md", "a.tmx", "a.v12.xlf", "a.xlf", "aligned.jsonl", "aligned.tsv", "aligned.xlsx", "manifest.json",
+        "qa.json", "review.html"]
     text = ARTICLE
     records = [json.loads(line) for line in (folder / "aligned.jsonl").read_text(encoding="utf-8").splitlines()]
     fields = {"doc", "seg", "block", "kind", "src", "src_start", "src_end", "norm", "tgt", "terms", "qa"}

@@ -51,7 +51,7 @@ def test_ray_backend_writes_the_local_backends_files(cluster, project, tiny_gguf
     assert main([*common, "--out", "local"]) == 0
     assert main([*common, "--out", "ray", "--backend", "ray", "--workers", "2"]) == 0
     local, remote = files("local"), files("ray")
-    assert len(local) == 3 * 8 + 3 and remote == local  # + qa-summary.json, run-terms.csv, run-terms.xlsx
+    assert len(local) == 3 * 10 + 3 and remote == local  # + qa-summary.json, run-terms.csv, run-terms.xlsx
 
 
 def test_a_dying_actor_is_restarted_and_its_batch_retried(cluster, project):

@@ -145,3 +145,71 @@ def test_missing_columns_and_export_tmx(run, capsys):
     from translate.storage.tmx import tmxfile
     units = tmxfile.parsefile("memory.tmx").getunits()
     assert [(u.source, u.target) for u in units] == [("博古说话。", "Bo Gu spoke.")]
+
+
+X2 = "{urn:oasis:names:tc:xliff:document:2.0}"
+X12 = "{urn:oasis:names:tc:xliff:document:1.2}"
+
+
+def test_xliff_21_and_12_are_written_read_by_translate_toolkit_and_import_back(run, capsys):
+    import xml.etree.ElementTree as ET
+
+    from translate.storage import xliff, xliff2
+
+    Path("a.md").write_text('[王明](../Page/王明.md "wikilink")回国\\[1\\]，博古说话。共产国际开会。张闻天写信。\n',
+                            encoding="utf-8")
+    records = run()
+    v21, v12 = Path("outputs/a/a.xlf"), Path("outputs/a/a.v12.xlf")
+    units21 = xliff2.Xliff2File.parsefile(str(v21)).getunits()
+    units12 = xliff.xlifffile.parsefile(str(v12)).getunits()
+    assert len(units12) == len(units21) == len(records)
+    assert "Wang Ming" in units12[0].target and "Wang Ming" in str(units21[0].target)
+    root = ET.parse(v21).getroot()
+    assert root.get("version") == "2.1" and root.get("srcLang") == "zh-Hans" and root.get("trgLang") == "en"
+    unit = root.find(f"{X2}file/{X2}unit")
+    assert unit.get("name") == "a#0" and unit.find(f"{X2}segment").get("state") == "translated"
+    data = {d.get("id"): d.text for d in unit.iter(f"{X2}data")}
+    (pc,) = unit.find(f"{X2}segment/{X2}target").iter(f"{X2}pc")
+    assert data[pc.get("dataRefStart")] == "[" and data[pc.get("dataRefEnd")] == '](../Page/王明.md "wikilink")'
+    assert pc.text == "Wang Ming"  # the link's code is around the English it labels
+    (ph,) = unit.find(f"{X2}segment/{X2}source").iter(f"{X2}ph")
+    assert data[ph.get("dataRef")] == "\\[1\\]"
+    notes = [n.text for n in unit.iter(f"{X2}note")]
+    assert any(n.startswith("王明 → Wang Ming (locked") for n in notes)
+    bpt = ET.parse(v12).getroot().find(f".//{X12}trans-unit/{X12}target/{X12}bpt")
+    assert bpt.text == "[" and bpt.tail == "Wang Ming"
+
+    # A reviewer in a CAT tool: changes the second unit's English, marks the first final.
+    segments = list(root.iter(f"{X2}segment"))
+    segments[0].set("state", "final")
+    target = segments[1].find(f"{X2}target")
+    for child in list(target):
+        target.remove(child)
+    target.text = "Bo Gu spoke up."
+    ET.register_namespace("", X2[1:-1])
+    ET.ElementTree(root).write(v21, encoding="utf-8", xml_declaration=True)
+    assert main(["review", "import", str(v21), "--tm", "tm.sqlite"]) == 0
+    out = capsys.readouterr().out
+    assert "imported 1 approved, 1 fixed, 0 rejected (1 rows not reviewed)" in out  # 3 segments
+
+
+def test_xliff_12_final_state_approves(run, capsys):
+    import xml.etree.ElementTree as ET
+
+    run()
+    path = Path("outputs/a/a.v12.xlf")
+    root = ET.parse(path).getroot()
+    root.find(f".//{X12}trans-unit/{X12}target").set("state", "final")
+    ET.register_namespace("", X12[1:-1])
+    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+    assert main(["review", "import", str(path), "--tm", "tm.sqlite"]) == 0
+    assert "imported 1 approved, 0 fixed, 0 rejected (3 rows not reviewed)" in capsys.readouterr().out
+
+
+def test_a_fix_that_equals_the_machine_english_is_reported(run, capsys):
+    records = run()
+    _edit_xlsx(Path("outputs/a/aligned.xlsx"), {1: ("fix", records[1]["tgt"])})
+    assert main(["review", "import", "outputs/a/aligned.xlsx", "--tm", "tm.sqlite"]) == 0
+    out = capsys.readouterr().out
+    assert "'fix' with the machine's own English: taken as an approval" in out
+    assert "imported 1 approved, 0 fixed" in out

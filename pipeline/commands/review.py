@@ -27,6 +27,8 @@ def run_import(files: list[Path], outputs: Path, memory_path: Path, proposals_pa
     with TranslationMemory(memory_path) as memory:
         memory.apply(plan.upserts, plan.deletions)
         total = len(memory)
+    for note in plan.notes:
+        console.out.print(note, markup=False)
     counts = plan.counts
     console.out.print(f"imported {counts['approve']} approved, {counts['fix']} fixed, {counts['reject']} rejected "
                       f"({counts['unreviewed']} rows not reviewed) into {memory_path}: {total} entries",

@@ -36,12 +36,17 @@ class Plan:
     deletions: list[str] = field(default_factory=list)
     proposals: list[dict] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)   # accepted, but worth saying
     counts: dict[str, int] = field(default_factory=lambda: {"approve": 0, "fix": 0, "reject": 0, "unreviewed": 0})
 
 
 def read_review_table(path: Path) -> Table:
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
         return read_xlsx(path, preferred=("segments",))
+    if suffix in (".xlf", ".xliff"):
+        from pipeline.formats.xliff import read_review
+        return read_review(path)
     return read_csv(path)
 
 
@@ -125,7 +130,7 @@ def plan_import(paths: list[Path], outputs: Path) -> Plan:
             raw_id = cells[columns["id"]].strip()
             decision = cells[columns["decision"]].strip().lower()
             reviewed = cells[columns["reviewed_en"]].strip()
-            if not decision and not reviewed:
+            if not decision and not reviewed or decision == "xliff:draft" and not reviewed:
                 plan.counts["unreviewed"] += 1
                 continue
             parsed = parse_segment_id(raw_id)
@@ -142,6 +147,12 @@ def plan_import(paths: list[Path], outputs: Path) -> Plan:
                 plan.errors.append(f"{where}: segment {raw_id} also appears at {seen[raw_id]}")
                 continue
             seen[raw_id] = where
+            if decision.startswith("xliff:"):  # a CAT tool's state: a changed target is a fix
+                machine = records[parsed[1]]["tgt"]
+                decision = "fix" if reviewed != machine else "approve" if decision == "xliff:final" else ""
+                if not decision:
+                    plan.counts["unreviewed"] += 1
+                    continue
             decided = DECISION_WORDS.get(decision)
             if decided is None:
                 plan.errors.append(f"{where}: decision {decision!r} is not one of {', '.join(DECISIONS)}")
@@ -149,6 +160,9 @@ def plan_import(paths: list[Path], outputs: Path) -> Plan:
             if decided == "fix" and not reviewed:
                 plan.errors.append(f"{where}: decision 'fix' needs the corrected English in reviewed_en")
                 continue
+            if decided == "fix" and reviewed == records[parsed[1]]["tgt"]:
+                plan.notes.append(f"{where}: 'fix' with the machine's own English: taken as an approval")
+                decided = "approve"
             if decided == "approve" and reviewed and reviewed != records[parsed[1]]["tgt"]:
                 plan.errors.append(f"{where}: 'approve' with a different reviewed_en: use 'fix' to change it")
                 continue
