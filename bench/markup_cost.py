@@ -50,6 +50,7 @@ def main() -> None:
     parser.add_argument("--segments", type=int, default=30)
     parser.add_argument("--parallel", type=int, default=1)
     parser.add_argument("--model", default=None)
+    parser.add_argument("--tags-only", action="store_true", help="skip the run without tags")
     args = parser.parse_args()
     docs = matched_docs(sorted(CORPUS.glob("*.md")))
     items = tagged_segments(docs, args.segments)
@@ -58,12 +59,15 @@ def main() -> None:
     warm_up(engine)
     print(f"machine {machine()}; {len(items)} segments holding {tags} inline tags; parallel {args.parallel}")
     results = {}
-    for label, markup in (("without tags (fallbacks)", False), ("with tags", True)):
+    runs = (("with tags", True),) if args.tags_only else (("without tags (fallbacks)", False), ("with tags", True))
+    for label, markup in runs:
         r = results[label] = run(engine, items, markup)
         n = len(items)
         print(f"{label:<26} {r['requests']:4d} requests  {r['seconds']:7.1f} s  {r['seconds'] / n:5.2f} s/segment  "
               f"{r['requests'] / n:4.2f} requests/segment  tags not all back: {r['tag_problems']:3d}  "
               f"fallbacks: {dict(r['fallbacks']) or 0}")
+    if args.tags_only:
+        return engine.close()
     before, after = results["without tags (fallbacks)"], results["with tags"]
     print(f"price of tags: ×{after['seconds'] / before['seconds']:.2f} seconds, "
           f"×{after['requests'] / max(1, before['requests']):.2f} requests")

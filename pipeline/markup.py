@@ -24,6 +24,7 @@ TAG = re.compile(r"<(/?)([a-z])(\d{1,3})(/?)>")
 # What models write for a tag: spaces, capitals, a space before the slash.
 _LOOSE_TAG = re.compile(r"<\s*(/?)\s*([abfxABFX])\s*(\d{1,3})\s*(/?)\s*>")
 _LETTERS = "abfx"
+EMPTY_CONVERSION = "-{}-"  # a wiki no-op (it only stops script conversion): nothing for the English
 _PROTECT_BASE = 0xF0000  # Supplementary Private Use Area-A: never in a model's English
 _PROTECTED = re.compile("[\U000f0000-\U000f2fff]")
 
@@ -138,7 +139,7 @@ def _drafts(segment: Segment, titles, narrow: bool) -> list[_Draft]:
             unpaired += [opening, closing]
     unpaired_ids = {id(s) for s in unpaired}
     for span in segment.spans:
-        if (span.text and span.traits.placement == "translated") or not span.traits.tag \
+        if (span.text and span.traits.placement == "translated") or not span.traits.tag or span.raw == EMPTY_CONVERSION \
                 or (id(span) in paired and id(span) not in unpaired_ids):
             continue
         if span.kind is SpanKind.LINK and span.text:

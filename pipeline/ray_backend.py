@@ -77,9 +77,9 @@ class _Translator:
     def batch_size(self) -> int:
         return self.engine.batch_size
 
-    def lock(self, sources: list, batch_size: int) -> tuple[list, float]:
+    def lock(self, sources: list, batch_size: int, examples=None) -> tuple[list, float]:
         started = time.perf_counter()
-        verdicts = lock(self.engine, sources, batch_size)
+        verdicts = lock(self.engine, sources, batch_size, examples=examples or (lambda segment: ()))
         return verdicts, time.perf_counter() - started
 
 
@@ -167,12 +167,13 @@ class RayRunner(Runner):
         self.timings["analysis"] += time.perf_counter() - t0
         return docs
 
-    def _translate_items(self, items: list, context: Context) -> None:
+    def _translate_items(self, items: list, context: Context, examples) -> None:
         """Segments translated on one actor (the run terms' names: few and short)."""
         work = plan(items, None, context.cache)
         if work.pending:
             sources = [work.unique[k] for k in work.pending]
-            verdicts, _seconds = self.ray.get(context.engine.actors[0].lock.remote(sources, context.batch_size))
+            verdicts, _seconds = self.ray.get(context.engine.actors[0].lock.remote(sources, context.batch_size,
+                                                                                   examples))
             for key, verdict in zip(work.pending, verdicts):
                 work.best[key] = verdict
                 if context.cache is not None:

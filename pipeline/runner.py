@@ -252,15 +252,21 @@ class Runner:
         """Each name translated alone (approved entries inside it locked), through the cache."""
         from pipeline.stages import analyze_text
 
+        from pipeline.translate.engines.base import TermPair
+
         docs = [analyze_text(name, f"name-{i}", Settings(curated.config), curated) for i, name in enumerate(names)]
-        self._translate_items([(doc.text, s) for doc in docs for s in doc.segments], context)
+        approved = list({id(t): t for t in curated.by_key.values()}.values())
+
+        def examples(segment) -> tuple:
+            return tuple(TermPair(t.zh, t.en) for t in run_terms.related(segment.norm, approved))
+        self._translate_items([(doc.text, s) for doc in docs for s in doc.segments], context, examples)
         return [" ".join(s.translation.tgt for s in doc.segments) for doc in docs]
 
     @staticmethod
-    def _translate_items(items: list, context: Context) -> None:
+    def _translate_items(items: list, context: Context, examples) -> None:
         from pipeline.translate.locking import translate_segments
 
-        translate_segments(context.engine, items, context.batch_size, cache=context.cache)
+        translate_segments(context.engine, items, context.batch_size, cache=context.cache, examples=examples)
 
     def _start_engine(self):
         options = self.options

@@ -149,3 +149,24 @@ def test_readme_lists_every_output_format():
 def test_every_qa_check_has_a_description_and_a_severity():
     for item in CHECKS.values():
         assert item.description and item.severity in ("error", "warning", "info")
+
+
+def test_every_command_and_argument_has_help_for_users():
+    import argparse
+
+    from pipeline.cli import build_parser
+
+    missing = []
+
+    def walk(parser: argparse.ArgumentParser, path: str) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                helped = {a.dest for a in action._choices_actions if a.help}
+                for name, sub in action.choices.items():
+                    if name not in helped:
+                        missing.append(f"{path} {name}")
+                    walk(sub, f"{path} {name}")
+            elif not isinstance(action, (argparse._HelpAction, argparse._VersionAction)) and not action.help:
+                missing.append(f"{path} {'/'.join(action.option_strings) or action.dest}")
+    walk(build_parser(), "zhen")
+    assert missing == []

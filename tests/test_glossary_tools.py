@@ -255,3 +255,11 @@ def test_two_column_glossaries_import_and_export(tmp_path, capsys):
                  "--pairs-tsv", str(tmp_path / "pairs.tsv")]) == 0
     assert pairs.read_text(encoding="utf-8").splitlines()[0] == "王明,Wang Ming"
     assert (tmp_path / "pairs.tsv").read_text(encoding="utf-8").splitlines()[-1] == "项英\tXiang Ying\ta comment"
+
+
+def test_chinese_lost_to_a_legacy_encoding_is_named_once(tmp_path, capsys):
+    lost = _write(tmp_path, "".join(f"t{i},???,,Name {i},person,,,,,approved\n" for i in range(20)), name="lost.csv")
+    assert main(["glossary", "lint", str(lost)]) == 1
+    err = capsys.readouterr().err
+    assert "20 of 20 rows have a zh cell of only question marks" in err and "CSV UTF-8" in err
+    assert "punctuation-key" not in err

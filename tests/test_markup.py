@@ -183,13 +183,21 @@ def test_the_grammar_requires_the_terms_and_admits_the_tags(llama_engine):
     LlamaGrammar.from_string(text, verbose=False)
 
 
-def test_tag_problems_alone_do_not_go_to_a_forcing_method():
-    class Forcing(ScriptedEngine):
-        forcing = ("constrained",)
+def test_tag_problems_alone_get_only_the_engines_retag_methods():
+    class LikeLlama(ScriptedEngine):
+        methods = ("prompt", "inject", "revise", "constrained")
+        forcing, retag = ("constrained",), ("revise",)
     ScriptedEngine.answers = {tagged_source(_segment(SOURCE)): "He differed from Moscow and friends, later at Wang Ming's."}
-    segment = next(_translate(SOURCE, Forcing()).segments)
-    assert segment.translation.attempts == 1 and segment.translation.tag_problems  # no grammar for a tag
-    assert {f.how for f in segment.fallbacks} == {"lost", "clause"}
+    FakeEngine.calls = []
+    segment = next(_translate(SOURCE, LikeLlama()).segments)
+    assert [r.method for r in FakeEngine.calls] == ["prompt", "revise"]  # no injection, no grammar for a tag
+    assert segment.translation.tag_problems and {f.how for f in segment.fallbacks} == {"lost", "clause"}
+
+
+def test_the_llama_prompt_shows_related_approved_names():
+    from pipeline.translate.prompts import user_message
+    text = user_message(Request("中共江苏省委", (), "prompt", examples=(TermPair("中共湖南省委", "Hunan Committee"),)))
+    assert "Approved renderings of similar names (follow their pattern):\n中共湖南省委 = Hunan Committee" in text
 
 
 def test_tiny_llama_constrained_answer_carries_every_term(llama_engine):

@@ -103,3 +103,15 @@ def test_no_run_terms_leaves_names_to_each_sentence(tmp_path, monkeypatch):
     assert not Path("outputs/run-terms.csv").exists()
     records = [json.loads(line) for line in Path("outputs/a/aligned.jsonl").read_text(encoding="utf-8").splitlines()]
     assert {t["id"] for r in records for t in r["terms"]} == {"wm"}
+
+
+def test_related_approved_entries_are_a_pattern_for_the_engine(tmp_path, monkeypatch):
+    curated = [Term("中共湖南省委", "Hunan Provincial Committee of the CPC"), Term("王明", "Wang Ming"),
+               Term("八七会议", "August 7 Emergency Conference")]
+    assert [t.zh for t in run_terms.related("中共江苏省委", curated)] == ["中共湖南省委"]
+    assert run_terms.related("蒯大富", curated) == []
+    monkeypatch.chdir(_project(tmp_path))
+    FakeEngine.calls = []
+    assert main(["translate", "in", "--glossary", "g.csv", "--engine", SCRIPT, "--no-tm", "--no-cache"]) == 0
+    (asked,) = [r for r in FakeEngine.calls if r.source == "中共江苏省委"][:1]
+    assert [(t.zh, t.en) for t in asked.examples] == [("中共湖南省委", "Hunan Provincial Committee of the CPC")]

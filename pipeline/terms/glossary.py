@@ -143,7 +143,20 @@ def load_table(path: Path) -> Table:
     if not set(REQUIRED) <= set(table.header) and exchange.looks_like_pairs(table.header):
         return exchange.read_pairs(path, path.read_bytes().decode("utf-8-sig"))
     check_header(table)
+    _check_question_marks(table)
     return table
+
+
+def _check_question_marks(table: Table) -> None:
+    """Chinese that became ``??`` (saved as "CSV" in a Western legacy encoding) is one problem to
+    name, not a thousand lint errors."""
+    cells = [cells.get("zh", "").strip() for _row, cells in table.rows]
+    lost = [c for c in cells if c and set(c) == {"?"}]
+    if cells and len(lost) >= max(3, len(cells) // 2):
+        raise GlossaryError(f"{len(lost)} of {len(cells)} rows have a zh cell of only question marks: the "
+                            "Chinese was lost when the file was saved in an encoding that cannot hold it",
+                            path=table.path, hint="save as 'CSV UTF-8' (Excel) or 'Unicode (UTF-8)' (LibreOffice) "
+                                                  "from the original, or export again with `zhen glossary export`")
 
 
 def load_glossary(paths: list[Path] | None = None) -> Glossary:

@@ -144,6 +144,17 @@ def _curated_left_out(entry: RunTerm, curated: TermMatcher) -> str:
     return ""
 
 
+def related(name: str, curated: list[Term], limit: int = 3) -> list[Term]:
+    """Approved entries that share the name's ending (省委, 会议, 事件) or opening, longest share
+    first: a pattern for the engine (中共湖南省委 beside 中共江苏省委)."""
+    def shared(term: Term) -> int:
+        end = next((n for n in range(min(len(term.zh), len(name)), 1, -1) if term.zh[-n:] == name[-n:]), 0)
+        start = next((n for n in range(min(len(term.zh), len(name)), 1, -1) if term.zh[:n] == name[:n]), 0)
+        return max(end, start) if term.zh != name else 0
+    scored = sorted(((shared(t), t.zh, t) for t in curated if t.en and t.action != "keep"), key=lambda x: (-x[0], x[1]))
+    return [t for score, _zh, t in scored[:limit] if score >= 2]
+
+
 def _as_name(english: str) -> str:
     """A name, not a sentence: no final full stop, no wrapping quotes."""
     english = english.strip().strip('"“”')

@@ -146,17 +146,22 @@ def _tags_to_send(engine: Engine, segment: Segment) -> list:
     return tags
 
 
-def _worth_another(engine: Engine, best: Translation, level: int) -> bool:
-    """Try the next method while a problem is left; for tag problems alone, not a forcing method
-    (a grammar that forces tags into place wrecks the sentence around them; render has a fallback)."""
-    if level >= len(engine.methods):
-        return False
-    return bool(best.text_problems) or (bool(best.tag_problems) and engine.methods[level] not in engine.forcing)
+def _next_level(engine: Engine, best: Translation, level: int) -> int | None:
+    """The next method to try, if any: the next one while a term or text problem is left; for tag
+    problems alone only the engine's ``retag`` methods (a re-prompt that shows the draft and its
+    tags), never a forcing one — a grammar that forces tags into place wrecks the sentence around
+    them, and render has a fallback for a tag."""
+    if best.text_problems:
+        return level if level < len(engine.methods) else None
+    if best.tag_problems:
+        return next((i for i in range(level, len(engine.methods)) if engine.methods[i] in engine.retag), None)
+    return None
 
 
 def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
          finished: Callable[[int, Translation], None] = lambda i, verdict: None,
-         checkpoint: Callable[[], None] = lambda: None) -> list[Translation]:
+         checkpoint: Callable[[], None] = lambda: None,
+         examples: Callable[[Segment], tuple[TermPair, ...]] = lambda segment: ()) -> list[Translation]:
     """The best verdict for each source: its weakest method first, the next while a problem is left.
 
     ``finished(i, verdict)`` is called as each source is done. This is all that needs the engine,
@@ -170,7 +175,7 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
         segment = sources[i]
         source = tagged_source(segment) if sent[i] else segment.norm
         return Request(source, _unique_pairs(term_pairs(segment)), engine.methods[levels[i]],
-                       best[i].tagged if i in best else "")
+                       best[i].tagged if i in best else "", examples(segment))
 
     def follow(i: int, raw: str) -> Request | None:
         """Judge an answer; ask again with the next method while it has a problem."""
@@ -179,8 +184,9 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
         if i not in best or verdict.rank < best[i].rank:
             best[i] = verdict
         best[i].attempts = level + 1
-        if _worth_another(engine, best[i], level + 1):
-            levels[i] = level + 1
+        following = _next_level(engine, best[i], level + 1)
+        if following is not None:
+            levels[i] = following
             return request(i)
         finished(i, best[i])
         return None
@@ -201,7 +207,7 @@ def store(cache, key: tuple, verdict: Translation) -> None:
 
 def translate_segments(engine: Engine, items: Sequence[Item], batch_size: int = 8,
                        on_done: Callable[[int], None] | None = None, memory=None, cache=None,
-                       seen: dict | None = None) -> None:
+                       seen: dict | None = None, examples=lambda segment: ()) -> None:
     """Fill ``segment.translation`` for every item; identical sources are translated once.
 
     ``memory`` (a TranslationMemory) supplies reviewed English for exact normalized-source matches;
@@ -220,7 +226,7 @@ def translate_segments(engine: Engine, items: Sequence[Item], batch_size: int = 
             on_done(work.copies[key])
 
     verdicts = lock(engine, [work.unique[k] for k in work.pending], batch_size, finished,
-                    cache.commit if cache is not None else lambda: None)
+                    cache.commit if cache is not None else lambda: None, examples)
     work.best.update(zip(work.pending, verdicts))
     if seen is not None:
         seen.update(work.best)

@@ -45,14 +45,17 @@ def user_message(request: Request) -> str:
     if request.method in ("revise", "constrained") and request.draft:
         return _revise_message(request)
     source = request.source
-    parts = []
+    # The tag instructions open the message: consecutive tagged requests then share that prompt prefix,
+    # which llama.cpp does not evaluate again.
+    parts = [TAGS] if TAG.search(source) else []
+    if request.examples:
+        parts.append("Approved renderings of similar names (follow their pattern):\n"
+                     + "\n".join(f"{t.zh} = {t.en}" for t in request.examples))
     if request.terms:
         parts.append("Glossary (use exactly these English renderings):\n" + _glossary_lines(request.terms))
     if request.method in ("inject", "constrained") and request.terms:
         source = inject(source, request.terms)
         parts.append("Some terms are already in English in the text; copy them exactly as written.")
-    if TAG.search(source):
-        parts.append(TAGS)
     parts.append(f"Chinese: {source}")
     return "\n\n".join(parts)
 

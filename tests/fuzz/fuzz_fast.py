@@ -64,14 +64,14 @@ def decoded_markdown(segment) -> str:
     """The segment's Markdown as render writes text it was given back unchanged: escapes and
     ``-{…}-`` marks read as their text, ``<`` and ``&`` escaped."""
     from pipeline.document import SpanKind
-    from pipeline.markup import _link_parts, escape_text
+    from pipeline.markup import EMPTY_CONVERSION, _link_parts, escape_text
 
     out = []
     for span in segment.spans:
         if span.kind is SpanKind.LINK and span.text:
             opening, closing = _link_parts(span)
             out.append(opening + escape_text(span.text) + closing)
-        elif span.text and span.traits.placement == "translated":
+        elif span.text and span.traits.placement == "translated" or span.raw == EMPTY_CONVERSION:
             out.append(escape_text(span.text))
         else:
             out.append(span.raw)

@@ -28,6 +28,7 @@ class Request:
     terms: tuple[TermPair, ...] = ()  # in order of first occurrence in the source
     method: str = ""                  # one of the engine's methods; "" = its first
     draft: str = ""                   # the best English so far, for methods that revise it
+    examples: tuple[TermPair, ...] = ()  # approved renderings of related names, a pattern to follow
 
 
 class Engine(ABC):
@@ -42,6 +43,7 @@ class Engine(ABC):
     batch_size: int = 8  # requests worth handing over at once
     markup: bool = False  # translates inline tags (<a1>…</a1>, <f1/>) in the source; else render places the markup
     forcing: tuple[str, ...] = ()  # methods that force terms into the output (a grammar): for missing terms only
+    retag: tuple[str, ...] = ()    # methods worth a try when only inline tags came back wrong
 
     @abstractmethod
     def translate(self, requests: list[Request]) -> list[str]:

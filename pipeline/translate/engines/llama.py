@@ -115,6 +115,7 @@ class LlamaEngine(Engine):
     methods = ("prompt", "inject", "revise", "constrained")
     markup = True
     forcing = ("constrained",)
+    retag = ("revise",)
 
     def __init__(self, model: str | None = None, *, n_ctx: int = 2048, threads: int | None = None,
                  seed: int = 0, temperature: float = 0.0, repeat_penalty: float = 1.0,
