@@ -115,3 +115,22 @@ def test_related_approved_entries_are_a_pattern_for_the_engine(tmp_path, monkeyp
     assert main(["translate", "in", "--glossary", "g.csv", "--engine", SCRIPT, "--no-tm", "--no-cache"]) == 0
     (asked,) = [r for r in FakeEngine.calls if r.source == "中共江苏省委"][:1]
     assert [(t.zh, t.en) for t in asked.examples] == [("中共湖南省委", "Hunan Provincial Committee of the CPC")]
+
+
+def test_renderings_are_names_not_sentences():
+    assert run_terms._as_name("The Eastern Army of Resistance.", "organization") == "Eastern Army of Resistance"
+    assert run_terms._as_name("The Passing Years", "publication") == "The Passing Years"
+    assert run_terms.unclean("共产国际派", "Communists (Draft) -Comintern") == "a parenthetical the name does not have"
+    assert run_terms.unclean("八七会议", "The meeting was held. It ended.") == "a sentence, not a name"
+    assert run_terms.unclean("中共江苏省委", "Jiangsu Provincial Committee") == ""
+
+
+def test_places_and_aliases_need_no_model():
+    entries = [run_terms.RunTerm(["诸暨"], "wikilinked page"), run_terms.RunTerm(["江浙"], "wikilinked page"),
+               run_terms.RunTerm(["伯青"], "bold name"), run_terms.RunTerm(["张莘夫"], "wikilinked page"),
+               run_terms.RunTerm(["鄂豫皖根据地"], "wikilinked page")]
+    asked = []
+    run_terms.render(entries, {}, lambda names: asked.extend(names) or ["Eyuwan Base Area"] * len(names),
+                     TermMatcher([]))
+    assert [e.en for e in entries] == ["Zhuji", "Jiangsu and Zhejiang", "Boqing", "Zhang Shenfu", "Eyuwan Base Area"]
+    assert asked == ["鄂豫皖根据地"]

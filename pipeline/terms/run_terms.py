@@ -3,8 +3,9 @@
 Before translation, every document of the run is searched for entity candidates without an approved
 entry: wikilink targets (with the label text that names them, narrowed as the tagger narrows it),
 bold names and 《titles》. Each is rendered once — Chinese personal names by pypinyin (family name
-first), a `proposed` row of the term base by its drafted English, anything else by the engine (a
-short request with the approved entries inside the name locked) — and locked for the run like an
+first), a `proposed` row of the term base by its drafted English, places and peoples CC-CEDICT names
+(诸暨 → Zhuji), bold aliases by pypinyin, anything else by the engine (a short request with the
+approved entries inside the name locked and related approved entries as a pattern) — and locked for the run like an
 approved entry (curated entries win on the same key; the audit says ``via: run-terms``). A rendering
 that is not clean (Chinese left, empty, far too long) is not locked. The table is written as
 ``run-terms.csv`` / ``.xlsx`` in the term base's columns (status ``proposed``) for the glossary
@@ -22,7 +23,8 @@ from pipeline.normalize import normalize
 from pipeline.terms.coverage import _BOOK_TITLE, _bold_texts
 from pipeline.terms.glossary import Term
 from pipeline.terms.matcher import TermMatcher, page_title
-from pipeline.terms.suggest import guess_type, pinyin_name
+from pipeline.chinese import all_han
+from pipeline.terms.suggest import cedict_gloss, guess_type, pinyin_name, pinyin_words
 
 STATUS = "run"  # the status of a run term inside the run; written out as `proposed`
 MIN_CHARS = 2
@@ -71,7 +73,8 @@ def _new(name: str, matcher: TermMatcher) -> bool:
 
 
 def collect(docs: list[Document], matcher: TermMatcher) -> list[RunTerm]:
-    """Entity candidates of the run that no approved entry covers, with their forms."""
+    """Entity candidates of the run that no approved entry covers, with their forms (a link's label
+    is a form of its page where it names it: not a clause the label could not be narrowed in)."""
     found: dict[str, RunTerm] = {}
 
     def add(key: str, form: str | None, origin: str) -> None:
@@ -88,8 +91,8 @@ def collect(docs: list[Document], matcher: TermMatcher) -> list[RunTerm]:
                 title = normalize(title, matcher.config).text
                 label = segment.norm[tag.start:tag.end]
                 if _new(title, matcher):
-                    add(title, label if _new(label, matcher) and not _is_curated(segment, tag) else None,
-                        "wikilinked page")
+                    add(title, label if _new(label, matcher) and not _is_curated(segment, tag)
+                        and len(label) <= len(title) + 2 else None, "wikilinked page")
             for name in _bold_texts(segment.spans) + _BOOK_TITLE.findall(segment.norm):
                 name = normalize(name.strip(), matcher.config).text
                 if _new(name, matcher) and name not in found:
@@ -124,14 +127,19 @@ def render(entries: list[RunTerm], proposed: dict[str, Term], translate_names, c
     for entry in entries:
         entry.type = guess_type(entry.zh, is_title=entry.origin == "book title")
         row = next((proposed[f] for f in entry.forms if f in proposed), None)
+        proper = _proper_noun(entry.zh)
         if row is not None:
             entry.en, entry.source, entry.type = row.en, "term base (proposed)", row.type or entry.type
         elif entry.type == "person" and "·" not in entry.zh:
             entry.en, entry.source = pinyin_name(entry.zh), "pypinyin"
+        elif proper:
+            entry.en, entry.source = proper, "CC-CEDICT"
+        elif entry.origin == "bold name" and all_han(entry.zh) and len(entry.zh) <= 4 and not cedict_gloss(entry.zh):
+            entry.en, entry.source = pinyin_words(entry.zh).replace(" ", "").capitalize(), "pypinyin"  # an alias
         else:
             for_engine.append(entry)
     for entry, english in zip(for_engine, translate_names([e.zh for e in for_engine])):
-        entry.en, entry.source = _as_name(english), "engine"
+        entry.en, entry.source = _as_name(english, entry.type), "engine"
     for entry in entries:
         entry.problem = unclean(entry.zh, entry.en) or _curated_left_out(entry, curated)
 
@@ -142,6 +150,16 @@ def _curated_left_out(entry: RunTerm, curated: TermMatcher) -> str:
             if term.action != "keep" and term.en.lower() not in entry.en.lower():
                 return f"lacks the approved {term.en!r} for {term.zh}"
     return ""
+
+
+def _proper_noun(name: str) -> str:
+    """A place or people CC-CEDICT names (诸暨 → Zhuji, 江浙 → Jiangsu and Zhejiang); "" otherwise."""
+    gloss = cedict_gloss(name)
+    if gloss.startswith("abbr. for "):
+        gloss = gloss[len("abbr. for "):]
+    elif not gloss[:1].isupper():
+        return ""
+    return gloss.split(",")[0].split(" of ")[0].strip()
 
 
 def related(name: str, curated: list[Term], limit: int = 3) -> list[Term]:
@@ -155,10 +173,14 @@ def related(name: str, curated: list[Term], limit: int = 3) -> list[Term]:
     return [t for score, _zh, t in scored[:limit] if score >= 2]
 
 
-def _as_name(english: str) -> str:
-    """A name, not a sentence: no final full stop, no wrapping quotes."""
+def _as_name(english: str, kind: str = "") -> str:
+    """A name, not a sentence: no final full stop, no wrapping quotes, no leading article (it would
+    stand capitalized mid-sentence) except in a title."""
     english = english.strip().strip('"“”')
-    return english[:-1] if english.endswith(".") and not english.endswith("..") else english
+    english = english[:-1] if english.endswith(".") and not english.endswith("..") else english
+    if kind != "publication" and english.startswith("The ") and len(english) > 4:
+        english = english[4:]
+    return english
 
 
 def unclean(zh: str, en: str) -> str:
@@ -171,6 +193,8 @@ def unclean(zh: str, en: str) -> str:
         return "far longer than the name"
     if re.search(r"[.!?]\s+\S", en):
         return "a sentence, not a name"
+    if "(" in en and not re.search(r"[(（]", zh):
+        return "a parenthetical the name does not have"
     return ""
 
 
