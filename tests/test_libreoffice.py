@@ -10,6 +10,7 @@ import csv
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import openpyxl
@@ -27,12 +28,15 @@ if SOFFICE is None and os.environ.get("ZHEN_REQUIRE_LIBREOFFICE") != "1":
 FIELDS = ("id", "zh", "variants", "en", "type", "action", "forbidden", "note", "source", "status")
 
 
+PROFILE = Path(tempfile.mkdtemp(prefix="zhen-lo-profile-"))  # one LibreOffice profile: it starts once slowly
+
+
 def _resave(path: Path, out: Path, target: str) -> Path:
     """LibreOffice opens ``path`` and saves it as ``target`` (an extension, or ext:filter:options)."""
     out.mkdir(exist_ok=True)
-    profile = out / "profile"
-    subprocess.run([SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", target,
-                    "--outdir", str(out), str(path)], check=True, capture_output=True, timeout=240)
+    subprocess.run([SOFFICE, f"-env:UserInstallation={PROFILE.resolve().as_uri()}", "--headless", "--convert-to",
+                    target, "--outdir", str(out.resolve()), str(path.resolve())], check=True, capture_output=True,
+                   timeout=240)
     (saved,) = [p for p in out.iterdir() if p.is_file() and p.stem == path.stem]
     return saved
 
