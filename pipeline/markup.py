@@ -339,16 +339,6 @@ def _tag_text(tag: Tag, role: str) -> str:
     return tag.closer if role == "close" else tag.opener
 
 
-def with_tags(text: str, events: list[tuple[int, str]]) -> str:
-    """``text`` with tag texts inserted at their offsets (events at one offset keep their order)."""
-    out, pos = [], 0
-    for at, tag_text in sorted(events, key=lambda e: e[0]):  # stable: ties keep their order
-        out += [text[pos:at], tag_text]
-        pos = at
-    out.append(text[pos:])
-    return "".join(out)
-
-
 # The English comes from a model or a glossary: where Markdown is rendered as HTML it must stay text.
 _MARKDOWN_TEXT = {"<": "&lt;", "&": "&amp;"}
 
