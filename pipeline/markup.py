@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pipeline.components import Context, component
 from pipeline.document import Document, Segment, Span, SpanKind
@@ -111,29 +111,15 @@ def _pairs(spans: list[Span]) -> tuple[list[tuple[Span, Span]], list[Span]]:
     return pairs, unpaired + ([opened] if opened is not None else [])
 
 
-@dataclass
-class _Draft:
-    kind: SpanKind
-    letter: str
-    opening: str
-    closing: str
-    at: int
-    until: int
-    start: int
-    end: int
-    point: bool
-    label: str = ""
-    target: str | None = None
-
-
-def _drafts(segment: Segment, titles, narrow: bool) -> list[_Draft]:
+def _drafts(segment: Segment, titles, narrow: bool) -> list[Tag]:
+    """The segment's tags before numbering: each ``name`` is only its letter yet."""
     drafts = []
     pairs, unpaired = _pairs(segment.spans)
     paired = {id(s) for pair in pairs for s in pair}
     for opening, closing in pairs:
         start, end = _norm_range(segment, opening.end, closing.start)
         if segment.norm[start:end].strip():  # a pair around nothing (or spaces) is two marks
-            drafts.append(_Draft(opening.kind, opening.traits.tag, opening.raw, closing.raw, opening.start,
+            drafts.append(Tag(opening.traits.tag, opening.kind, opening.raw, closing.raw, opening.start,
                                  closing.start, start, end, False))
         else:
             unpaired += [opening, closing]
@@ -149,12 +135,12 @@ def _drafts(segment: Segment, titles, narrow: bool) -> list[_Draft]:
                 continue
         letter = span.traits.tag if span.traits.placement in ("after", "aside") else "x"
         point = _norm_range(segment, span.start, span.start)[0]
-        drafts.append(_Draft(span.kind, letter, span.raw, "", span.start, span.start, point, point, True,
+        drafts.append(Tag(letter, span.kind, span.raw, "", span.start, span.start, point, point, True,
                              target=span.target))
     return sorted(drafts, key=lambda d: (d.at, -d.until))
 
 
-def _link_draft(segment: Segment, span: Span, start: int, end: int, titles, narrow: bool) -> _Draft:
+def _link_draft(segment: Segment, span: Span, start: int, end: int, titles, narrow: bool) -> Tag:
     label = segment.norm[start:end]
     whole = start
     if narrow:
@@ -162,17 +148,17 @@ def _link_draft(segment: Segment, span: Span, start: int, end: int, titles, narr
     opening, closing = _link_parts(span)
     at = span.start if start == whole else segment.norm_offsets[start]
     until = segment.norm_offsets[end - 1] + 1
-    return _Draft(span.kind, span.traits.tag, opening, closing, at, until, start, end, False, label, span.target)
+    return Tag(span.traits.tag, span.kind, opening, closing, at, until, start, end, False, label, span.target)
 
 
-def _crossing(drafts: list[_Draft]) -> list[_Draft]:
+def _crossing(drafts: list[Tag]) -> list[Tag]:
     """Pairs that cross another pair (possible in hand-made Markdown) become two points each."""
-    kept: list[_Draft] = []
+    kept: list[Tag] = []
     for d in drafts:
         crosses = not d.point and any(not k.point and k.start < d.start < k.end < d.end for k in kept)
         if crosses:
-            kept.append(_Draft(d.kind, "x", d.opening, "", d.at, d.at, d.start, d.start, True))
-            kept.append(_Draft(d.kind, "x", d.closing, "", d.until, d.until, d.end, d.end, True))
+            kept.append(Tag("x", d.kind, d.opening, "", d.at, d.at, d.start, d.start, True))
+            kept.append(Tag("x", d.kind, d.closing, "", d.until, d.until, d.end, d.end, True))
         else:
             kept.append(d)
     return sorted(kept, key=lambda d: (d.at, -d.until))
@@ -189,15 +175,14 @@ def segment_tags(segment: Segment, titles=lambda target: "", narrow: bool = True
     tags = []
     drafts = _crossing(_drafts(segment, titles, narrow))
     for d in drafts:
-        counts[d.letter] = counts.get(d.letter, 0) + 1
+        counts[d.name] = counts.get(d.name, 0) + 1
         edge = ""
         if d.point and d.start == 0 and all(k.at >= d.at for k in drafts if not k.point):
             edge = "before"
         elif d.point and d.start == len(segment.norm) and all(k.until <= d.at for k in drafts if not k.point):
             edge = "after"
-        tags.append(Tag(f"{d.letter}{counts[d.letter]}", d.kind, d.opening, d.closing, d.at, d.until,
-                        d.start, d.end, d.point, d.label, d.target, edge,
-                        anchor=not d.point and (d.start, d.end) in terms))
+        tags.append(replace(d, name=f"{d.name}{counts[d.name]}", edge=edge,
+                            anchor=not d.point and (d.start, d.end) in terms))
     return tags
 
 

@@ -18,7 +18,7 @@ from pipeline import __version__
 from pipeline.formats import Output, writer
 from pipeline.formats.review_rows import segment_id
 from pipeline.markup import TAG
-from pipeline.tables import xml_safe
+from pipeline.tables import append_xml_text, xml_safe
 
 _TYPES = {"link": "link", "emphasis": "bold", "footnote": "x-footnote"}
 
@@ -40,17 +40,9 @@ def _fill(seg: ET.Element, text: str, tags: list[dict]) -> None:
 
 def _inline(seg: ET.Element, tagged: str, codes: dict[str, tuple[int, dict]]) -> None:
     """``tagged`` (text with ``<a1>…</a1>``, ``<f1/>``) as the seg's text and inline elements."""
-    last, pos = None, 0
-
-    def text(piece: str) -> None:
-        piece = xml_safe(piece)
-        if last is None:
-            seg.text = (seg.text or "") + piece
-        else:
-            last.tail = (last.tail or "") + piece
-
+    pos = 0
     for m in TAG.finditer(tagged):
-        text(tagged[pos:m.start()])
+        append_xml_text(seg, tagged[pos:m.start()])
         pos = m.end()
         name = m.group(2) + m.group(3)
         if name not in codes:
@@ -58,15 +50,14 @@ def _inline(seg: ET.Element, tagged: str, codes: dict[str, tuple[int, dict]]) ->
         i, tag = codes[name]
         kind = _TYPES.get(tag["kind"])
         if m.group(4):
-            last = ET.SubElement(seg, "ph", {"x": str(i), **({"type": kind} if kind else {})})
-            last.text = xml_safe(tag["open"])
+            code = ET.SubElement(seg, "ph", {"x": str(i), **({"type": kind} if kind else {})})
+            code.text = xml_safe(tag["open"])
         elif m.group(1):
-            last = ET.SubElement(seg, "ept", i=str(i))
-            last.text = xml_safe(tag["close"])
+            ET.SubElement(seg, "ept", i=str(i)).text = xml_safe(tag["close"])
         else:
-            last = ET.SubElement(seg, "bpt", {"i": str(i), "x": str(i), **({"type": kind} if kind else {})})
-            last.text = xml_safe(tag["open"])
-    text(tagged[pos:])
+            code = ET.SubElement(seg, "bpt", {"i": str(i), "x": str(i), **({"type": kind} if kind else {})})
+            code.text = xml_safe(tag["open"])
+    append_xml_text(seg, tagged[pos:])
 
 
 def tmx_bytes(units: list[dict], *, created: float | None = None, header_props: list[tuple[str, str]] = ()) -> bytes:

@@ -16,7 +16,7 @@ from pipeline.formats import Output, writer
 from pipeline.formats.review_rows import segment_id
 from pipeline.formats.tmx import has_error, source_language
 from pipeline.markup import TAG, strip_tags
-from pipeline.tables import Table, TableError, xml_safe
+from pipeline.tables import Table, TableError, append_xml_text, xml_safe
 
 XLIFF2 = "urn:oasis:names:tc:xliff:document:2.0"
 XLIFF12 = "urn:oasis:names:tc:xliff:document:1.2"
@@ -25,26 +25,14 @@ REVIEWED_STATES = {"reviewed", "final", "signed-off"}  # 2.1; 1.2
 
 def _inline(parent: ET.Element, tagged: str, codes: dict[str, int], version: str) -> None:
     """``tagged`` text as the element's text and inline codes (nested ``pc`` in 2.1)."""
-    stack, last = [parent], {id(parent): None}
-
-    def text(piece: str) -> None:
-        if not piece:
-            return
-        top = stack[-1]
-        previous = last[id(top)]
-        if previous is None:
-            top.text = (top.text or "") + xml_safe(piece)
-        else:
-            previous.tail = (previous.tail or "") + xml_safe(piece)
+    stack = [parent]
 
     def add(tag: str, attributes: dict) -> ET.Element:
-        element = ET.SubElement(stack[-1], tag, attributes)
-        last[id(stack[-1])] = element
-        return element
+        return ET.SubElement(stack[-1], tag, attributes)
 
     pos = 0
     for m in TAG.finditer(tagged):
-        text(tagged[pos:m.start()])
+        append_xml_text(stack[-1], tagged[pos:m.start()])
         pos = m.end()
         name = m.group(2) + m.group(3)
         if name not in codes:
@@ -57,13 +45,11 @@ def _inline(parent: ET.Element, tagged: str, codes: dict[str, int], version: str
                 if len(stack) > 1:
                     stack.pop()
             else:
-                element = add("pc", {"id": n, "dataRefStart": f"d{n}", "dataRefEnd": f"e{n}"})
-                stack.append(element)
-                last[id(element)] = None
+                stack.append(add("pc", {"id": n, "dataRefStart": f"d{n}", "dataRefEnd": f"e{n}"}))
         else:
             kind = "ph" if m.group(4) else "ept" if m.group(1) else "bpt"
             add(kind, {"id": n})
-    text(tagged[pos:])
+    append_xml_text(stack[-1], tagged[pos:])
 
 
 def _code_texts(element: ET.Element, tags: list[dict], version: str) -> None:

@@ -27,6 +27,15 @@ def xml_safe(text: str) -> str:
     return XML_FORBIDDEN.sub("\ufffd", text)
 
 
+def append_xml_text(parent, text: str) -> None:
+    """Character data after what an ElementTree element holds so far: its text, or its last
+    child's tail (mixed content, as inline codes in TMX and XLIFF need)."""
+    if len(parent):
+        parent[-1].tail = (parent[-1].tail or "") + xml_safe(text)
+    else:
+        parent.text = (parent.text or "") + xml_safe(text)
+
+
 class TableError(ZhenError):
     """A spreadsheet that cannot be read as a table."""
 
