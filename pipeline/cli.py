@@ -97,6 +97,7 @@ def _add_translate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=0,
                    help="segments handed to the engine at once (default: what the engine decodes best)")
     _engine_options(p)
+    _prompt_options(p)
     p.add_argument("--strict", action="store_true", help="exit 1 when any QA error remains")
     p.add_argument("--no-run-terms", action="store_true",
                    help="do not render and lock, once for the whole run, the linked pages, bold names and "
@@ -125,8 +126,26 @@ def _translate(args: argparse.Namespace) -> int:
     options = RunOptions(args.paths, args.out, args.glossary, args.engine, args.model, Settings(opencc=args.opencc),
                          args.batch_size, args.jobs, None if args.no_tm else args.tm,
                          None if args.no_cache else (args.cache or default_cache_path()),
-                         _engine_settings(args), run_terms=not args.no_run_terms)
+                         _engine_settings(args), run_terms=not args.no_run_terms,
+                         **_prompt_settings(args))
     return translate.run(options, args.strict, args.backend, args.ray_address, args.workers)
+
+
+def _prompt_options(p: argparse.ArgumentParser) -> None:
+    from pipeline.translate.locking import DEFAULT_CONTEXT, DEFAULT_EXAMPLES
+
+    p.add_argument("--context", type=int, default=DEFAULT_CONTEXT,
+                   help="sentences before each one in its document shown to the model with their English "
+                        f"(a document's sentences are then translated in order; default {DEFAULT_CONTEXT})")
+    p.add_argument("--examples", type=int, default=DEFAULT_EXAMPLES,
+                   help="similar translated pairs shown to the model, from the translation memory and the "
+                        f"project's example set (default {DEFAULT_EXAMPLES})")
+
+
+def _prompt_settings(args: argparse.Namespace) -> dict:
+    if args.context < 0 or args.examples < 0:
+        raise UsageError("--context and --examples must be at least 0")
+    return {"context": args.context, "examples": args.examples}
 
 
 def _engine_options(p: argparse.ArgumentParser) -> None:
@@ -136,13 +155,16 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
                                                 "request at a time; 8 is about twice as fast on 2 cores)")
     p.add_argument("--gpu-layers", type=int, help="layers the llama engine puts on a GPU (needs a CUDA build "
                                                   "of llama-cpp-python; default 0)")
+    p.add_argument("--candidates", type=int, help="first answers the llama engine writes per sentence (one "
+                                                  "greedy, the rest sampled); the verified consensus one is "
+                                                  "kept (MBR with chrF; default 1)")
 
 
 def _engine_settings(args: argparse.Namespace) -> dict:
-    for name in ("threads", "parallel"):
+    for name in ("threads", "parallel", "candidates"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             raise UsageError(f"--{name} must be at least 1")
-    names = ("threads", "parallel", "gpu_layers")
+    names = ("threads", "parallel", "gpu_layers", "candidates")
     return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 
@@ -181,6 +203,11 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--opencc", choices=CONFIGS, default=DEFAULT_CONFIG, help="OpenCC config: t2s (default), tw2sp (Taiwan phrases), hk2s, none")
     p.add_argument("--out", type=Path, help="write hyp.txt and report.json here")
     p.add_argument("--no-cache", action="store_true", help="translate every line afresh (no segment cache)")
+    p.add_argument("--first", type=int, default=1, help="the first line to use (default 1)")
+    p.add_argument("--documents", type=int, default=8,
+                   help="with --context: the lines are read as this many documents of consecutive lines, "
+                        "translated side by side (default 8)")
+    _prompt_options(p)
     _engine_options(p)
     p.set_defaults(handler=lambda a: _eval(a))
 
@@ -198,7 +225,8 @@ def _eval(args: argparse.Namespace) -> int:
         raise UsageError("zhen eval needs --src and --ref (or: zhen eval compare A B)")
     options = EvalOptions(args.src, args.ref, args.terms, args.glossary, args.engine, args.model, args.limit,
                           not args.no_lock, args.opencc, None if args.no_cache else default_cache_path(),
-                          _engine_settings(args))
+                          _engine_settings(args), first=args.first, documents=args.documents,
+                          **_prompt_settings(args))
     return evaluate.run(options, args.out)
 
 

@@ -28,6 +28,7 @@ class Context:
     batch_size: int = 8
     cache: Any = None            # a SegmentCache
     memory: Any = None           # a TranslationMemory
+    prompting: Any = None        # a Prompting: context sentences and examples beside each sentence
     on_done: Callable[[int], None] | None = None  # called with the number of segments finished
     out_dir: Path | None = None
     provenance: Any = None       # a Provenance

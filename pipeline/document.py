@@ -234,6 +234,8 @@ class Segment:
     terms: list["TermMatch"] = field(default_factory=list)      # match
     tags: list["Tag"] = field(default_factory=list)             # tag
     src_tagged: str = ""                                        # tag: the plain text with every tag
+    year: int | None = None                                     # years: the year its document is at
+    context: tuple[tuple[str, str], ...] = ()                   # translate: pairs the engine saw before it
     translation: Translation | None = None                      # translate
     tgt_tagged: str = ""                                        # render: the English with every tag
     markdown: str = ""                                          # render

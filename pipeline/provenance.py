@@ -37,11 +37,12 @@ def text_sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def signature(engine: dict, glossary_signature: str, opencc: str) -> str:
-    """A short, readable run signature: engine|model|glossary|opencc|version."""
+def signature(engine: dict, glossary_signature: str, opencc: str, prompting: str = "") -> str:
+    """A short, readable run signature: engine|model|glossary|opencc|prompt|version."""
     model_hash = (engine.get("sha256") or "none")[:12]
+    prompt = f"|prompt:{prompting}" if prompting else ""
     return (f"engine:{engine.get('engine')}|model:{engine.get('model')}@{model_hash}|"
-            f"glossary:{glossary_signature}|opencc:{opencc}|zhen:{__version__}")
+            f"glossary:{glossary_signature}|opencc:{opencc}{prompt}|zhen:{__version__}")
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,11 @@ class Provenance:
     glossary_files: tuple[tuple[str, str], ...]   # (path, sha256)
     glossary_signature: str
     opencc: str
+    prompting: str = ""  # what the prompt shows beside each sentence: context=N,examples=K
 
     @property
     def signature(self) -> str:
-        return signature(self.engine, self.glossary_signature, self.opencc)
+        return signature(self.engine, self.glossary_signature, self.opencc, self.prompting)
 
     def glossary(self) -> dict:
         return {"files": [{"path": p, "sha256": h} for p, h in self.glossary_files],

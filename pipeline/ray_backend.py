@@ -34,7 +34,7 @@ from pipeline.stages import ANALYSIS, TRANSLATED
 from pipeline.terms.glossary import load_glossary
 from pipeline.terms.matcher import TermMatcher
 from pipeline.translate import groups
-from pipeline.translate.locking import finish, lock, plan, store
+from pipeline.translate.locking import finish, lock, plan, store, translate_segments
 
 FINISH = ("render", "qa", "write")
 AFTER_TRANSLATION = tuple(a for a in TRANSLATED if a not in ("segment.tgt_tagged", "segment.markdown",
@@ -77,6 +77,12 @@ class _Translator:
     def batch_size(self) -> int:
         return self.engine.batch_size
 
+    def candidates(self) -> int:
+        return self.engine.candidates
+
+    def fits(self, request) -> bool:
+        return self.engine.fits(request)
+
     def lock(self, sources: list, batch_size: int, examples=None) -> tuple[list, float]:
         started = time.perf_counter()
         verdicts = lock(self.engine, sources, batch_size, examples=examples or (lambda segment: ()))
@@ -101,6 +107,23 @@ class _RemoteEngine:
         self.ray, self.actors = ray, actors
         self._described = ray.get(actors[0].describe.remote())
         self.batch_size = ray.get(actors[0].batch_size.remote())
+        self.candidates = ray.get(actors[0].candidates.remote())
+
+    def fits(self, request) -> bool:
+        return self.ray.get(self.actors[0].fits.remote(request))
+
+    def lock(self, _engine, sources: list, batch_size: int, finished, checkpoint, examples) -> list:
+        """``locking.lock`` on the actors: the sources shared out among them, verdicts in order."""
+        from ray.util import ActorPool
+
+        share = -(-len(sources) // len(self.actors))
+        chunks = [sources[i:i + share] for i in range(0, len(sources), share)]
+        results = ActorPool(self.actors).map(lambda actor, chunk: actor.lock.remote(chunk, batch_size), chunks)
+        verdicts = [verdict for result in results for verdict in result[0]]
+        for i, verdict in enumerate(verdicts):
+            finished(i, verdict)
+        checkpoint()
+        return verdicts
 
     def describe(self) -> dict:
         return self._described
@@ -189,6 +212,8 @@ class RayRunner(Runner):
         finish_context = Context(out_dir=self.options.out_dir.resolve(), provenance=self._provenance)
         here = NodeAffinitySchedulingStrategy(self.ray.get_runtime_context().get_node_id(), soft=False)
         finisher = self.ray.remote(_finish_documents).options(scheduling_strategy=here, num_cpus=0)
+        if context.prompting:
+            return self._translate_in_order(docs, context, report, all_records, finisher, finish_context)
         seen: dict = {}           # key → verdict, as the local backend's run-level memory
         claimed: dict = {}        # key → None once a group translates it (plan() reuses it in later groups)
         plans = []
@@ -225,12 +250,34 @@ class RayRunner(Runner):
                 progress.advance(seg_task, len(items))
                 finishing.append(finisher.remote(group, finish_context))
             self.timings["translation"] += time.perf_counter() - t0
-            t1 = time.perf_counter()
-            for ref in finishing:
-                for doc, records in self.ray.get(ref):
-                    summary = self._summarize(doc)
-                    summary.folder = str(self.options.out_dir / doc.doc_id)
-                    report.documents.append(summary)
-                    all_records += records
-                    progress.advance(doc_task)
-            self.timings["writing"] += time.perf_counter() - t1
+            self._collect(finishing, report, all_records, lambda: progress.advance(doc_task))
+
+    def _collect(self, finishing: list, report: RunReport, all_records: list, advance) -> None:
+        """The finished documents' summaries and records, as their tasks complete."""
+        t1 = time.perf_counter()
+        for ref in finishing:
+            for doc, records in self.ray.get(ref):
+                summary = self._summarize(doc)
+                summary.folder = str(self.options.out_dir / doc.doc_id)
+                report.documents.append(summary)
+                all_records += records
+                advance()
+        self.timings["writing"] += time.perf_counter() - t1
+
+    def _translate_in_order(self, docs, context: Context, report, all_records, finisher, finish_context) -> None:
+        """With context in the prompt: every document's k-th sentence at once (shared out among the
+        actors), wave after wave, planned on the driver as the local backend does; then finished."""
+        items = [(doc.text, s) for doc in docs for s in doc.segments]
+        t0 = time.perf_counter()
+        with _progress() as progress:
+            doc_task = progress.add_task("documents", total=len(docs))
+            seg_task = progress.add_task("segments", total=len(items))
+            translate_segments(context.engine, items, context.batch_size, lambda n: progress.advance(seg_task, n),
+                               context.memory, context.cache, {}, prompting=context.prompting,
+                               locker=context.engine.lock)
+            seconds = time.perf_counter() - t0
+            self.timings["translation"] += seconds
+            for doc in docs:
+                doc.seconds = seconds * sum(1 for _ in doc.segments) / max(1, len(items))
+            finishing = [finisher.remote(group, finish_context) for group in groups(docs, context.batch_size)]
+            self._collect(finishing, report, all_records, lambda: progress.advance(doc_task))

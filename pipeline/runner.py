@@ -40,6 +40,8 @@ from pipeline.terms.glossary import COLUMNS, Glossary, GlossaryError, load_gloss
 from pipeline.terms.lint import ERROR, lint
 from pipeline.terms.matcher import TermMatcher
 from pipeline.translate.engines import load_engine
+from pipeline.translate.examples import example_index
+from pipeline.translate.locking import DEFAULT_CONTEXT, DEFAULT_EXAMPLES, Prompting
 from pipeline.write import recover
 
 
@@ -57,6 +59,8 @@ class RunOptions:
     cache_path: Path | None = None
     engine_options: dict = field(default_factory=dict)  # e.g. threads, parallel
     run_terms: bool = True  # one rendering per name the term base lacks, locked for the run
+    context: int = DEFAULT_CONTEXT    # sentences before each one shown with their English
+    examples: int = DEFAULT_EXAMPLES  # similar translated pairs shown (shipped examples, the memory)
 
 
 @dataclass
@@ -186,8 +190,9 @@ class Runner:
         memory = open_memory(options.memory_path)  # before the model loads: a damaged memory stops at once
         engine = self._start_engine()
         described = engine.describe()
+        prompting = Prompting(options.context, options.examples, example_index(memory) if options.examples else None)
         provenance = Provenance(described, tuple((f, glossary.hashes[f]) for f in glossary.files),
-                                glossary.signature(), options.settings.opencc)
+                                glossary.signature(), options.settings.opencc, prompting.describe())
         self._provenance = provenance
         cache = SegmentCache(options.cache_path, described, console.warn) if options.cache_path else None
         console.err.print(f"engine {described['engine']} · model {described['model']} · "
@@ -199,7 +204,7 @@ class Runner:
         all_records: list[dict] = []
         batch_size = options.batch_size or engine.batch_size
         context = Context(opencc=options.settings.opencc, engine=engine, batch_size=batch_size,
-                          cache=cache, memory=memory)
+                          cache=cache, memory=memory, prompting=prompting)
         try:
             docs = self._analyze_all(executor, files, report)
             if options.run_terms:
@@ -347,7 +352,7 @@ class Runner:
             "engine": provenance.engine,
             "glossary": provenance.glossary(),
             "settings": {"opencc": options.settings.opencc, "batch_size": options.batch_size, "jobs": options.jobs,
-                         "run_terms": options.run_terms,
+                         "run_terms": options.run_terms, "context": options.context, "examples": options.examples,
                          "cache": str(options.cache_path) if options.cache_path else None,
                          "memory": str(options.memory_path) if options.memory_path else None},
             "versions": versions(),

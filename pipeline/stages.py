@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import pipeline.markup  # noqa: F401 - each import registers its component
+import pipeline.facts  # noqa: F401 - each import registers its component
+import pipeline.markup  # noqa: F401
 import pipeline.normalize  # noqa: F401
 import pipeline.qa.checks  # noqa: F401
 import pipeline.read  # noqa: F401
@@ -22,13 +23,13 @@ from pipeline.document import Document
 from pipeline.normalize import DEFAULT_CONFIG
 
 READ = ("read", "segment", "normalize")
-ANALYSIS = (*READ, "match", "tag")
+ANALYSIS = (*READ, "years", "match", "tag")
 TRANSLATION = ("translate", "render", "qa")
 WRITE = ("write",)
 STANDARD = (*ANALYSIS, *TRANSLATION, *WRITE)
 ANALYZED = ("doc.path", "doc.text", "doc.blocks", "block.segments", "segment.spans", "segment.plain",
             "segment.plain_offsets", "segment.script", "segment.norm", "segment.norm_offsets",
-            "doc.meta.opencc", "segment.terms", "segment.tags", "segment.src_tagged")
+            "doc.meta.opencc", "segment.year", "segment.terms", "segment.tags", "segment.src_tagged")
 MATCH_INPUTS = tuple(a for a in ANALYZED if a not in ("segment.terms", "segment.tags", "segment.src_tagged"))
 TRANSLATED = (*ANALYZED, "segment.translation", "doc.seconds", "segment.tgt_tagged", "segment.markdown",
               "segment.fallbacks", "doc.markdown", "segment.findings")
@@ -56,6 +57,6 @@ def analyze_text(text: str, doc_id: str = "document", settings: Settings = Setti
     """Segment and normalize text already in memory; with a ``matcher``, match terms too."""
     from pipeline.read import parse
 
-    names = ("segment", "normalize", "match", "tag") if matcher is not None else ("segment", "normalize")
+    names = ("segment", "normalize", "years", "match", "tag") if matcher is not None else ("segment", "normalize", "years")
     context = Context(opencc=settings.opencc, matcher=matcher)
     return Pipeline(names, context, given=("doc.text", "doc.blocks"))(parse(text, doc_id))

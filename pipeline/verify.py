@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator
 
+from pipeline import facts
 from pipeline.chinese import HAN
 from pipeline.document import ERROR, Finding, TermOutcome, Translation
 from pipeline.markup import Tag, parse
@@ -84,6 +85,7 @@ class Candidate:
     matches: list["TermMatch"]
     outcomes: list[TermOutcome]
     source: str | None  # the normalized source; None where the English is not a model's own output
+    year: int | None = None  # the year the document is at (``pipeline/facts.py``): 同年 is that year
 
 
 Rule = Callable[[Candidate], Iterator[Finding]]
@@ -155,26 +157,38 @@ def degenerate_output(c: Candidate) -> Iterator[Finding]:
         yield Finding("degenerate-output", ERROR, "the English repeats itself or is far longer than the source")
 
 
+def number_mismatch(c: Candidate) -> Iterator[Finding]:
+    """A number of the source left out of a model's English, or a year the source does not state
+    or imply (同年, 次年 resolved from the document)."""
+    if c.source is not None and c.english:
+        for problem in facts.problems(c.english, c.source, c.year):
+            yield Finding("number-mismatch", ERROR, problem)
+
+
 # In the order their findings are reported. Rules that judge the model's own wording (they need
 # the source) are judged once on that output and carried through later re-verification.
-RULES: tuple[Rule, ...] = (forbidden_rendering, untranslated, empty_output, degenerate_output)
-MODEL_OUTPUT_RULES = frozenset({"degenerate-output"})
+RULES: tuple[Rule, ...] = (forbidden_rendering, untranslated, empty_output, degenerate_output, number_mismatch)
+MODEL_OUTPUT_RULES = frozenset({"degenerate-output", "number-mismatch"})
+# Problems a re-prompt that shows the draft can mend, and a grammar that forces terms cannot.
+REWORDING_RULES = frozenset({"number-mismatch"})
 
 
 def verify(english: str, matches: list[TermMatch], expected: list[str], method: str, *,
-           source: str | None = None, judged: Translation | None = None, tags: list[Tag] = ()) -> Translation:
+           source: str | None = None, judged: Translation | None = None, tags: list[Tag] = (),
+           year: int | None = None) -> Translation:
     """The verdict on ``english`` for a segment whose ``matches`` must appear as ``expected``.
 
     ``source``: the normalized Chinese, when ``english`` is a model's own output. ``judged``: an
     earlier verdict on the model's output this English was derived from (keep-terms restored),
     whose model-output findings still hold. ``tags``: the inline tags the English was asked to
     carry (``pipeline/markup.py``); each must come back exactly once, well nested, around English.
+    ``year``: the year the document is at, for the number rule.
     """
     if tags:
         marked, parsed = english, parse(english, tags)
         english = parsed.text
     outcomes = locate(english, matches, expected, method)
-    candidate = Candidate(english, matches, outcomes, source)
+    candidate = Candidate(english, matches, outcomes, source, year)
     defects = [f for rule in RULES for f in rule(candidate)]
     if judged is not None and source is None:
         carried = [f for f in judged.defects if f.check in MODEL_OUTPUT_RULES]

@@ -18,7 +18,7 @@ class FakeEngine(Engine):
     name = "fake"
     methods = ("prompt", "constrained")
     markup = True
-    retag = ("constrained",)  # not a grammar here: the fake's second method keeps the tags
+    reword = ("constrained",)  # not a grammar here: the fake's second method keeps the tags
     calls: list[Request] = []  # every request any instance saw (tests reset it)
 
     def __init__(self, model: str | None = None, *, log=print, **settings):

@@ -186,7 +186,7 @@ def test_the_grammar_requires_the_terms_and_admits_the_tags(llama_engine):
 def test_tag_problems_alone_get_only_the_engines_retag_methods():
     class LikeLlama(ScriptedEngine):
         methods = ("prompt", "inject", "revise", "constrained")
-        forcing, retag = ("constrained",), ("revise",)
+        forcing, reword = ("constrained",), ("revise",)
     ScriptedEngine.answers = {tagged_source(_segment(SOURCE)): "He differed from Moscow and friends, later at Wang Ming's."}
     FakeEngine.calls = []
     segment = next(_translate(SOURCE, LikeLlama()).segments)

@@ -60,7 +60,7 @@ CASES = {
                             ("会议召开。", "The meeting convened.", "prompt")),
 }
 SEVERITY = {"term-missing": "error", "forbidden-rendering": "error", "untranslated": "error",
-            "empty-output": "error", "degenerate-output": "error", "number-mismatch": "warning",
+            "empty-output": "error", "degenerate-output": "error", "number-mismatch": "error",
             "forced-terms": "warning", "same-as-source": "error", "unbalanced": "warning",
             "length-ratio": "warning", "lost-link": "error", "moved-link": "warning",
             "moved-footnote": "warning", "moved-emphasis": "info", "lost-emphasis": "info",

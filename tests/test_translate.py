@@ -167,7 +167,7 @@ def test_batched_matches_one_at_a_time_through_the_locking_loop(tiny_gguf, batch
 def test_a_request_too_long_for_a_sequence_is_split_in_the_batch(tiny_gguf):
     from pipeline.translate.engines.base import Request
     from pipeline.translate.engines.llama import LlamaEngine
-    engine = LlamaEngine(str(tiny_gguf), parallel=2, n_ctx=512, log=lambda m: None)
+    engine = LlamaEngine(str(tiny_gguf), parallel=2, n_ctx=1024, log=lambda m: None)  # the system prompt: ~500 tokens
     try:
         long = Request("，".join(["共产国际派罗明那兹来到汉口开会讨论问题"] * 40) + "。")
         short = Request("王明回国。")

@@ -94,3 +94,26 @@ class TermConsistency(Metric):
 
 
 METRICS: dict[str, Metric] = {m.name: m for m in (ChrF(), BLEU(), TermSuccess(), TermConsistency())}
+
+
+def paired_bootstrap(references: list[str], baseline: list[str], system: list[str],
+                     samples: int = 1000, seed: int = 12345) -> dict[str, float]:
+    """p-values of ``system`` against ``baseline`` for chrF and BLEU: sacrebleu's paired bootstrap
+    resampling (Koehn 2004), ``samples`` resamples of the lines with a fixed seed."""
+    import os
+
+    from sacrebleu.significance import PairedTest
+
+    previous = os.environ.get("SACREBLEU_SEED")
+    os.environ["SACREBLEU_SEED"] = str(seed)
+    try:
+        test = PairedTest([("baseline", baseline), ("system", system)],
+                          {"chrf": sacrebleu.metrics.CHRF(), "bleu": sacrebleu.metrics.BLEU()},
+                          [references], test_type="bs", n_samples=samples)
+        _signatures, scores = test()
+    finally:
+        if previous is None:
+            os.environ.pop("SACREBLEU_SEED", None)
+        else:
+            os.environ["SACREBLEU_SEED"] = previous
+    return {name: round(result[1].p_value, 4) for name, result in zip(("chrf", "bleu"), list(scores.values())[1:])}

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import ZhenError
+from pipeline.facts import last_year
 from pipeline.evaluate.metrics import METRICS, term_found
 from pipeline.evaluate.testset import TermLines, read_lines, read_terms
 from pipeline.io import atomic_write
@@ -15,7 +16,8 @@ from pipeline.terms.glossary import Term, load_glossary
 from pipeline.terms.matcher import TermMatch, TermMatcher
 from pipeline.document import Segment
 from pipeline.translate.engines import load_engine
-from pipeline.translate.locking import translate_segments
+from pipeline.translate.examples import example_index
+from pipeline.translate.locking import Prompting, translate_segments
 
 
 @dataclass
@@ -31,11 +33,17 @@ class EvalOptions:
     opencc: str = "t2s"
     cache_path: Path | None = None
     engine_options: dict | None = None
+    first: int = 1          # the first line used (1-based)
+    documents: int = 8      # with context: the lines read as this many documents of consecutive lines
+    context: int = 0
+    examples: int = 0
 
 
-def _line_matches(line: str, norm, glossary: TermMatcher | None, given: list[dict], lock: bool) -> list[TermMatch]:
-    """Glossary matches, with the line's required terms locked on top (they win where they overlap)."""
-    index = norm.source_index
+def _line_matches(line: str, norm, glossary: TermMatcher | None, given: list[dict], lock: bool,
+                  base: int = 0) -> list[TermMatch]:
+    """Glossary matches, with the line's required terms locked on top (they win where they overlap);
+    source offsets are ``base`` on in the document's text."""
+    index = [base + i for i in norm.source_index]
     spans: dict[tuple[int, int], Term] = {}
     if glossary is not None:
         spans.update({(s, e): t for s, e, t in glossary.find(norm.text)})
@@ -52,24 +60,42 @@ def _line_matches(line: str, norm, glossary: TermMatcher | None, given: list[dic
     return [TermMatch(term, s, e, index[s], index[e - 1] + 1) for (s, e), term in sorted(spans.items())]
 
 
+def _items(sources: list[str], given: list[list[dict]], glossary, options: EvalOptions) -> list:
+    """A segment per line. Each line is a document of its own; with context, the lines are cut into
+    ``options.documents`` runs of consecutive lines, each one document (one text: the lines joined)."""
+    runs = options.documents if options.context else len(sources)
+    size = max(1, -(-len(sources) // max(1, runs)))
+    items = []
+    for first in range(0, len(sources), size):
+        lines = sources[first:first + size]
+        text = "\n".join(lines)
+        base, year = 0, None
+        for number, line in enumerate(lines, start=first):
+            norm = normalize(line, options.opencc)
+            index = tuple(base + i for i in norm.source_index)
+            segment = Segment(number, 0, "line", base, base + len(line), [], line,
+                              tuple(range(base, base + len(line))), norm=norm.text, norm_offsets=index,
+                              terms=_line_matches(line, norm, glossary, given[number], options.lock, base),
+                              year=year)
+            year = last_year(norm.text, year) if options.context else None
+            items.append((text, segment))
+            base += len(line) + 1
+    return items
+
+
 def run_eval(options: EvalOptions) -> tuple[dict, list[str]]:
     started = time.perf_counter()
     sources, references = read_lines(options.src), read_lines(options.ref)
     if len(sources) != len(references):
         raise ZhenError(f"has {len(references)} lines but the source {options.src} has {len(sources)}",
                         path=str(options.ref))
-    limit = options.limit or len(sources)
-    sources, references = sources[:limit], references[:limit]
+    skip = max(0, options.first - 1)
+    limit = options.limit or len(sources) - skip
     terms = read_terms(options.terms, sources) if options.terms else TermLines([[] for _ in sources])
-    terms.lines = terms.lines[:limit]
+    sources, references = sources[skip:skip + limit], references[skip:skip + limit]
+    terms.lines = terms.lines[skip:skip + limit]
     glossary = TermMatcher(load_glossary(options.glossaries).terms, options.opencc) if options.glossaries else None
-    items = []  # each line is a document of one segment, its offsets into the line
-    for number, (line, given) in enumerate(zip(sources, terms.lines)):
-        norm = normalize(line, options.opencc)
-        segment = Segment(number, 0, "line", 0, len(line), [], line, tuple(range(len(line))),
-                          norm=norm.text, norm_offsets=norm.source_index,
-                          terms=_line_matches(line, norm, glossary, given, options.lock))
-        items.append((line, segment))
+    items = _items(sources, terms.lines, glossary, options)
     engine = load_engine(options.engine, options.model, log=lambda m: None, **(options.engine_options or {}))
     described = engine.describe()
     cache = None
@@ -77,7 +103,8 @@ def run_eval(options: EvalOptions) -> tuple[dict, list[str]]:
         from pipeline.cache import SegmentCache
         cache = SegmentCache(options.cache_path, described)
     try:
-        translate_segments(engine, items, engine.batch_size, cache=cache)
+        prompting = Prompting(options.context, options.examples, example_index() if options.examples else None)
+        translate_segments(engine, items, engine.batch_size, cache=cache, prompting=prompting)
     finally:
         engine.close()
         if cache is not None:
@@ -87,18 +114,20 @@ def run_eval(options: EvalOptions) -> tuple[dict, list[str]]:
     scores = [METRICS["chrf"].score(hypotheses, references), METRICS["bleu"].score(hypotheses, references)]
     if options.terms:
         scores += [METRICS[n].score(hypotheses, references, terms.lines) for n in ("term_success", "term_consistency")]
-    report = {"lines": len(sources), "first_line": 1, "last_line": len(sources)}
+    report = {"lines": len(sources), "first_line": skip + 1, "last_line": skip + len(sources)}
     report.update({s.name: s.value for s in scores})
     report["signatures"] = {s.name: s.signature for s in scores}
     report["details"] = {s.name: s.detail for s in scores if s.detail}
     report["settings"] = {"src": str(options.src), "ref": str(options.ref),
                           "terms": str(options.terms) if options.terms else None,
                           "glossaries": [str(g) for g in options.glossaries or []], "lock": options.lock,
-                          "limit": options.limit, "opencc": options.opencc, "engine": described}
-    report["invalid_term_lines"] = [{"line": n, "problem": p} for n, p in terms.invalid if n <= limit]
+                          "limit": options.limit, "first": options.first, "opencc": options.opencc,
+                          "context": options.context, "examples": options.examples,
+                          "documents": options.documents if options.context else len(sources), "engine": described}
+    report["invalid_term_lines"] = [{"line": n, "problem": p} for n, p in terms.invalid if skip < n <= skip + limit]
     report["seconds"] = round(time.perf_counter() - started, 1)
     report["per_line"] = [
-        {"line": i + 1, "method": r.method, "attempts": r.attempts,
+        {"line": skip + i + 1, "method": r.method, "attempts": r.attempts,
          "terms": [{"zh": t["zh"], "en": t["en"], "found": term_found(t["en"], r.tgt) is not None} for t in given],
          "locked": [o.to_json(line, r.tgt) for o in r.outcomes]}
         for i, (line, given, r) in enumerate(zip(sources, terms.lines, results))]

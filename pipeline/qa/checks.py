@@ -6,7 +6,6 @@ verification rules' findings (``pipeline/verify.py``) are reported in their plac
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -40,9 +39,6 @@ def check(name: str, severity: str):
     return register
 
 
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December"]
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 @check("term-missing", ERROR)
@@ -59,32 +55,9 @@ def term_missing(text: str, segment: Segment) -> Messages:
 def verification(text: str, segment: Segment) -> Iterator[Finding]:
     """The verification rules' findings: forbidden-rendering (a rendering the term base forbids),
     untranslated (Chinese left outside `keep` terms), empty-output, degenerate-output (a loop, far
-    too long, cut off, or echoed glossary pairs)."""
+    too long, cut off, or echoed glossary pairs), number-mismatch (a number of the source left out,
+    or a year the source neither states nor implies)."""
     yield from segment.translation.defects
-
-
-def _source_numbers(norm: str) -> list[tuple[str, bool]]:
-    """Numbers in the source, each flagged when it is a month (8月) that English may spell out."""
-    return [(m.group(0), norm[m.end():m.end() + 1] == "月") for m in _NUMBER.finditer(norm)]
-
-
-@check("number-mismatch", WARNING)
-def number_mismatch(text: str, segment: Segment) -> Messages:
-    """A source number missing from the English (months may be spelled out), or a year in the
-    English that the source does not have."""
-    english = segment.translation.tgt
-    found = {n.replace(",", "") for n in _NUMBER.findall(english)}
-    for number, is_month in _source_numbers(segment.norm):
-        plain = number.replace(",", "")
-        if plain in found:
-            continue
-        if is_month and plain.isdigit() and 1 <= int(plain) <= 12 and MONTHS[int(plain) - 1] in english:
-            continue
-        yield f"the number {number} is not in the English"
-    source = {n.replace(",", "") for n, _ in _source_numbers(segment.norm)}
-    for year in re.findall(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)", english):
-        if year not in source:
-            yield f"the year {year} in the English is not in the source"
 
 
 @check("forced-terms", WARNING)

@@ -13,7 +13,7 @@ from pipeline.document import Document
 def make_translator(context: Context):
     """English for every segment from ``context.engine``, each locked term verified and audited,
     escalating through the engine's methods; the cache and translation memory answer first."""
-    from pipeline.translate.locking import translate_segments
+    from pipeline.translate.locking import Prompting, translate_segments
 
     seen: dict = {}  # verdicts of this run so far: a source is translated once a run
 
@@ -22,7 +22,7 @@ def make_translator(context: Context):
         started = time.perf_counter()
         items = [(doc.text, s) for doc in docs for s in doc.segments]
         translate_segments(context.engine, items, context.batch_size, context.on_done, context.memory, context.cache,
-                           seen)
+                           seen, prompting=context.prompting or Prompting())
         seconds = time.perf_counter() - started
         for doc in docs:  # the engine time shared out by segments
             doc.seconds = seconds * sum(1 for _ in doc.segments) / max(1, len(items))

@@ -8,15 +8,17 @@ attempt is kept, and each segment gets its own verdict in ``Segment.translation`
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import Callable, Sequence
 
 from pipeline.chinese import has_han
 from pipeline.document import Segment, Translation
 from pipeline.markup import TAG, inner, protect, restore, strip_tags, tagged_text
+from pipeline.translate.choose import consensus
 from pipeline.translate.cleanup import clean, restore_targets
 from pipeline.translate.engines.base import Engine, Request, TermPair
-from pipeline.verify import occurrences, repair_case, verify
+from pipeline.verify import REWORDING_RULES, occurrences, repair_case, verify
 
 Item = tuple[str, Segment]  # (the document's text, one of its segments)
 
@@ -33,7 +35,8 @@ def tagged_source(segment: Segment) -> str:
 
 def source_key(segment: Segment) -> tuple:
     """What decides the English: identical keys share one translation (and one cache entry)."""
-    return (tagged_source(segment), tuple((p.zh, p.en, p.action) for p in term_pairs(segment)))
+    key = (tagged_source(segment), tuple((p.zh, p.en, p.action) for p in term_pairs(segment)))
+    return key + (segment.context,) if segment.context else key
 
 
 def _tags_in(segment: Segment, english: str) -> list:
@@ -51,13 +54,13 @@ def judge(segment: Segment, raw: str, method: str, tags: list = ()) -> Translati
     expected = _expected(segment)
     text = restore_targets(restore(clean(protect(raw), segment.norm)), expected)
     text = repair_case(text if tags else strip_tags(text), expected)
-    return verify(text, segment.terms, expected, method, source=segment.norm, tags=tags)
+    return verify(text, segment.terms, expected, method, source=segment.norm, tags=tags, year=segment.year)
 
 
 def from_cache(segment: Segment, cached: tuple[str, str, int, bool]) -> Translation:
     tgt, method, attempts, _degenerate = cached  # the flag is judged again from the same text
     verdict = verify(tgt, segment.terms, _expected(segment), method, source=segment.norm,
-                     tags=_tags_in(segment, tgt))
+                     tags=_tags_in(segment, tgt), year=segment.year)
     verdict.attempts, verdict.reused = attempts, "cache"
     return verdict
 
@@ -146,16 +149,25 @@ def _tags_to_send(engine: Engine, segment: Segment) -> list:
     return tags
 
 
+def _rewording_only(best: Translation) -> bool:
+    """Only tags or numbers are wrong: a re-prompt that shows the draft can mend them."""
+    return not best.count("missing") and all(f.check in REWORDING_RULES for f in best.defects)
+
+
 def _next_level(engine: Engine, best: Translation, level: int) -> int | None:
-    """The next method to try, if any: the next one while a term or text problem is left; for tag
-    problems alone only the engine's ``retag`` methods (a re-prompt that shows the draft and its
-    tags), never a forcing one — a grammar that forces tags into place wrecks the sentence around
-    them, and render has a fallback for a tag."""
-    if best.text_problems:
+    """The next method to try, if any: the next one while a term or text problem is left; where only
+    tags or numbers are wrong, only the engine's ``reword`` methods (a re-prompt that shows the draft
+    and what is wrong with it), never a forcing one — a grammar that forces tags into place wrecks
+    the sentence around them, it cannot mend a year, and render has a fallback for a tag."""
+    if best.text_problems and not _rewording_only(best):
         return level if level < len(engine.methods) else None
-    if best.tag_problems:
-        return next((i for i in range(level, len(engine.methods)) if engine.methods[i] in engine.retag), None)
+    if best.problems:
+        return next((i for i in range(level, len(engine.methods)) if engine.methods[i] in engine.reword), None)
     return None
+
+
+def _notes(verdict: Translation | None) -> tuple[str, ...]:
+    return tuple(f.message for f in verdict.defects if f.check in REWORDING_RULES) if verdict else ()
 
 
 def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
@@ -170,17 +182,36 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
     best: dict[int, Translation] = {}
     levels = [0] * len(sources)
     sent = [_tags_to_send(engine, s) for s in sources]
+    n = max(1, engine.candidates)
+    owner = [i for i in range(len(sources)) for _k in range(n)]  # the first requests: n per source
+    drafts: dict[int, list] = {}
 
     def request(i: int) -> Request:
         segment = sources[i]
         source = tagged_source(segment) if sent[i] else segment.norm
         return Request(source, _unique_pairs(term_pairs(segment)), engine.methods[levels[i]],
-                       best[i].tagged if i in best else "", examples(segment))
+                       best[i].tagged if i in best else "", examples(segment), _notes(best.get(i)),
+                       segment.context)
 
-    def follow(i: int, raw: str) -> Request | None:
+    def first_answers(p: int, raw: str) -> Translation | None:
+        """Collect source ``owner[p]``'s first answers; once all are in, the consensus verdict."""
+        i = owner[p]
+        answers = drafts.setdefault(i, [None] * n)
+        answers[p % n] = judge(sources[i], raw, engine.methods[0], sent[i])
+        if any(a is None for a in answers):
+            return None
+        return answers[consensus(answers)]
+
+    def follow(p: int, raw: str) -> Request | None:
         """Judge an answer; ask again with the next method while it has a problem."""
+        i = owner[p]
         level = levels[i]
-        verdict = judge(sources[i], raw, engine.methods[level], sent[i])
+        if n > 1 and level == 0:
+            verdict = first_answers(p, raw)
+            if verdict is None:
+                return None
+        else:
+            verdict = judge(sources[i], raw, engine.methods[level], sent[i])
         if i not in best or verdict.rank < best[i].rank:
             best[i] = verdict
         best[i].attempts = level + 1
@@ -192,7 +223,8 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
         return None
 
     if sources:
-        engine.translate_followed([request(i) for i in range(len(sources))], follow, batch_size, checkpoint)
+        first = [replace(request(i), sample=p % n) for p, i in enumerate(owner)]
+        engine.translate_followed(first, follow, batch_size, checkpoint)
     return [best[i] for i in range(len(sources))]
 
 
@@ -205,15 +237,86 @@ def store(cache, key: tuple, verdict: Translation) -> None:
     cache.put(key, verdict.tagged, verdict.method, verdict.attempts, verdict.degenerate)
 
 
+# Chosen on FLORES dev (bench/quality.py, README "Quality"): sentences before each one shown with
+# their English, and similar translated pairs shown.
+DEFAULT_CONTEXT = 0
+DEFAULT_EXAMPLES = 0
+
+
+@dataclass(frozen=True)
+class Prompting:
+    """What goes into the prompt beside the sentence: ``examples`` similar translated pairs (from an
+    ``ExampleIndex``), and the ``context`` sentences before it in its document with their English.
+    With context, a document's segments are translated in order: the k-th of every document in one
+    batch, so batches still run across documents."""
+
+    context: int = 0
+    examples: int = 0
+    index: object = None  # an ExampleIndex
+
+    def __bool__(self) -> bool:
+        return bool(self.context or (self.examples and self.index is not None))
+
+    def describe(self) -> str:
+        return f"context={self.context},examples={self.examples}"
+
+
+def documents(items: Sequence[Item]) -> list[list[Item]]:
+    """The items grouped by document (items of one document share its text), in order."""
+    grouped: dict[int, list[Item]] = {}
+    for item in items:
+        grouped.setdefault(id(item[0]), []).append(item)
+    return list(grouped.values())
+
+
+def _with_context(engine: Engine, segment: Segment, pairs: tuple[tuple[str, str], ...]) -> tuple:
+    """The most of ``pairs`` (the nearest kept) with which the request still fits the engine."""
+    request = Request(tagged_source(segment), _unique_pairs(term_pairs(segment)))
+    while pairs and not engine.fits(Request(request.source, request.terms, context=pairs)):
+        pairs = pairs[1:]
+    return pairs
+
+
+def _similar(prompting: Prompting, segment: Segment) -> tuple[tuple[str, str], ...]:
+    if not (prompting.examples and prompting.index is not None and has_han(segment.norm)):
+        return ()
+    return prompting.index.similar(segment.norm, prompting.examples)
+
+
+def _prior(done: list[Item], count: int) -> tuple[tuple[str, str], ...]:
+    """The last ``count`` translated Chinese sentences before a segment, with their English."""
+    pairs = [(s.norm, s.translation.tgt) for _t, s in done if s.translation and s.translation.tgt and has_han(s.norm)]
+    return tuple(pairs[-count:]) if count else ()
+
+
 def translate_segments(engine: Engine, items: Sequence[Item], batch_size: int = 8,
                        on_done: Callable[[int], None] | None = None, memory=None, cache=None,
-                       seen: dict | None = None, examples=lambda segment: ()) -> None:
+                       seen: dict | None = None, examples=lambda segment: (),
+                       prompting: Prompting = Prompting(), locker=None) -> None:
     """Fill ``segment.translation`` for every item; identical sources are translated once.
 
     ``memory`` (a TranslationMemory) supplies reviewed English for exact normalized-source matches;
     ``cache`` (a SegmentCache) supplies and stores finished translations; ``seen`` holds (and
-    receives) the verdicts of earlier batches of the run.
+    receives) the verdicts of earlier batches of the run; ``prompting`` what the prompt shows
+    beside each sentence; ``locker`` runs the locking loop (default ``lock``: here, on ``engine``).
     """
+    batch = partial(_translate_batch, engine, batch_size=batch_size, on_done=on_done, memory=memory, cache=cache,
+                    seen=seen, examples=examples, locker=locker or lock)
+    if not prompting.context:  # the examples depend on the sentence alone: one batch
+        for _text, segment in items:
+            segment.context = _with_context(engine, segment, _similar(prompting, segment))
+        return batch(items)
+    docs = documents(items)
+    for k in range(max(len(d) for d in docs) if docs else 0):
+        for doc in docs:
+            if k < len(doc):
+                segment = doc[k][1]
+                segment.context = _with_context(engine, segment,
+                                                _similar(prompting, segment) + _prior(doc[:k], prompting.context))
+        batch([doc[k] for doc in docs if k < len(doc)])
+
+
+def _translate_batch(engine, items, batch_size, on_done, memory, cache, seen, examples, locker) -> None:
     work = plan(items, memory, cache, seen)
     if on_done:
         on_done(sum(n for key, n in work.copies.items() if key in work.best))
@@ -225,8 +328,8 @@ def translate_segments(engine: Engine, items: Sequence[Item], batch_size: int = 
         if on_done:
             on_done(work.copies[key])
 
-    verdicts = lock(engine, [work.unique[k] for k in work.pending], batch_size, finished,
-                    cache.commit if cache is not None else lambda: None, examples)
+    verdicts = locker(engine, [work.unique[k] for k in work.pending], batch_size, finished,
+                      cache.commit if cache is not None else lambda: None, examples)
     work.best.update(zip(work.pending, verdicts))
     if seen is not None:
         seen.update(work.best)

@@ -6,8 +6,10 @@ from pipeline.translate.engines.base import Request, TermPair, inject
 
 SYSTEM = ("You are an expert translator of Chinese historical writing into English. Translate the "
           "Chinese text the user gives into fluent, faithful English, keeping every fact, name, "
-          "number and date. Reply with the English translation only: no notes, no explanations, "
-          "no Chinese.")
+          "number and date exactly as the Chinese states them: add no years, dates, titles or words "
+          "of your own. Write dates in English order (\"In September 1931\"); use the conventional "
+          "headings (参见 = See also, 参考文献 = References, 注释 = Notes, 外部链接 = External links). "
+          "Reply with the English translation only: no notes, no explanations, no Chinese.")
 
 
 def _glossary_lines(terms: tuple[TermPair, ...]) -> str:
@@ -36,6 +38,8 @@ def _revise_message(request: Request) -> str:
     if TAG.search(request.source):
         tags = " ".join(dict.fromkeys(m.group(0) for m in TAG.finditer(request.source)))
         parts.append(f"Keep each of these tags exactly once, around the same words as in the Chinese: {tags}")
+    if request.notes:
+        parts.append("Mend these problems of the draft:\n" + "\n".join(f"- {note}" for note in request.notes))
     parts.append("Translate any Chinese left in the draft. Keep everything else. Reply with the "
                  "corrected English translation only.")
     return "\n\n".join(parts)
@@ -64,4 +68,9 @@ PLAIN_SYSTEM = "Translate the user's Chinese text into English. Reply with the t
 
 
 def messages(request: Request, system: str = SYSTEM) -> list[dict]:
-    return [{"role": "system", "content": system}, {"role": "user", "content": user_message(request)}]
+    """The chat: the system prompt; the request's context pairs as earlier turns (similar examples,
+    then the sentences before it in its document — the model continues the document); the request."""
+    turns = [{"role": "system", "content": system}]
+    for chinese, english in request.context:
+        turns += [{"role": "user", "content": f"Chinese: {chinese}"}, {"role": "assistant", "content": english}]
+    return turns + [{"role": "user", "content": user_message(request)}]

@@ -29,6 +29,10 @@ class Request:
     method: str = ""                  # one of the engine's methods; "" = its first
     draft: str = ""                   # the best English so far, for methods that revise it
     examples: tuple[TermPair, ...] = ()  # approved renderings of related names, a pattern to follow
+    notes: tuple[str, ...] = ()       # what is wrong with the draft that its terms do not say (a year added …)
+    context: tuple[tuple[str, str], ...] = ()  # (Chinese, English) pairs shown before it: similar examples,
+                                               # then the sentences before it in its document
+    sample: int = 0                   # 0: greedy; k > 0: the k-th sampled candidate (its own seed)
 
 
 class Engine(ABC):
@@ -43,7 +47,9 @@ class Engine(ABC):
     batch_size: int = 8  # requests worth handing over at once
     markup: bool = False  # translates inline tags (<a1>…</a1>, <f1/>) in the source; else render places the markup
     forcing: tuple[str, ...] = ()  # methods that force terms into the output (a grammar): for missing terms only
-    retag: tuple[str, ...] = ()    # methods worth a try when only inline tags came back wrong
+    reword: tuple[str, ...] = ()    # methods worth a try when only tags or numbers came out wrong
+    candidates: int = 1             # first answers per sentence (one greedy, the rest sampled); the
+                                    # locking loop keeps the consensus one (``pipeline/translate/choose.py``)
 
     @abstractmethod
     def translate(self, requests: list[Request]) -> list[str]:

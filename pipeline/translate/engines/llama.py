@@ -115,12 +115,13 @@ class LlamaEngine(Engine):
     methods = ("prompt", "inject", "revise", "constrained")
     markup = True
     forcing = ("constrained",)
-    retag = ("revise",)
+    reword = ("revise",)
 
     def __init__(self, model: str | None = None, *, n_ctx: int = 2048, threads: int | None = None,
                  seed: int = 0, temperature: float = 0.0, repeat_penalty: float = 1.0,
                  max_tokens_per_char: float = 3.0, system_prompt: str = prompts.SYSTEM,
-                 parallel: int = DEFAULT_PARALLEL, gpu_layers: int = 0, log=print):
+                 parallel: int = DEFAULT_PARALLEL, gpu_layers: int = 0, candidates: int = 1,
+                 sample_temperature: float = 0.7, log=print):
         from llama_cpp import Llama
 
         self.model_name, self.path, self.sha256 = resolve_gguf(model, log)
@@ -130,6 +131,9 @@ class LlamaEngine(Engine):
         self.settings = {"n_ctx": n_ctx, "seed": seed, "temperature": temperature,
                          "repeat_penalty": repeat_penalty, "max_tokens_per_char": max_tokens_per_char,
                          "threads": threads or default_threads(), "parallel": parallel if greedy else 1}
+        if candidates > 1:  # recorded only when used, so earlier runs' cache entries still match
+            self.settings.update(candidates=candidates, sample_temperature=sample_temperature)
+        self.candidates = max(1, candidates)
         if gpu_layers:  # recorded only when used: a GPU's arithmetic differs from the CPU's
             self.settings["gpu_layers"] = gpu_layers
         self._decoder = None
@@ -178,11 +182,12 @@ class LlamaEngine(Engine):
         method = request.method or self.methods[0]
         grammar = self._grammar(request) if method == "constrained" else None
         started = time.perf_counter()
+        temperature, seed = self._sampling(request)
         try:
             result = self.llm.create_chat_completion(
-                messages=prompts.messages(request, self.system_prompt), temperature=self.settings["temperature"],
+                messages=prompts.messages(request, self.system_prompt), temperature=temperature,
                 repeat_penalty=self.settings["repeat_penalty"], max_tokens=self.max_tokens(request),
-                seed=self.settings["seed"], grammar=grammar)
+                seed=seed, grammar=grammar)
         except ValueError:  # still too long for the context: an empty answer, reported by QA
             return ""
         usage = result.get("usage") or {}
@@ -191,6 +196,13 @@ class LlamaEngine(Engine):
         self.stats["completion_tokens"] += usage.get("completion_tokens", 0)
         self.stats["seconds"] += time.perf_counter() - started
         return result["choices"][0]["message"]["content"] or ""
+
+    def _sampling(self, request: Request) -> tuple[float, int]:
+        """(temperature, seed): greedy for a request's first answer, sampled with a seed of its own
+        for the further candidates (deterministic run after run)."""
+        if request.sample:
+            return self.settings.get("sample_temperature", 0.7), self.settings["seed"] + request.sample
+        return self.settings["temperature"], self.settings["seed"]
 
     def kv_bytes_per_sequence(self) -> int:
         """KV-cache bytes one sequence of ``n_ctx`` tokens takes (f16 keys and values)."""
@@ -252,7 +264,9 @@ class LlamaEngine(Engine):
         from pipeline.translate.engines.llama_batch import Job
 
         grammar = self._grammar_text(request) if (request.method or self.methods[0]) == "constrained" else None
-        return Job(index, self.prompt(request), self.max_tokens(request), grammar)
+        temperature, seed = self._sampling(request)
+        return Job(index, self.prompt(request), self.max_tokens(request), grammar,
+                   sample=(temperature, seed) if request.sample else None)
 
     def _shared_prefix(self) -> list[int]:
         """The prompt tokens every request starts with: the chat template and the system prompt."""

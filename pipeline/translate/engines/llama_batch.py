@@ -4,8 +4,9 @@ On a CPU a single sequence is bound by memory bandwidth: each token reads all th
 ``n_seq`` sequences in one ``llama_decode`` call reads them once for all. The prompt prefix every
 request shares (the chat template and the system prompt) is evaluated once into a reserved sequence
 and copied into each slot's KV cache (``llama_memory_seq_cp``), so a request pays only for its own
-tokens. A slot that finishes takes the next waiting request at once. Sampling is greedy, with a
-GBNF grammar per sequence where a request has one.
+tokens. A slot that finishes takes the next waiting request at once. Sampling is greedy (or, for a
+further candidate, top-k/top-p/temperature with the job's own seed), with a GBNF grammar per
+sequence where a request has one.
 
 Determinism: the same requests in the same order give the same outputs run after run. Batched
 matrix products may round differently from one-at-a-time decoding, so an output can differ from
@@ -24,6 +25,7 @@ class Job:
     prompt: list[int]          # the whole prompt, prefix included
     max_tokens: int
     grammar: str | None = None
+    sample: tuple[float, int] | None = None  # (temperature, seed); None: greedy
     output: list[int] = field(default_factory=list)
 
 
@@ -88,12 +90,18 @@ class BatchDecoder:
             self.stats["prompt_tokens"] += len(prefix)
         self.prefix = prefix
 
-    def _sampler(self, grammar: str | None):
+    def _sampler(self, grammar: str | None, sample: tuple[float, int] | None = None):
         chain = llama_cpp.llama_sampler_chain_init(llama_cpp.llama_sampler_chain_default_params())
         if grammar:
             llama_cpp.llama_sampler_chain_add(
                 chain, llama_cpp.llama_sampler_init_grammar(self.vocab, grammar.encode("utf-8"), b"root"))
-        llama_cpp.llama_sampler_chain_add(chain, llama_cpp.llama_sampler_init_greedy())
+        if sample is None:
+            llama_cpp.llama_sampler_chain_add(chain, llama_cpp.llama_sampler_init_greedy())
+            return chain
+        temperature, seed = sample  # llama.cpp's own sampling defaults: top-k 40, top-p 0.95
+        for stage in (llama_cpp.llama_sampler_init_top_k(40), llama_cpp.llama_sampler_init_top_p(0.95, 1),
+                      llama_cpp.llama_sampler_init_temp(temperature), llama_cpp.llama_sampler_init_dist(seed)):
+            llama_cpp.llama_sampler_chain_add(chain, stage)
         return chain
 
     # -- running jobs ------------------------------------------------------------------------
@@ -152,7 +160,7 @@ class BatchDecoder:
         self._decode(entries[:head])
         entries = entries[head:]
         entries[-1] = entries[-1][:3] + (True,)
-        slot.job, slot.sampler = job, self._sampler(job.grammar)
+        slot.job, slot.sampler = job, self._sampler(job.grammar, job.sample)
         slot.pos = len(job.prompt)
         self.stats["prompt_tokens"] += len(job.prompt) - shared
         return entries

@@ -1,0 +1,181 @@
+"""Numbers and years, defined once: which the source states, and which the English may therefore say.
+
+A model that invents a year ("November 9-10, 1937" for 同年11月9日-10日, the same year being 1927) or
+drops a number writes fluent English a historian cannot use. The source's numbers are read in every
+form the articles use — Arabic and full-width digits, years in Chinese digits (一九二七年), months
+and days in Chinese numerals (十一月九日), 民国 years, decades (二十年代), 万/亿 multiples — and a year
+the sentence only implies (同年, 次年, 该年 …) is resolved from the document: ``segment.year`` is the
+last year its document named before the segment (the ``years`` component). ``problems`` lists what
+the English gets wrong; ``pipeline/verify.py`` makes those findings escalate like a missing term.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from pipeline.components import Context, component
+from pipeline.document import Document
+
+CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "两": 2}
+CN_NUMERAL = "〇零一二三四五六七八九十两"
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December"]
+WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+         "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
+ORDINALS = ["zeroth", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
+            "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
+            "seventeenth", "eighteenth", "nineteenth", "twentieth"]
+# Words that name a year by its distance from the one the text is at.
+RELATIVE_YEARS = {"同年": 0, "该年": 0, "是年": 0, "当年": 0, "本年": 0, "这一年": 0, "此年": 0,
+                  "次年": 1, "翌年": 1, "第二年": 1, "隔年": 1, "转年": 1, "前一年": -1, "上一年": -1}
+MULTIPLIERS = {"万": 10_000, "亿": 100_000_000, "千": 1_000, "百": 100}
+ENGLISH_MULTIPLIERS = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+FIRST_YEAR, LAST_YEAR = 1000, 2099
+_ARABIC = re.compile(r"\d+(?:\.\d+)?")
+_CN_YEAR = re.compile(f"[{CN_NUMERAL[:-2]}]{{4}}(?=年)")
+_CN_MONTH = re.compile(f"[{CN_NUMERAL}]+(?=月)")
+_CN_DAY = re.compile(f"(?<=月)[{CN_NUMERAL}]+(?=[日号])")
+_ROC_YEAR = re.compile(f"民国([{CN_NUMERAL}\\d]{{1,3}})年")
+_DECADE = re.compile(f"(\\d0|[{CN_NUMERAL}]+十)年代")
+_ENGLISH_YEAR = re.compile(r"(?<!\d)(?<!\d[.,])(1\d\d\d|20\d\d)(?!\d|[.,]\d)")
+_ENGLISH_NUMBER = re.compile(r"(?<!\d)(?<!\d[.,])(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?!\d|[.,]\d)")
+_ENGLISH_SCALED = re.compile(r"(\d+(?:\.\d+)?)\s*(hundred|thousand|million|billion)\b", re.IGNORECASE)
+
+
+def chinese_number(text: str) -> int | None:
+    """A Chinese numeral below a hundred (十一 → 11, 二十三 → 23) or a digit string (一九二七 → 1927)."""
+    if not text or any(c not in CN_NUMERAL for c in text):
+        return None
+    if "十" not in text:
+        return int("".join(str(CN_DIGITS[c]) for c in text))
+    tens, _, ones = text.partition("十")
+    if len(tens) > 1 or len(ones) > 1:
+        return None
+    return (CN_DIGITS[tens] if tens else 1) * 10 + (CN_DIGITS[ones] if ones else 0)
+
+
+def _ascii_digits(text: str) -> str:
+    """Full-width and other Unicode digits as ASCII ones (the offsets of the text are kept)."""
+    return "".join(unicodedata.normalize("NFKC", c) if c.isdigit() and len(unicodedata.normalize("NFKC", c)) == 1
+                   else c for c in text)
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number the source states: its value, and how the English may also write it."""
+
+    text: str
+    value: float
+    month: bool = False   # 11月: November will do
+    small: bool = False   # a count below 21: a word (three, third) will do
+    scaled: float | None = None  # 3万: 30,000 (or 30 thousand)
+
+
+def source_numbers(source: str) -> list[Number]:
+    """The numbers a Chinese text states, in order (years in Chinese digits, months and days too)."""
+    text = _ascii_digits(source)
+    numbers = []
+    for m in _ARABIC.finditer(text):
+        after = text[m.end():m.end() + 1]
+        value = float(m.group(0))
+        numbers.append(Number(m.group(0), value, month=after == "月", small=value <= 20,
+                              scaled=value * MULTIPLIERS[after] if after in MULTIPLIERS else None))
+    for m in _CN_YEAR.finditer(text):
+        numbers.append(Number(m.group(0), float(chinese_number(m.group(0)))))
+    for pattern, most, month in ((_CN_MONTH, 12, True), (_CN_DAY, 31, False)):
+        for m in pattern.finditer(text):
+            value = chinese_number(m.group(0))
+            if value is not None and 0 < value <= most:
+                numbers.append(Number(m.group(0), float(value), month=month, small=value <= 20))
+    return numbers
+
+
+def _year_mentions(text: str) -> list[tuple[int, int]]:
+    """(offset, year) for each year named outright: 1927, 一九二七年, 民国十六年 (1927)."""
+    found = [(m.start(), int(m.group(1))) for m in re.finditer(r"(?<!\d)(\d{4})(?!\d)", text)]
+    found += [(m.start(), chinese_number(m.group(0))) for m in _CN_YEAR.finditer(text)]
+    for m in _ROC_YEAR.finditer(text):
+        value = int(m.group(1)) if m.group(1).isdigit() else chinese_number(m.group(1))
+        if value:
+            found.append((m.start(), 1911 + value))
+    return [(at, y) for at, y in found if y is not None and FIRST_YEAR <= y <= LAST_YEAR]
+
+
+def stated_years(source: str) -> set[int]:
+    """The years a Chinese text names: 1927, 一九二七年, 民国十六年 (1927), and 二十年代 (the 1920s)."""
+    text = _ascii_digits(source)
+    years = {y for _at, y in _year_mentions(text)}
+    for m in _DECADE.finditer(text):
+        tens = int(m.group(1)) if m.group(1).isdigit() else chinese_number(m.group(1))
+        if tens is not None and tens < 100:
+            years.add(1900 + tens)
+    return years
+
+
+def implied_years(source: str, year: int | None) -> set[int]:
+    """Years the text names relative to the document's ``year`` (同年, 次年 …); a date without a
+    year (十一月九日) implies the document's year."""
+    if year is None:
+        return set()
+    years = {year + offset for word, offset in RELATIVE_YEARS.items() if word in source}
+    if re.search(f"[\\d{CN_NUMERAL}]月", _ascii_digits(source)):
+        years.add(year)
+    return years
+
+
+def last_year(source: str, year: int | None) -> int | None:
+    """The year the document is at after ``source``: the last one it names (次年 counted from the
+    year before it), or ``year``."""
+    named: list[tuple[int, int, int]] = [(at, 0, y) for at, y in _year_mentions(_ascii_digits(source))]
+    named += [(m.start(), 1, offset) for word, offset in RELATIVE_YEARS.items()
+              for m in re.finditer(word, source)]
+    for _at, relative, value in sorted(named):
+        if not relative:
+            year = value
+        elif year is not None:
+            year += value
+    return year
+
+
+def english_values(english: str) -> set[float]:
+    values = {float(m.group(0).replace(",", "")) for m in _ENGLISH_NUMBER.finditer(english)}
+    values |= {float(m.group(1)) * ENGLISH_MULTIPLIERS[m.group(2).lower()] for m in _ENGLISH_SCALED.finditer(english)}
+    return values
+
+
+def _said(number: Number, english: str, values: set[float], lower: str) -> bool:
+    if number.value in values or (number.scaled is not None and number.scaled in values):
+        return True
+    index = int(number.value)
+    if number.month and index == number.value and 1 <= index <= 12 and MONTHS[index - 1].lower() in lower:
+        return True
+    return number.small and index == number.value and bool(re.search(
+        rf"\b(?:{WORDS[index]}|{ORDINALS[index]}|{index}(?:st|nd|rd|th))\b", lower))
+
+
+def problems(english: str, source: str, year: int | None = None) -> list[str]:
+    """What the English gets wrong about the source's numbers: a number left out, a year added."""
+    values, lower = english_values(english), english.lower()
+    found = []
+    for number in source_numbers(source):
+        if not _said(number, english, values, lower):
+            found.append(f"the number {number.text} is not in the English")
+    allowed = stated_years(source) | implied_years(source, year)
+    for text in dict.fromkeys(_ENGLISH_YEAR.findall(english)):
+        if int(text) not in allowed and float(text) not in {n.value for n in source_numbers(source)}:
+            hint = f" (the text is at {year})" if year is not None and implied_years(source, year) else ""
+            found.append(f"the year {text} is not in the source{hint}")
+    return found
+
+
+@component("years", requires=("segment.norm",), assigns=("segment.year",))
+def make_years(context: Context):
+    """Each segment's ``year``: the last year its document named before it (for 同年, 次年 …)."""
+    def years(doc: Document) -> Document:
+        current = None
+        for segment in doc.segments:
+            segment.year = current
+            current = last_year(segment.norm, current)
+        return doc
+    return years

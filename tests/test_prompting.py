@@ -1,0 +1,108 @@
+"""What the prompt shows beside a sentence — the sentences before it, similar examples — and the
+choice among several candidates (fake engines; no model)."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline.document import Translation
+from pipeline.stages import analyze_text
+from pipeline.translate.choose import consensus
+from pipeline.translate.engines.base import Request
+from pipeline.translate.examples import ExampleIndex, bigrams, example_index, shipped
+from pipeline.translate.locking import Prompting, documents, source_key, translate_segments
+from pipeline.translate.prompts import messages
+from tests.fakes import FakeEngine
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calls():
+    FakeEngine.calls.clear()
+    yield
+
+
+def _items(*texts: str) -> list:
+    docs = [analyze_text(text, f"d{i}") for i, text in enumerate(texts)]
+    return [(doc.text, s) for doc in docs for s in doc.segments]
+
+
+def test_context_shows_the_sentences_before_with_their_english_and_batches_across_documents():
+    items = _items("会议召开。他发言。大家同意。\n", "他回国。她留下。\n")
+    translate_segments(FakeEngine(), items, prompting=Prompting(context=2))
+    asked = {r.source: r for r in FakeEngine.calls}
+    assert asked["会议召开。"].context == () and asked["他回国。"].context == ()
+    assert asked["他发言。"].context == (("会议召开。", "It was said."),)
+    assert asked["大家同意。"].context == (("会议召开。", "It was said."), ("他发言。", "It was said."))
+    assert asked["她留下。"].context == (("他回国。", "It was said."),)
+    # the first sentence of each document in one batch, then the second of each …
+    assert [r.source for r in FakeEngine.calls][:2] == ["会议召开。", "他回国。"]
+
+
+def test_without_context_every_sentence_goes_in_one_batch_as_before():
+    items = _items("会议召开。他发言。\n")
+    translate_segments(FakeEngine(), items)
+    assert all(r.context == () for r in FakeEngine.calls)
+    assert [s.context for _t, s in items] == [(), ()]
+
+
+def test_context_is_part_of_what_decides_the_english():
+    items = _items("会议召开。他发言。\n", "他发言。\n")
+    translate_segments(FakeEngine(), items, prompting=Prompting(context=1))
+    first, alone = items[1][1], items[2][1]
+    assert first.norm == alone.norm and source_key(first) != source_key(alone)
+
+
+def test_examples_are_retrieved_by_similarity_most_similar_last():
+    index = ExampleIndex([("他出生于湖南省。", "He was born in Hunan."), ("会议在上海召开。", "The meeting met in Shanghai."),
+                          ("天气很好。", "The weather is fine."), ("会议召开。", "The meeting convened.")])
+    found = index.similar("同年会议在上海召开。", 2)
+    assert found == (("会议召开。", "The meeting convened."), ("会议在上海召开。", "The meeting met in Shanghai."))
+    assert index.similar("完全无关", 2) == () and index.similar("会议", 0) == ()
+    items = _items("会议在北京召开。\n")
+    translate_segments(FakeEngine(), items, prompting=Prompting(examples=1, index=index))
+    assert FakeEngine.calls[0].context == (("会议在上海召开。", "The meeting met in Shanghai."),)
+
+
+def test_the_shipped_examples_are_well_formed_and_found():
+    pairs = shipped()
+    assert len(pairs) >= 30 and all(zh and en and "\t" not in en for zh, en in pairs)
+    assert example_index().similar("参见", 1) == (("参见", "See also"),)
+    assert bigrams("中共，1927年") == ["中共", "年"]
+
+
+def test_context_pairs_become_earlier_chat_turns():
+    chat = messages(Request("他发言。", context=(("会议召开。", "The meeting convened."),)))
+    assert [m["role"] for m in chat] == ["system", "user", "assistant", "user"]
+    assert chat[1]["content"] == "Chinese: 会议召开。" and chat[2]["content"] == "The meeting convened."
+    assert chat[3]["content"].endswith("Chinese: 他发言。")
+
+
+def test_documents_are_the_items_that_share_a_text():
+    items = _items("甲。乙。\n", "丙。\n")
+    assert [[s.norm for _t, s in doc] for doc in documents(items)] == [["甲。", "乙。"], ["丙。"]]
+
+
+class _Sampling(FakeEngine):
+    """Four first answers: the greedy one, and three samples (two agree with each other)."""
+
+    candidates = 4
+    answers = {0: "A meeting happened in Shanghai.", 1: "The meeting was held at Shanghai.",
+               2: "A gathering happened somewhere.", 3: "The meeting was held at Shanghai."}
+
+    def english(self, request: Request) -> str:
+        return self.answers[request.sample] if request.method == "prompt" else "The meeting met."
+
+
+def test_candidates_keep_the_consensus_answer_and_pay_for_it_once():
+    items = _items("会议在上海召开。\n")
+    translate_segments(_Sampling(), items)
+    assert sorted(r.sample for r in FakeEngine.calls) == [0, 1, 2, 3]
+    assert items[0][1].translation.tgt == "The meeting was held at Shanghai."  # what most answers say
+
+
+def test_a_verified_candidate_beats_the_consensus():
+    verdicts = [Translation("Wang said.", "prompt", defects=[]), Translation("Wang said it.", "prompt"),
+                Translation("Wang Ming said.", "prompt")]
+    assert consensus(verdicts) in (0, 1)  # the two alike
+    verdicts[0].defects.append(object())
+    verdicts[1].defects.append(object())
+    assert consensus(verdicts) == 2  # the only one without a problem
