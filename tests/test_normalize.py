@@ -99,3 +99,10 @@ def test_lone_surrogates_do_not_crash_opencc():
     result = normalize("共產\ud8f3國際")
     assert result.text == "共产\ufffd国际" and len(result.source_index) == 5
     assert detect_script("共產\ud8f3國際") == "hant"
+
+
+def test_taiwan_and_hong_kong_punctuation_reaches_the_model_in_mainland_form():
+    text = "他說：「軟體與網路‧喬治・華盛頓」『好』。"
+    result = normalize(text)
+    assert result.text == "他说：“软体与网路·乔治·华盛顿”‘好’。"
+    assert len(result.source_index) == len(result.text) and [text[i] for i in result.source_index][3] == "「"

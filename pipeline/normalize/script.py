@@ -15,6 +15,9 @@ CONFIGS = ("t2s", "tw2sp", "hk2s", "none")  # none: NFC and half-width only (an 
 DEFAULT_CONFIG = "t2s"
 _FULLWIDTH_ALNUM = {c: c - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
                     for c in range(r[0], r[1] + 1)}
+# Taiwan and Hong Kong punctuation as mainland text writes it, one character for one (OpenCC leaves
+# it): the name dots ‧ ・ ･ (喬治‧華盛頓) and the corner quotes 「」『』 and their vertical forms.
+_PUNCTUATION = str.maketrans("‧・･「」『』﹁﹂﹃﹄", "···“”‘’“”‘’")
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -33,8 +36,9 @@ def converter(config: str) -> opencc.OpenCC:
 
 
 def halfwidth(text: str) -> str:
-    """Full-width digits and Latin letters to ASCII (１月 → 1月); punctuation is left alone."""
-    return text.translate(_FULLWIDTH_ALNUM)
+    """Full-width digits and Latin letters to ASCII (１月 → 1月); Taiwan and Hong Kong name dots and
+    corner quotes to the mainland forms (‧ → ·, 「」 → “”); other punctuation is left alone."""
+    return text.translate(_FULLWIDTH_ALNUM).translate(_PUNCTUATION)
 
 
 # Offsets are mapped piece by piece, so the cost stays linear in the text's length: a transform is
@@ -128,7 +132,8 @@ class Normalized:
 
 
 def normalize(text: str, config: str = DEFAULT_CONFIG) -> Normalized:
-    """NFC, full-width → half-width alphanumerics, then OpenCC ``config`` (to simplified)."""
+    """NFC, full-width → half-width alphanumerics (and mainland punctuation), then OpenCC ``config``
+    (to simplified)."""
     composed, step1 = _transform(text, lambda t: _encodable(unicodedata.normalize("NFC", t)),
                                  lambda _previous, c: _nfc_boundary(c))
     if config == "none":
