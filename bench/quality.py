@@ -55,11 +55,13 @@ def test_set(name: str) -> list[str]:
         return ["--src", str(FLORES / "zho_Hans.dev"), *ref]
     if name == "hant":
         return ["--src", str(FLORES / "zho_Hant.dev"), *ref]
+    if name == "hant-tw2sp":  # Taiwan phrases to mainland ones (軟體 → 软件) as well as the script
+        return ["--src", str(FLORES / "zho_Hant.dev"), *ref, "--opencc", "tw2sp"]
     if name in ("s2twp", "s2hk"):
         return ["--src", str(converted(name)), *ref]
     if name == "wmt":
         return ["--src", str(WMT / "zhen.zh"), "--ref", str(WMT / "zhen.en"), "--terms", str(WMT / "zhen.term.proper")]
-    raise SystemExit(f"unknown test set {name!r}: hans, hant, s2twp, s2hk, wmt")
+    raise SystemExit(f"unknown test set {name!r}: hans, hant, hant-tw2sp, s2twp, s2hk, wmt")
 
 
 def run(out: Path, options: list[str], again: bool) -> dict:

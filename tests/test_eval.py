@@ -89,3 +89,26 @@ def test_eval_errors_are_clear(testset, capsys):
     assert main(["eval", "--src", str(testset / "src.txt"), "--ref", str(testset / "short.txt")]) == 1
     assert "short.txt: has 1 lines but the source" in capsys.readouterr().err
     assert main(["eval", "compare", str(testset / "nope")]) == 2
+
+
+def test_eval_with_context_reads_the_lines_as_documents_and_compares_with_a_p_value(tmp_path, capsys):
+    from tests.fakes import FakeEngine
+
+    src, ref = tmp_path / "src.txt", tmp_path / "ref.txt"
+    src.write_text("".join(f"第{i}句。\n" for i in range(1, 9)), encoding="utf-8")
+    ref.write_text("".join(f"Sentence {i}.\n" for i in range(1, 9)), encoding="utf-8")
+    FakeEngine.calls.clear()
+    out = tmp_path / "ctx"
+    assert main(["eval", "--src", str(src), "--ref", str(ref), "--engine", "tests.fakes:FakeEngine", "--no-cache",
+                 "--first", "3", "--limit", "4", "--context", "1", "--documents", "2", "--out", str(out)]) == 0
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert (report["first_line"], report["last_line"], report["settings"]["documents"]) == (3, 6, 2)
+    contexts = {r.source: r.context for r in FakeEngine.calls}
+    assert contexts["第3句。"] == () and contexts["第5句。"] == ()  # each document's first line
+    assert contexts["第4句。"] == (("第3句。", "It was said."),) and contexts["第6句。"][0][0] == "第5句。"
+    plain = tmp_path / "plain"
+    assert main(["eval", "--src", str(src), "--ref", str(ref), "--engine", "tests.fakes:FakeEngine", "--no-cache",
+                 "--first", "3", "--limit", "4", "--out", str(plain)]) == 0
+    capsys.readouterr()
+    assert main(["eval", "compare", str(plain), str(out)]) == 0
+    assert "paired bootstrap" in capsys.readouterr().out

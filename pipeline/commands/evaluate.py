@@ -24,6 +24,28 @@ def run(options: EvalOptions, out: Path | None) -> int:
     return 0
 
 
+def _hypotheses(path: Path) -> list[str] | None:
+    file = (path if path.is_dir() else path.parent) / "hyp.txt"
+    return file.read_text(encoding="utf-8").splitlines() if file.is_file() else None
+
+
+def significance(a: Path, b: Path, left: dict, right: dict) -> dict[str, float]:
+    """Paired bootstrap p-values of B against A, where both runs' hypotheses are at hand and they
+    translated the same lines against the same references."""
+    same = all(left["settings"].get(k) == right["settings"].get(k) for k in ("ref",)) and \
+        (left.get("first_line"), left["lines"]) == (right.get("first_line"), right["lines"])
+    hyps_a, hyps_b = _hypotheses(a), _hypotheses(b)
+    ref = Path(left["settings"].get("ref") or "")
+    if not (same and hyps_a and hyps_b and ref.is_file() and len(hyps_a) == len(hyps_b)):
+        return {}
+    from pipeline.evaluate.metrics import paired_bootstrap
+    from pipeline.evaluate.testset import read_lines
+
+    first = left.get("first_line", 1) - 1
+    references = read_lines(ref)[first:first + len(hyps_a)]
+    return paired_bootstrap(references, hyps_a, hyps_b)
+
+
 def compare(a: Path, b: Path) -> int:
     left, right = load_report(a), load_report(b)
     rows = []
@@ -37,5 +59,7 @@ def compare(a: Path, b: Path) -> int:
         rows.append([f"setting: {key}", lv, rv, "" if lv == rv else "differs"])
     lm, rm = left["settings"]["engine"].get("model"), right["settings"]["engine"].get("model")
     rows.append(["setting: model", lm, rm, "" if lm == rm else "differs"])
+    for name, p in significance(a, b, left, right).items():
+        rows.append([f"p ({name}, paired bootstrap)", "", "", p])
     console.table(f"compare  A={a}  B={b}", ["", "A", "B", "B−A"], rows)
     return 0
