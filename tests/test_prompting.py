@@ -106,3 +106,11 @@ def test_a_verified_candidate_beats_the_consensus():
     verdicts[0].defects.append(object())
     verdicts[1].defects.append(object())
     assert consensus(verdicts) == 2  # the only one without a problem
+
+
+def test_with_context_a_translation_group_holds_enough_documents_for_a_batch():
+    from pipeline.translate import groups
+
+    docs = [analyze_text("甲。乙。丙。\n" * 4, f"d{i}") for i in range(5)]  # 12 segments each
+    assert [len(g) for g in groups(docs, 8)] == [1, 1, 1, 1, 1]
+    assert [len(g) for g in groups(docs, 2, by_documents=True)] == [2, 2, 1]

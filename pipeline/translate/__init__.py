@@ -16,20 +16,22 @@ def make_translator(context: Context):
     from pipeline.translate.locking import Prompting, translate_segments
 
     seen: dict = {}  # verdicts of this run so far: a source is translated once a run
+    prompting = context.prompting or Prompting()
 
     def translate_group(docs: list[Document]) -> list[Document]:
         """One locking loop over several documents, so the engine's batches are full."""
         started = time.perf_counter()
         items = [(doc.text, s) for doc in docs for s in doc.segments]
         translate_segments(context.engine, items, context.batch_size, context.on_done, context.memory, context.cache,
-                           seen, prompting=context.prompting or Prompting())
+                           seen, prompting=prompting)
         seconds = time.perf_counter() - started
         for doc in docs:  # the engine time shared out by segments
             doc.seconds = seconds * sum(1 for _ in doc.segments) / max(1, len(items))
         return docs
 
     def pipe(docs: Iterable[Document]) -> Iterator[Document]:
-        for group in groups(docs, context.batch_size):
+        # With context a document's sentences go one per batch, so a batch needs as many documents.
+        for group in groups(docs, context.batch_size, by_documents=bool(prompting.context)):
             yield from translate_group(group)
 
     def translate(doc: Document) -> Document:
@@ -39,13 +41,14 @@ def make_translator(context: Context):
     return translate
 
 
-def groups(docs: Iterable[Document], batch_size: int) -> Iterator[list[Document]]:
-    """Consecutive documents gathered until they hold ``batch_size`` segments (one engine batch)."""
+def groups(docs: Iterable[Document], batch_size: int, by_documents: bool = False) -> Iterator[list[Document]]:
+    """Consecutive documents gathered until they hold ``batch_size`` segments (one engine batch),
+    or ``batch_size`` documents."""
     group: list[Document] = []
     segments = 0
     for doc in docs:
         group.append(doc)
-        segments += sum(1 for _ in doc.segments)
+        segments += 1 if by_documents else sum(1 for _ in doc.segments)
         if segments >= batch_size:
             yield group
             group, segments = [], 0
