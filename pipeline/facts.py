@@ -32,12 +32,14 @@ RELATIVE_YEARS = {"同年": 0, "该年": 0, "是年": 0, "当年": 0, "本年": 
 MULTIPLIERS = {"万": 10_000, "亿": 100_000_000, "千": 1_000, "百": 100}
 ENGLISH_MULTIPLIERS = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 FIRST_YEAR, LAST_YEAR = 1000, 2099
-_ARABIC = re.compile(r"\d+(?:\.\d+)?")
+_ARABIC = re.compile(r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")  # 1,000 and 1.5 are one number each
 _CN_YEAR = re.compile(f"[{CN_NUMERAL[:-2]}]{{4}}(?=年)")
 _CN_MONTH = re.compile(f"[{CN_NUMERAL}]+(?=月)")
 _CN_DAY = re.compile(f"(?<=月)[{CN_NUMERAL}]+(?=[日号])")
 _ROC_YEAR = re.compile(f"民国([{CN_NUMERAL}\\d]{{1,3}})年")
-_DECADE = re.compile(f"(\\d0|[{CN_NUMERAL}]+十)年代")
+_DECADE = re.compile(f"(\\d0|[{CN_NUMERAL}]+十)\\s*年代")
+_CENTURY = re.compile(r"(\d{1,2})\s*世纪")
+_SPACES = " \u3000\u00a0"
 _ENGLISH_YEAR = re.compile(r"(?<!\d)(?<!\d[.,])(1\d\d\d|20\d\d)(?!\d|[.,]\d)")
 _ENGLISH_NUMBER = re.compile(r"(?<!\d)(?<!\d[.,])(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?!\d|[.,]\d)")
 _ENGLISH_SCALED = re.compile(r"(\d+(?:\.\d+)?)\s*(hundred|thousand|million|billion)\b", re.IGNORECASE)
@@ -70,6 +72,16 @@ class Number:
     month: bool = False   # 11月: November will do
     small: bool = False   # a count below 21: a word (three, third) will do
     scaled: float | None = None  # 3万: 30,000 (or 30 thousand)
+    forms: tuple[str, ...] = ()  # other English that says it (patterns): 20世纪 → 20th, 70年代 → 1970s
+
+
+def _forms(number: str, after: str) -> tuple[str, ...]:
+    """How English may also say a century (20世纪: the 20th century, the 1900s) or a decade (70年代: the 1970s)."""
+    if after.startswith("世纪") and number.isdigit():
+        return (rf"\b{number}(?:st|nd|rd|th)\b", rf"\b{int(number) - 1}\d\ds?\b")
+    if after.startswith("年代") and len(number) == 2:
+        return (rf"{number}s\b", rf"\b\d\d{number}\b")
+    return ()
 
 
 def source_numbers(source: str) -> list[Number]:
@@ -77,10 +89,11 @@ def source_numbers(source: str) -> list[Number]:
     text = _ascii_digits(source)
     numbers = []
     for m in _ARABIC.finditer(text):
-        after = text[m.end():m.end() + 1]
-        value = float(m.group(0))
-        numbers.append(Number(m.group(0), value, month=after == "月", small=value <= 20,
-                              scaled=value * MULTIPLIERS[after] if after in MULTIPLIERS else None))
+        after = text[m.end():].lstrip(_SPACES)[:2]
+        value = float(m.group(0).replace(",", ""))
+        numbers.append(Number(m.group(0), value, month=after[:1] == "月", small=value <= 20,
+                              scaled=value * MULTIPLIERS[after[:1]] if after[:1] in MULTIPLIERS else None,
+                              forms=_forms(m.group(0), after)))
     for m in _CN_YEAR.finditer(text):
         numbers.append(Number(m.group(0), float(chinese_number(m.group(0)))))
     for pattern, most, month in ((_CN_MONTH, 12, True), (_CN_DAY, 31, False)):
@@ -146,6 +159,8 @@ def english_values(english: str) -> set[float]:
 
 def _said(number: Number, english: str, values: set[float], lower: str) -> bool:
     if number.value in values or (number.scaled is not None and number.scaled in values):
+        return True
+    if any(re.search(form, english, re.IGNORECASE) for form in number.forms):
         return True
     index = int(number.value)
     if number.month and index == number.value and 1 <= index <= 12 and MONTHS[index - 1].lower() in lower:

@@ -66,6 +66,12 @@ def test_the_year_a_document_is_at(source, before, after):
     ("In May 1927 they met 8 times.", "1927年5月他们见了8次。", None, []),
     ("They met.", "1927年5月他们见了8次。", None, ["the number 1927", "the number 5", "the number 8"]),
     ("He went home the next year, 1928.", "次年他回家。", 1927, []),
+    # spaced FLORES-style numbers, thousands separators, 万 multiples, centuries and decades
+    ("About 10 million files, leaked in April.", "约 1,000 万份文件，在 4 月泄露。", None, []),
+    ("About 1 million files.", "约 1,000 万份文件。", None, ["the number 1,000"]),
+    ("It has been key since the 1970s, in the 20th century.", "自 20 世纪 70 年代以来一直是关键。", None, []),
+    ("He finished with 22,432 points.", "以 2243 分排名第二。", None, ["the number 2243"]),
+    ("It can hold 55,000 barrels (2.3 million gallons).", "可容纳 55000 桶（230 万加仑）。", None, []),
 ])
 def test_number_problems(english, source, year, expected):
     found = problems(english, source, year)

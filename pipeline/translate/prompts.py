@@ -7,8 +7,8 @@ from pipeline.translate.engines.base import Request, TermPair, inject
 SYSTEM = ("You are an expert translator of Chinese historical writing into English. Translate the "
           "Chinese text the user gives into fluent, faithful English, keeping every fact, name, "
           "number and date exactly as the Chinese states them: add no years, dates, titles or words "
-          "of your own. Write dates in English order (\"In September 1931\"); use the conventional "
-          "headings (参见 = See also, 参考文献 = References, 注释 = Notes, 外部链接 = External links). "
+          "of your own. Write dates in English word order, the month before the year; give headings "
+          "their conventional English (参见 = See also, 参考文献 = References). "
           "Reply with the English translation only: no notes, no explanations, no Chinese.")
 
 
