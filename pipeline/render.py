@@ -27,10 +27,20 @@ def _nests(s: int, e: int, places: dict[str, Place], tags: dict[str, Tag]) -> bo
                for name, (ps, pe) in places.items() if not tags[name].point)
 
 
-def _term_in(outcomes: list[TermOutcome], tag: Tag, taken: set[int]) -> TermOutcome | None:
+def _free(outcome: TermOutcome, tag: Tag, places: dict[str, Place], tags: dict[str, Tag]) -> bool:
+    """A locked term's English can hold ``tag``: its own occurrence, or one it shares with a repeat
+    of the term (王明…[王明](…) rendered once) that no tag of the same kind holds yet."""
+    if outcome.status != "locked":
+        return False
+    span = (outcome.tgt_start, outcome.tgt_end)
+    return not outcome.shared or not any(place == span and tags[name].kind == tag.kind
+                                         for name, place in places.items())
+
+
+def _term_in(outcomes: list[TermOutcome], tag: Tag, taken: set[int], places, tags) -> TermOutcome | None:
     for outcome in outcomes:
         m = outcome.match
-        if outcome.status == "locked" and not outcome.shared and id(outcome) not in taken \
+        if _free(outcome, tag, places, tags) and id(outcome) not in taken \
                 and m.norm_start < tag.end and tag.start < m.norm_end:
             return outcome
     return None
@@ -56,8 +66,8 @@ def _anchors(segment: Segment, places: dict[str, Place]) -> set[int]:
             continue
         for outcome in segment.translation.outcomes:
             m = outcome.match
-            if (m.norm_start, m.norm_end) == (tag.start, tag.end) and outcome.status == "locked" \
-                    and not outcome.shared and _nests(outcome.tgt_start, outcome.tgt_end, places, tags):
+            if (m.norm_start, m.norm_end) == (tag.start, tag.end) and _free(outcome, tag, places, tags) \
+                    and _nests(outcome.tgt_start, outcome.tgt_end, places, tags):
                 places[tag.name] = (outcome.tgt_start, outcome.tgt_end)
                 taken.add(id(outcome))
                 break
@@ -76,7 +86,7 @@ def _fallbacks(segment: Segment, english: str, places: dict[str, Place], taken: 
             places[tag.name] = (at, at)
             found.append(Fallback(tag, "clause", english[max(0, at - 30):at]))
             continue
-        outcome = _term_in(segment.translation.outcomes, tag, taken)
+        outcome = _term_in(segment.translation.outcomes, tag, taken, places, tags)
         if outcome and _nests(outcome.tgt_start, outcome.tgt_end, places, tags):
             taken.add(id(outcome))
             places[tag.name] = (outcome.tgt_start, outcome.tgt_end)

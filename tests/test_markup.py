@@ -262,3 +262,12 @@ def test_review_page_shows_links_bold_and_marks():
     assert page.count('<a class="link" href="../Page/王明.md"') == 2  # source and English
     assert '<span class="term" title="Wang Ming">Wang Ming</span></a>' in page  # a term inside a link
     assert page.count("<b>") == 2 and page.count('<sup class="mark" title="\\[1\\]">') == 2
+
+
+def test_a_link_on_a_repeated_term_the_english_renders_once_goes_on_that_english():
+    source = '王明回国后，由[王明](../Page/王明.md "wikilink")签署命令。'
+    ScriptedEngine.answers = {tagged_source(_segment(source)): "After returning, Wang Ming signed the order."}
+    segment = next(_translate(source, ScriptedEngine()).segments)
+    assert segment.translation.outcomes[1].shared
+    assert segment.markdown == 'After returning, [Wang Ming](../Page/王明.md "wikilink") signed the order.'
+    assert not [f for f in segment.findings if f.check == "lost-link"]
