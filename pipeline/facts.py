@@ -73,6 +73,10 @@ class Number:
     small: bool = False   # a count below 21: a word (three, third) will do
     scaled: float | None = None  # 3万: 30,000 (or 30 thousand)
     forms: tuple[str, ...] = ()  # other English that says it (patterns): 20世纪 → 20th, 70年代 → 1970s
+    unit: str = ""               # the multiple that follows it (万, 亿 …)
+
+    def __str__(self) -> str:
+        return f"{self.text}{self.unit} (= {in_english(self.scaled)})" if self.scaled is not None else self.text
 
 
 def _forms(number: str, after: str) -> tuple[str, ...]:
@@ -93,7 +97,7 @@ def source_numbers(source: str) -> list[Number]:
         value = float(m.group(0).replace(",", ""))
         numbers.append(Number(m.group(0), value, month=after[:1] == "月", small=value <= 20,
                               scaled=value * MULTIPLIERS[after[:1]] if after[:1] in MULTIPLIERS else None,
-                              forms=_forms(m.group(0), after)))
+                              forms=_forms(m.group(0), after), unit=after[:1] if after[:1] in MULTIPLIERS else ""))
     for m in _CN_YEAR.finditer(text):
         numbers.append(Number(m.group(0), float(chinese_number(m.group(0)))))
     for pattern, most, month in ((_CN_MONTH, 12, True), (_CN_DAY, 31, False)):
@@ -169,13 +173,26 @@ def _said(number: Number, english: str, values: set[float], lower: str) -> bool:
         rf"\b(?:{WORDS[index]}|{ORDINALS[index]}|{index}(?:st|nd|rd|th))\b", lower))
 
 
+def in_english(value: float) -> str:
+    """A number as English writes it: 30,000; 1.2 million; 3 billion."""
+    for size, word in ((1_000_000_000, "billion"), (1_000_000, "million")):
+        if value >= size:
+            return f"{value / size:g} {word}"
+    return f"{value:,.0f}" if value == int(value) else f"{value:,}"
+
+
+def hints(source: str) -> list[str]:
+    """What the model most often gets wrong, said outright: 万 and 亿 multiples in English figures."""
+    return [str(n) for n in source_numbers(source) if n.scaled is not None and n.unit in "万亿"]
+
+
 def problems(english: str, source: str, year: int | None = None) -> list[str]:
     """What the English gets wrong about the source's numbers: a number left out, a year added."""
     values, lower = english_values(english), english.lower()
     found = []
     for number in source_numbers(source):
         if not _said(number, english, values, lower):
-            found.append(f"the number {number.text} is not in the English")
+            found.append(f"the number {number} is not in the English")
     allowed = stated_years(source) | implied_years(source, year)
     for text in dict.fromkeys(_ENGLISH_YEAR.findall(english)):
         if int(text) not in allowed and float(text) not in {n.value for n in source_numbers(source)}:

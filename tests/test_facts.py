@@ -111,3 +111,15 @@ def test_a_year_still_wrong_after_every_method_is_an_error_finding():
     assert [f.check for f in segment.translation.defects] == ["number-mismatch", "number-mismatch"]
     assert [r.method for r in FakeEngine.calls] == ["prompt", "revise"]
     assert source_numbers("1927年")[0].value == 1927
+
+
+def test_wan_and_yi_multiples_are_said_outright_in_the_prompt_and_in_the_problem():
+    from pipeline.facts import hints, in_english
+
+    assert hints("约 1,000 万份文件，120 万个签名，3亿人，5千人") == \
+        ["1,000万 (= 10 million)", "120万 (= 1.2 million)", "3亿 (= 300 million)"]
+    assert (in_english(30_000), in_english(2_300_000), in_english(1.5)) == ("30,000", "2.3 million", "1.5")
+    assert "Numbers in it, as English writes them: 120万 (= 1.2 million)" in user_message(Request("收集 120 万个签名。"))
+    assert "Numbers in it" not in user_message(Request("收集 120 个签名。"))
+    assert problems("They collected 120,000 signatures.", "收集 120 万个签名。") == \
+        ["the number 120万 (= 1.2 million) is not in the English"]

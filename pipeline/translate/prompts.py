@@ -1,6 +1,7 @@
 """Chat prompts for LLM engines. Tuned on FLORES dev only (see README, Quality)."""
 from __future__ import annotations
 
+from pipeline.facts import hints
 from pipeline.markup import TAG
 from pipeline.translate.engines.base import Request, TermPair, inject
 
@@ -60,6 +61,9 @@ def user_message(request: Request) -> str:
     if request.method in ("inject", "constrained") and request.terms:
         source = inject(source, request.terms)
         parts.append("Some terms are already in English in the text; copy them exactly as written.")
+    numbers = hints(request.source)
+    if numbers:
+        parts.append("Numbers in it, as English writes them: " + "; ".join(numbers))
     parts.append(f"Chinese: {source}")
     return "\n\n".join(parts)
 
