@@ -26,13 +26,14 @@ from pipeline.chinese import has_han  # noqa: E402
 from pipeline.evaluate.metrics import paired_bootstrap  # noqa: E402
 
 FLORES, WMT = DATA / "flores200-dev", DATA / "wmt23-terminology-zhen-dev"
-CONFIGS = {
-    "prompt": [],
-    "context": ["--context", "2"],
-    "examples": ["--examples", "2"],
+CONFIGS = {  # each names every lever, so a change of the defaults does not change what a row means
+    "prompt": ["--context", "0", "--examples", "0"],
+    "prompt+hints": ["--context", "0", "--examples", "0"],  # the same, run after the number hints landed
+    "context": ["--context", "2", "--examples", "0"],
+    "examples": ["--context", "0", "--examples", "2"],
+    "default": [],  # whatever pipeline/ chose
     "context+examples": ["--context", "2", "--examples", "2"],
-    "candidates": ["--candidates", "4"],
-    "context+candidates": ["--context", "2", "--candidates", "4"],
+    "candidates": ["--context", "0", "--examples", "0", "--candidates", "4"],
 }
 
 
