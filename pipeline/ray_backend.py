@@ -116,6 +116,8 @@ class _RemoteEngine:
         """``locking.lock`` on the actors: the sources shared out among them, verdicts in order."""
         from ray.util import ActorPool
 
+        if not sources:
+            return []
         share = -(-len(sources) // len(self.actors))
         chunks = [sources[i:i + share] for i in range(0, len(sources), share)]
         results = ActorPool(self.actors).map(lambda actor, chunk: actor.lock.remote(chunk, batch_size), chunks)

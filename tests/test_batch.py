@@ -46,15 +46,29 @@ def test_rerun_with_nothing_changed_translates_nothing_and_writes_identical_file
 
 
 def test_glossary_edit_retranslates_only_affected_segments(project, capsys):
-    _translate()
+    _translate("--context", "0")
     Path("g.csv").write_text(GLOSSARY + "bg,博古,,Bo Gu,person,transliterate,,,test,approved\n", encoding="utf-8")
-    run = _translate()
+    run = _translate("--context", "0")
     assert run["totals"]["translated"] == 1 and run["totals"]["reused"] == 5
     assert "5 segment(s) reused (cache or memory), 1 translated" in capsys.readouterr().out
     Path("g.csv").write_text(GLOSSARY.replace("Wang Ming", "WANG Ming") +
                              "bg,博古,,Bo Gu,person,transliterate,,,test,approved\n", encoding="utf-8")
-    run = _translate()
+    run = _translate("--context", "0")
     assert run["totals"]["translated"] == 2  # the two segments that hold 王明
+
+
+def test_with_context_an_edit_also_retranslates_the_sentences_that_saw_it(project):
+    """The English of a sentence is part of its next two sentences' prompts (``--context 2``, the
+    default), so they are translated again; a sentence whose context did not change is reused."""
+    _translate()
+    Path("g.csv").write_text(GLOSSARY + "bg,博古,,Bo Gu,person,transliterate,,,test,approved\n", encoding="utf-8")
+    run = _translate()
+    assert run["totals"]["translated"] == 3  # 博古说话 and the two after it in a.md
+    Path("g.csv").write_text(GLOSSARY.replace("Wang Ming", "WANG Ming") +
+                             "bg,博古,,Bo Gu,person,transliterate,,,test,approved\n", encoding="utf-8")
+    run = _translate()
+    # 王明回国 and the two after it (the third sees neither change); 王明回信, last in b.md
+    assert run["totals"]["translated"] == 4
 
 
 KILLER = """
