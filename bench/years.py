@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline.chinese import has_han  # noqa: E402
-from pipeline.facts import _ENGLISH_YEAR, implied_years, last_year, stated_years  # noqa: E402
+from pipeline.facts import invented_years, last_year  # noqa: E402
 
 
 def invented(records: list[dict]) -> tuple[int, list[tuple[dict, list[str]]]]:
@@ -22,8 +22,7 @@ def invented(records: list[dict]) -> tuple[int, list[tuple[dict, list[str]]]]:
     for record in records:
         if has_han(record["norm"]):
             segments += 1
-            allowed = stated_years(record["norm"]) | implied_years(record["norm"], year)
-            extra = [y for y in dict.fromkeys(_ENGLISH_YEAR.findall(record["tgt"])) if int(y) not in allowed]
+            extra = invented_years(record["tgt"], record["norm"], year)
             if extra:
                 cases.append((record, extra))
         year = last_year(record["norm"], year)

@@ -186,19 +186,20 @@ def hints(source: str) -> list[str]:
     return [str(n) for n in source_numbers(source) if n.scaled is not None and n.unit in "万亿"]
 
 
+def invented_years(english: str, source: str, year: int | None = None,
+                   numbers: list[Number] | None = None) -> list[str]:
+    """Years in the English that the source neither states nor implies (nor has as a plain number)."""
+    allowed = stated_years(source) | implied_years(source, year)
+    stated = {n.value for n in (source_numbers(source) if numbers is None else numbers)}
+    return [y for y in dict.fromkeys(_ENGLISH_YEAR.findall(english)) if int(y) not in allowed and float(y) not in stated]
+
+
 def problems(english: str, source: str, year: int | None = None) -> list[str]:
     """What the English gets wrong about the source's numbers: a number left out, a year added."""
-    values, lower = english_values(english), english.lower()
-    found = []
-    for number in source_numbers(source):
-        if not _said(number, english, values, lower):
-            found.append(f"the number {number} is not in the English")
-    allowed = stated_years(source) | implied_years(source, year)
-    for text in dict.fromkeys(_ENGLISH_YEAR.findall(english)):
-        if int(text) not in allowed and float(text) not in {n.value for n in source_numbers(source)}:
-            hint = f" (the text is at {year})" if year is not None and implied_years(source, year) else ""
-            found.append(f"the year {text} is not in the source{hint}")
-    return found
+    values, lower, numbers = english_values(english), english.lower(), source_numbers(source)
+    found = [f"the number {n} is not in the English" for n in numbers if not _said(n, english, values, lower)]
+    hint = f" (the text is at {year})" if year is not None and implied_years(source, year) else ""
+    return found + [f"the year {y} is not in the source{hint}" for y in invented_years(english, source, year, numbers)]
 
 
 @component("years", requires=("segment.norm",), assigns=("segment.year",))
