@@ -209,7 +209,9 @@ class Translation:
 @dataclass(frozen=True)
 class Fallback:
     """An inline tag the engine did not return well, and how render placed its markup instead:
-    ``term`` (around a locked term's English), ``clause`` (after the clause it followed), ``lost``."""
+    ``term`` (around a locked term's English), ``name`` (around the English its link target is
+    known by), ``whole`` (around all the English: it held all the text), ``clause`` (after the
+    clause it followed), ``lost``."""
 
     tag: "Tag"
     how: str

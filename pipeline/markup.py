@@ -55,6 +55,7 @@ class Tag:
     target: str | None = None
     edge: str = ""
     anchor: bool = False         # wraps exactly a locked term: placed on that term's English, not sent
+    english: str = ""            # the English its link target is known by (``TermMatcher.english_for``)
 
     @property
     def opener(self) -> str:
@@ -111,7 +112,7 @@ def _pairs(spans: list[Span]) -> tuple[list[tuple[Span, Span]], list[Span]]:
     return pairs, unpaired + ([opened] if opened is not None else [])
 
 
-def _drafts(segment: Segment, titles, narrow: bool) -> list[Tag]:
+def _drafts(segment: Segment, titles, narrow: bool, names) -> list[Tag]:
     """The segment's tags before numbering: each ``name`` is only its letter yet."""
     drafts = []
     pairs, unpaired = _pairs(segment.spans)
@@ -131,7 +132,7 @@ def _drafts(segment: Segment, titles, narrow: bool) -> list[Tag]:
         if span.kind is SpanKind.LINK and span.text:
             start, end = _norm_range(segment, span.text_offsets[0], span.text_offsets[-1] + 1)
             if segment.norm[start:end].strip():
-                drafts.append(_link_draft(segment, span, start, end, titles, narrow))
+                drafts.append(_link_draft(segment, span, start, end, titles, narrow, names))
                 continue
         letter = span.traits.tag if span.traits.placement in ("after", "aside") else "x"
         point = _norm_range(segment, span.start, span.start)[0]
@@ -140,7 +141,7 @@ def _drafts(segment: Segment, titles, narrow: bool) -> list[Tag]:
     return sorted(drafts, key=lambda d: (d.at, -d.until))
 
 
-def _link_draft(segment: Segment, span: Span, start: int, end: int, titles, narrow: bool) -> Tag:
+def _link_draft(segment: Segment, span: Span, start: int, end: int, titles, narrow: bool, names) -> Tag:
     label = segment.norm[start:end]
     whole = start
     if narrow:
@@ -148,7 +149,8 @@ def _link_draft(segment: Segment, span: Span, start: int, end: int, titles, narr
     opening, closing = _link_parts(span)
     at = span.start if start == whole else segment.norm_offsets[start]
     until = segment.norm_offsets[end - 1] + 1
-    return Tag(span.traits.tag, span.kind, opening, closing, at, until, start, end, False, label, span.target)
+    return Tag(span.traits.tag, span.kind, opening, closing, at, until, start, end, False, label, span.target,
+               english=names(span.target) if span.target else "")
 
 
 def _crossing(drafts: list[Tag]) -> list[Tag]:
@@ -164,16 +166,18 @@ def _crossing(drafts: list[Tag]) -> list[Tag]:
     return sorted(kept, key=lambda d: (d.at, -d.until))
 
 
-def segment_tags(segment: Segment, titles=lambda target: "", narrow: bool = True, anchor: bool = True) -> list[Tag]:
+def segment_tags(segment: Segment, titles=lambda target: "", narrow: bool = True, anchor: bool = True,
+                 names=lambda target: "") -> list[Tag]:
     """The segment's inline markup as tags, numbered per letter in the order they open.
 
     ``titles(target)``: the normalized page title a link target names ("" when none), used to narrow
-    glued labels; ``narrow=False`` keeps every label whole; ``anchor=False`` sends every pair.
+    glued labels; ``narrow=False`` keeps every label whole; ``anchor=False`` sends every pair;
+    ``names(target)``: the English the target's page is known by ("" when none), for render.
     """
     terms = {(m.norm_start, m.norm_end) for m in segment.terms} if anchor else set()
     counts: dict[str, int] = {}
     tags = []
-    drafts = _crossing(_drafts(segment, titles, narrow))
+    drafts = _crossing(_drafts(segment, titles, narrow, names))
     for d in drafts:
         counts[d.name] = counts.get(d.name, 0) + 1
         edge = ""
@@ -348,9 +352,9 @@ def to_markdown(tagged: str, tags: list[Tag], escape=escape_text) -> str:
     return "".join(out)
 
 
-def tag_document(doc: Document, titles) -> Document:
+def tag_document(doc: Document, titles, names=lambda target: "") -> Document:
     for segment in doc.segments:
-        segment.tags = segment_tags(segment, titles)
+        segment.tags = segment_tags(segment, titles, names=names)
         segment.src_tagged = tagged_text(segment.plain, segment.plain_offsets, segment.tags)
     return doc
 
@@ -375,4 +379,9 @@ def make_tagger(context: Context):
     """Inline markup (links, bold, footnote marks, inline codes) as numbered tags for the engine;
     glued link labels narrowed to the part that names the link's target."""
     titles = page_titles(context.opencc)
-    return lambda doc: tag_document(doc, titles)
+    matcher = context.matcher
+
+    def names(target: str) -> str:
+        title = titles(target)
+        return matcher.english_for(title) if title and matcher is not None else ""
+    return lambda doc: tag_document(doc, titles, names)

@@ -4,8 +4,9 @@ The engine returns each segment's inline markup as tags around the English (``pi
 render puts the original markup back where the tags are, and a pair anchored on a locked term
 (``[王明](…)``) around that term's verified English. A tag the engine did not return well is
 placed by a fallback, recorded on the segment (``fallbacks``) for QA, never silently: a link or bold
-run wraps the English of a locked term inside it, a footnote mark or inline code goes after the
-clause it followed; what cannot be placed is ``lost``. Points at a segment's edges keep their side.
+run wraps the English of a locked term inside it, else (a link) the English its target is known by
+where the English has it, else all the English where it held all the text; a footnote mark or
+inline code goes after the clause it followed; what cannot be placed is ``lost``. Points at a segment's edges keep their side.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import re
 from pipeline.components import Context, component
 from pipeline.document import Block, Document, Fallback, Segment, TermOutcome
 from pipeline.markup import Tag, inner, parse, to_markdown
+from pipeline.verify import occurrences
 
 CLAUSE_MARKS = "，、；：。！？,;:!?"
 _ENGLISH_CLAUSE_END = re.compile(r"[,;:.!?](?=\s|$)")
@@ -89,11 +91,38 @@ def _fallbacks(segment: Segment, english: str, places: dict[str, Place], taken: 
         outcome = _term_in(segment.translation.outcomes, tag, taken, places, tags)
         if outcome and _nests(outcome.tgt_start, outcome.tgt_end, places, tags):
             taken.add(id(outcome))
-            places[tag.name] = (outcome.tgt_start, outcome.tgt_end)
-            found.append(Fallback(tag, "term", english[outcome.tgt_start:outcome.tgt_end]))
+            places[tag.name], how = (outcome.tgt_start, outcome.tgt_end), "term"
         else:
-            found.append(Fallback(tag, "lost"))
+            span, how = _named(tag, english, places, tags), "name"
+            if span is None:
+                span, how = _whole(segment, tag, english, places, tags), "whole"
+            if span is None:
+                found.append(Fallback(tag, "lost"))
+                continue
+            places[tag.name] = span
+        found.append(Fallback(tag, how, english[slice(*places[tag.name])]))
     return found
+
+
+def _named(tag: Tag, english: str, places: dict[str, Place], tags: dict[str, Tag]) -> Place | None:
+    """The English its link target is known by, where the English has it and no tag of its kind holds it."""
+    if not tag.english:
+        return None
+    for start in occurrences(english, tag.english, ignore_case=True):
+        span = (start, start + len(tag.english))
+        held = any(p == span and tags[n].kind == tag.kind for n, p in places.items())
+        if not held and _nests(*span, places, tags):
+            return span
+    return None
+
+
+def _whole(segment: Segment, tag: Tag, english: str, places: dict[str, Place], tags: dict[str, Tag]) -> Place | None:
+    """All of the English (less its final stop), where the pair held all of the segment's text."""
+    outside = segment.norm[:tag.start] + segment.norm[tag.end:]
+    if any(c.isalnum() for c in outside):
+        return None
+    span = (len(english) - len(english.lstrip()), len(english.rstrip().rstrip(".!?")))
+    return span if span[0] < span[1] and _nests(*span, places, tags) else None
 
 
 def _depth(name: str, places: dict[str, Place], tags: dict[str, Tag], rank: dict[str, int]) -> int:

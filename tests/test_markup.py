@@ -143,6 +143,40 @@ def test_a_link_without_a_term_that_the_engine_drops_is_a_lost_link_error():
     assert [f.how for f in segment.fallbacks] == ["lost"]
 
 
+def _translated_with(matcher: TermMatcher, source: str, answer: str):
+    doc = analyze_text(source, matcher=matcher)
+    (segment,) = doc.segments
+    ScriptedEngine.answers = {tagged_source(segment): answer}
+    return next(Pipeline(TRANSLATION, Context(engine=ScriptedEngine()), given=ANALYZED)(doc).segments)
+
+
+def test_a_dropped_link_goes_around_the_english_its_target_is_known_by():
+    matcher = TermMatcher(TERMS, renderings={"莫斯科": "Moscow"})  # a run term that did not lock
+    segment = _translated_with(matcher, '他后来去了[那座城市](../Page/莫斯科.md "wikilink")。', "He later went to moscow.")
+    assert segment.markdown == 'He later went to [moscow](../Page/莫斯科.md "wikilink").'
+    assert [(f.how, f.where) for f in segment.fallbacks] == [("name", "moscow")]
+    assert [f.check for f in segment.findings] == ["moved-link"]
+
+
+def test_a_dropped_link_that_held_the_whole_segment_wraps_all_the_english():
+    source = '[蒙难半个世纪的冤案追踪](https://example.org/a.htm)'
+    segment = _translated_with(MATCHER, source, "Tracing a wrong of half a century.")
+    assert segment.markdown == '[Tracing a wrong of half a century](https://example.org/a.htm).'
+    assert [f.how for f in segment.fallbacks] == ["whole"] and [f.check for f in segment.findings] == ["moved-link"]
+
+
+def test_a_label_that_is_a_short_form_of_its_page_locks_the_pages_entry():
+    matcher = TermMatcher(TERMS + [Term("表字", "courtesy name", id="cn")])
+    (segment,) = analyze_text('罗亦农，[字](../Page/表字.md "wikilink")慎斋。', matcher=matcher).segments
+    (match,) = [m for m in segment.terms if m.term.id == "cn"]
+    assert segment.norm[match.norm_start:match.norm_end] == "字" and match.via == "link"
+    assert [t.anchor for t in segment.tags] == [True]
+    (plain,) = analyze_text("他写字。", matcher=matcher).segments  # only where a link says so
+    assert plain.terms == []
+    (other,) = analyze_text('[他](../Page/王明.md "wikilink")来了。', matcher=matcher).segments
+    assert other.terms == []  # 他 is not a form of 王明
+
+
 def test_a_dropped_link_around_a_wider_label_goes_around_the_term_inside():
     source = '他与[王明的同志](../Page/某处.md "wikilink")见面。'
     ScriptedEngine.answers = {tagged_source(_segment(source)): "He met Wang Ming's comrades."}

@@ -123,6 +123,10 @@ def test_renderings_are_names_not_sentences():
     assert run_terms.unclean("共产国际派", "Communists (Draft) -Comintern") == "a parenthetical the name does not have"
     assert run_terms.unclean("八七会议", "The meeting was held. It ended.") == "a sentence, not a name"
     assert run_terms.unclean("中共江苏省委", "Jiangsu Provincial Committee") == ""
+    assert run_terms.unclean("留法勤工俭学", "See also: French Student Movement, French Student Movement in China") \
+        == "a list or a heading, not a name"
+    assert run_terms.unclean("鄂豫皖", "Hubei, Henan and Anhui") == "a list or a heading, not a name"
+    assert run_terms.unclean("湘、鄂", "Hunan, Hubei") == ""  # the name is a list itself
 
 
 def test_places_and_aliases_need_no_model():
@@ -134,3 +138,23 @@ def test_places_and_aliases_need_no_model():
                      TermMatcher([]))
     assert [e.en for e in entries] == ["Zhuji", "Jiangsu and Zhejiang", "Boqing", "Zhang Shenfu", "Eyuwan Base Area"]
     assert asked == ["鄂豫皖根据地"]
+
+
+def test_places_by_their_unit_where_the_dictionary_has_no_short_name():
+    entries = [run_terms.RunTerm([name], "wikilinked page") for name in ("酉阳县", "酉阳州", "志安坊", "北四川路")]
+    asked = []
+    run_terms.render(entries, {}, lambda names: asked.extend(names) or ["North Sichuan Road"] * len(names),
+                     TermMatcher([]))
+    assert [(e.type, e.en) for e in entries] == [("place", "Youyang County"), ("place", "Youyang Prefecture"),
+                                                  ("place", "Zhi'an Lane"), ("place", "North Sichuan Road")]
+    assert asked == ["北四川路"]  # a street's name is words, not a unit
+
+
+def test_a_rendering_lacking_an_approved_part_still_names_its_page_for_render():
+    curated = [Term("法国", "France", id="fr")]
+    entries = [run_terms.RunTerm(["法国共产党"], "wikilinked page")]
+    run_terms.render(entries, {}, lambda names: ["French Communist Party"], TermMatcher(curated))
+    assert not entries[0].locked and entries[0].problem.startswith("lacks the approved 'France'")
+    matcher = run_terms.run_matcher(curated, entries, "t2s")
+    assert matcher.lookup("法国共产党") is None and matcher.english_for("法国共产党") == "French Communist Party"
+    assert matcher.english_for("法国") == "France"

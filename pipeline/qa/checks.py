@@ -127,9 +127,11 @@ def lost_link(text: str, segment: Segment) -> Messages:
 
 @check("moved-link", WARNING)
 def moved_link(text: str, segment: Segment) -> Messages:
-    """A link the engine did not carry, placed around the English of a locked term in its label."""
-    for f in _fallen(segment, "a", "term"):
-        yield f"{_link(f)} placed around {f.where!r} (the engine dropped its tag)"
+    """A link the engine did not carry, placed around the English of a locked term in its label, else
+    around the English its target is known by, else around all the English (it held all the text)."""
+    for how in ("term", "name", "whole"):
+        for f in _fallen(segment, "a", how):
+            yield f"{_link(f)} placed around {f.where!r} (the engine dropped its tag)"
 
 
 @check("moved-footnote", WARNING)
@@ -141,8 +143,9 @@ def moved_footnote(text: str, segment: Segment) -> Messages:
 
 @check("moved-emphasis", INFO)
 def moved_emphasis(text: str, segment: Segment) -> Messages:
-    """Bold or italic the engine did not carry, placed around the English of a locked term in it."""
-    for f in _fallen(segment, "b", "term"):
+    """Bold or italic the engine did not carry, placed around the English of a locked term in it (or
+    around all the English, where it held all the text)."""
+    for f in _fallen(segment, "b", "term") + _fallen(segment, "b", "whole"):
         yield f"{f.tag.opening}…{f.tag.closing} placed around {f.where!r} (the engine dropped its tag)"
 
 

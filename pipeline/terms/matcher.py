@@ -45,8 +45,12 @@ def page_title(target: str) -> str | None:
 
 
 class TermMatcher:
-    def __init__(self, terms: list[Term], config: str = DEFAULT_CONFIG):
+    """``renderings``: English for names that do not lock (a run term not rendered cleanly enough
+    to lock), which render may still look for to place a link on (``english_for``)."""
+
+    def __init__(self, terms: list[Term], config: str = DEFAULT_CONFIG, renderings: dict[str, str] | None = None):
         self.config = config
+        self.renderings = {normalize(k, config).text: v for k, v in (renderings or {}).items()}
         self.by_key: dict[str, Term] = {}
         self._norm_keys: dict[int, list[str]] = {}  # id(term) → normalized keys, longest first (on demand)
         for term in terms:
@@ -78,6 +82,13 @@ class TermMatcher:
     def lookup(self, text: str) -> Term | None:
         return self.by_key.get(normalize(text, self.config).text)
 
+    def english_for(self, title: str) -> str:
+        """The English a page is known by: its entry's, else a rendering that does not lock; ""."""
+        term = self.lookup(title)
+        if term is not None:
+            return term.en if term.action != "keep" else ""
+        return self.renderings.get(normalize(title, self.config).text, "")
+
     def match_segment(self, segment: Segment) -> list[TermMatch]:
         found = {(s, e): (term, "text") for s, e, term in self.find(segment.norm)}
         for (s, e), term in self._link_choices(segment).items():
@@ -107,7 +118,22 @@ class TermMatcher:
                 if at >= 0:
                     choices[(at, at + len(key))] = term
                     break
+            else:
+                whole = _short_form(segment.norm, lo, hi, self.norm_keys(term))
+                if whole:
+                    choices[whole] = term
         return choices
+
+
+def _short_form(norm: str, lo: int, hi: int, keys: list[str]) -> tuple[int, int] | None:
+    """The label as a whole, where it is a short form of the page's name (中央政治局 linking to
+    中国共产党中央政治局, 字 to 表字): the link says which entity it names, so its English is the entry's."""
+    while lo < hi and norm[lo].isspace():
+        lo += 1
+    while hi > lo and norm[hi - 1].isspace():
+        hi -= 1
+    label = norm[lo:hi]
+    return (lo, hi) if label and any(label in key for key in keys) else None
 
 
 def match_document(doc: Document, matcher: TermMatcher) -> Document:

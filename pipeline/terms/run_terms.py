@@ -24,7 +24,7 @@ from pipeline.terms.coverage import _BOOK_TITLE, _bold_texts
 from pipeline.terms.glossary import Term
 from pipeline.terms.matcher import TermMatcher, page_title
 from pipeline.chinese import all_han
-from pipeline.terms.suggest import cedict_gloss, guess_type, pinyin_name, pinyin_words
+from pipeline.terms.suggest import cedict_gloss, guess_type, pinyin_name, pinyin_words, place_name
 
 STATUS = "run"  # the status of a run term inside the run; written out as `proposed`
 MIN_CHARS = 2
@@ -128,6 +128,8 @@ def render(entries: list[RunTerm], proposed: dict[str, Term], translate_names, c
         entry.type = guess_type(entry.zh, is_title=entry.origin == "book title")
         row = next((proposed[f] for f in entry.forms if f in proposed), None)
         proper = _proper_noun(entry.zh)
+        if entry.type == "place" and place_name(entry.zh) and (not proper or len(proper.split()) > 3):
+            proper = place_name(entry.zh)  # CC-CEDICT's "Youyang Miao and Tujia autonomous county in …"
         if row is not None:
             entry.en, entry.source, entry.type = row.en, "term base (proposed)", row.type or entry.type
         elif entry.type == "person" and "·" not in entry.zh:
@@ -144,11 +146,14 @@ def render(entries: list[RunTerm], proposed: dict[str, Term], translate_names, c
         entry.problem = unclean(entry.zh, entry.en) or _curated_left_out(entry, curated)
 
 
+_LACKS = "lacks the approved"
+
+
 def _curated_left_out(entry: RunTerm, curated: TermMatcher) -> str:
     for form in entry.forms:
         for _start, _end, term in curated.find(form):
             if term.action != "keep" and term.en.lower() not in entry.en.lower():
-                return f"lacks the approved {term.en!r} for {term.zh}"
+                return f"{_LACKS} {term.en!r} for {term.zh}"
     return ""
 
 
@@ -195,12 +200,17 @@ def unclean(zh: str, en: str) -> str:
         return "a sentence, not a name"
     if "(" in en and not re.search(r"[(（]", zh):
         return "a parenthetical the name does not have"
+    if re.search(r"[:;,]", en) and not re.search(r"[：；，、:;,]", zh):
+        return "a list or a heading, not a name"  # "See also: French Student Movement, …"
     return ""
 
 
 def run_matcher(curated: list[Term], entries: list[RunTerm], config: str) -> TermMatcher:
-    """The run's matcher: run terms first, so a curated entry with the same key wins."""
-    return TermMatcher([e.term() for e in entries if e.locked] + curated, config)
+    """The run's matcher: run terms first, so a curated entry with the same key wins. A rendering
+    that does not lock only for want of an approved part ("French Communist Party" lacks "France")
+    is still where render may place a link to that page."""
+    renderings = {e.zh: e.en for e in entries if not e.locked and e.problem.startswith(_LACKS)}
+    return TermMatcher([e.term() for e in entries if e.locked] + curated, config, renderings)
 
 
 def summary(entries: list[RunTerm], rendered: bool = True) -> str:

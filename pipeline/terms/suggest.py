@@ -35,6 +35,10 @@ _TYPE_SUFFIXES = [
     (("省", "市", "县", "镇", "乡"), "place"),  # administrative units: never a personal name
     (("山", "江", "河", "区", "州"), "landform"),  # also end personal names (曾山): weaker
 ]
+_STREETS = ("村", "坊", "路", "街")
+# How a place's last character reads in English after its name (酉阳县 → Youyang County).
+PLACE_SUFFIXES = {"省": "Province", "市": "City", "县": "County", "州": "Prefecture", "镇": "Town",
+                  "乡": "Township", "村": "Village", "区": "District", "坊": "Lane"}  # streets (北四川路): the engine
 
 
 _CEDICT_REFERENCE = re.compile(rf"[^\s\[]*[{HAN_CLASS}][^\s\[]*(?:\[[^\]]*\])?")
@@ -76,6 +80,18 @@ def pinyin_words(text: str) -> str:
     return " ".join(w.capitalize() for w in lazy_pinyin(text, style=Style.NORMAL, v_to_u=True))
 
 
+def place_name(name: str) -> str:
+    """A place named by its stem in pinyin and its unit in English (酉阳县 → Youyang County, 志安坊 →
+    Zhi'an Lane); "" where the name has no such unit or too short a stem."""
+    unit = PLACE_SUFFIXES.get(name[-1:])
+    stem = name[:-1]
+    if not unit or len(stem) < 2 or not all_han(stem):
+        return ""
+    syllables = lazy_pinyin(stem, style=Style.NORMAL, v_to_u=True)
+    joined = syllables[0] + "".join(("'" if s[:1] in "aeo" else "") + s for s in syllables[1:])
+    return f"{joined.capitalize()} {unit}"
+
+
 def _dictionary_pieces(text: str) -> list[str]:
     """Greedy longest CC-CEDICT words, pinyin for what the dictionary lacks."""
     pieces, i = [], 0
@@ -108,12 +124,14 @@ def guess_type(name: str, is_title: bool = False) -> str:
     if "·" in name:
         return "person"
     kinds = [kind for suffixes, kind in _TYPE_SUFFIXES if name.endswith(suffixes)]
+    if len(name) >= 3 and name.endswith(_STREETS):
+        kinds.insert(0, "place")  # 志安坊, 北四川路 (思路 is a word)
     if kinds and kinds[0] != "landform":
         return kinds[0]
     gloss = cedict_gloss(name)
     # A rarer surname (蒯大富) still looks like a name: three characters no dictionary knows.
     looks_like_name = 2 <= len(name) <= 3 and (name[0] in COMMON_SURNAMES or name[:2] in SURNAME_READINGS
-                                                or (len(name) == 3 and not gloss))
+                                                or (len(name) == 3 and not gloss and not kinds))
     if all_han(name) and looks_like_name and (not gloss or gloss[0].isupper()):
         return "person"  # a proper noun, or unknown to the dictionary
     return "place" if kinds else "concept"
