@@ -10,6 +10,7 @@ from pipeline.components import Context, Pipeline
 from pipeline.stages import ANALYSIS, blank
 from pipeline.terms import run_terms
 from pipeline.terms.glossary import Term
+from pipeline.terms import suggest
 from pipeline.terms.matcher import TermMatcher
 from tests.fakes import FakeEngine, ScriptedEngine
 
@@ -148,6 +149,8 @@ def test_places_by_their_unit_where_the_dictionary_has_no_short_name():
     assert [(e.type, e.en) for e in entries] == [("place", "Youyang County"), ("place", "Youyang Prefecture"),
                                                   ("place", "Zhi'an Lane"), ("place", "North Sichuan Road")]
     assert asked == ["北四川路"]  # a street's name is words, not a unit
+    assert suggest.place_name("东北地区") == ""  # 地区 is a word: "region", not 东北地 + District
+    assert suggest.place_name("水潦彝族乡") == ""  # a long stem is more than a name
 
 
 def test_a_rendering_lacking_an_approved_part_still_names_its_page_for_render():
@@ -158,3 +161,12 @@ def test_a_rendering_lacking_an_approved_part_still_names_its_page_for_render():
     matcher = run_terms.run_matcher(curated, entries, "t2s")
     assert matcher.lookup("法国共产党") is None and matcher.english_for("法国共产党") == "French Communist Party"
     assert matcher.english_for("法国") == "France"
+
+
+def test_pages_of_wiki_namespaces_are_not_names():
+    from pipeline.stages import analyze_text
+    doc = analyze_text('见[照片](../Page/文件:Zhao_Shiyan.jpg.md "wikilink")与[人物](../Page/分类:人物.md "wikilink")。',
+                       matcher=TermMatcher([]))
+    assert run_terms.collect([doc], TermMatcher([])) == []
+    assert run_terms._proper_noun("贵州省") == "Guizhou Province"  # CC-CEDICT's "Guizhou province"
+    assert run_terms._proper_noun("江浙") == "Jiangsu and Zhejiang"

@@ -24,11 +24,12 @@ from pipeline.terms.coverage import _BOOK_TITLE, _bold_texts
 from pipeline.terms.glossary import Term
 from pipeline.terms.matcher import TermMatcher, page_title
 from pipeline.chinese import all_han
-from pipeline.terms.suggest import cedict_gloss, guess_type, pinyin_name, pinyin_words, place_name
+from pipeline.terms.suggest import PLACE_SUFFIXES, cedict_gloss, guess_type, pinyin_name, pinyin_words, place_name
 
 STATUS = "run"  # the status of a run term inside the run; written out as `proposed`
 MIN_CHARS = 2
-_SKIP_TITLES = ("Category:", "File:", "Image:", "s:", "Template:", "Wikipedia:")
+_SKIP_TITLES = ("Category:", "File:", "Image:", "s:", "Template:", "Wikipedia:",
+                "分类:", "文件:", "图像:", "模板:", "维基百科:")  # the namespaces as zh.wikipedia spells them
 
 
 @dataclass
@@ -164,7 +165,9 @@ def _proper_noun(name: str) -> str:
         gloss = gloss[len("abbr. for "):]
     elif not gloss[:1].isupper():
         return ""
-    return gloss.split(",")[0].split(" of ")[0].strip()
+    name = gloss.split(",")[0].split(" of ")[0].strip()
+    units = {unit.lower() for unit in PLACE_SUFFIXES.values()}
+    return " ".join(w.capitalize() if w in units else w for w in name.split())  # "Sichuan province" → "… Province"
 
 
 def related(name: str, curated: list[Term], limit: int = 3) -> list[Term]:

@@ -85,8 +85,8 @@ def place_name(name: str) -> str:
     Zhi'an Lane); "" where the name has no such unit or too short a stem."""
     unit = PLACE_SUFFIXES.get(name[-1:])
     stem = name[:-1]
-    if not unit or len(stem) < 2 or not all_han(stem):
-        return ""
+    if not unit or not 2 <= len(stem) <= 3 or not all_han(stem) or cedict_gloss(name[-2:]):
+        return ""  # 东北地区: 地区 is a word ("region"), not 东北地 + District
     syllables = lazy_pinyin(stem, style=Style.NORMAL, v_to_u=True)
     joined = syllables[0] + "".join(("'" if s[:1] in "aeo" else "") + s for s in syllables[1:])
     return f"{joined.capitalize()} {unit}"
