@@ -146,14 +146,15 @@ def test_batched_decoding_mixes_methods_and_grammars_and_is_deterministic(batche
     assert batched_engine._decoder.stats["completion_tokens"] > 0
 
 
-def test_batched_decoding_shares_the_prompt_prefix(batched_engine):
+def test_batched_decoding_shares_the_prompt_prefixes(batched_engine):
     decoder_before = dict(batched_engine._decoder.stats) if batched_engine._decoder else None
-    requests = _requests(MIXED)
+    requests = _requests(MIXED + [("<a1>王明</a1>回国<f1/>。", (), "prompt"), ("他见了<a1>博古</a1>。", (), "prompt")])
     batched_engine.translate(requests)
     prompts = [batched_engine.prompt(r) for r in requests]
-    prefix = batched_engine._decoder.prefix
-    assert len(prefix) > 10 and all(p[:len(prefix)] == prefix for p in prompts)
-    own = sum(len(p) - len(prefix) for p in prompts)
+    base, tagged = batched_engine._decoder.prefixes
+    assert len(base) > 10 and all(p[:len(base)] == base for p in prompts)
+    assert len(tagged) > len(base) + 20 and all(p[:len(tagged)] == tagged for p in prompts[-2:])  # the tag instructions
+    own = sum(len(p) - len(tagged if p[:len(tagged)] == tagged else base) for p in prompts)
     fed = batched_engine._decoder.stats["prompt_tokens"] - (decoder_before or {"prompt_tokens": 0})["prompt_tokens"]
     assert fed == own  # the prefix was already in place: each request paid only for its own tokens
 

@@ -137,7 +137,7 @@ class LlamaEngine(Engine):
         if gpu_layers:  # recorded only when used: a GPU's arithmetic differs from the CPU's
             self.settings["gpu_layers"] = gpu_layers
         self._decoder = None
-        self._prefix: list[int] | None = None
+        self._prefixes: list[list[int]] | None = None
         with open(os.devnull, "w") as sink, contextlib.redirect_stderr(sink):
             try:
                 self.llm = Llama(model_path=str(self.path), n_ctx=n_ctx, n_threads=self.settings["threads"],
@@ -214,7 +214,7 @@ class LlamaEngine(Engine):
         return 2 * 2 * llama_cpp.llama_model_n_layer(model) * kv_width * self.settings["n_ctx"]
 
     def sequences_that_fit(self) -> int:
-        """Parallel sequences whose KV cache (one more for the shared prefix) takes at most a quarter
+        """Parallel sequences whose KV cache (two more for the shared prefixes) takes at most a quarter
         of the memory available now, so batching never pushes the machine out of memory."""
         try:
             with open("/proc/meminfo", encoding="ascii") as handle:
@@ -222,7 +222,7 @@ class LlamaEngine(Engine):
             available = int(info["MemAvailable"].split()[0]) * 1024
         except (OSError, KeyError, ValueError):
             return self.settings["parallel"]
-        return max(1, available // 4 // max(1, self.kv_bytes_per_sequence()) - 1)
+        return max(1, available // 4 // max(1, self.kv_bytes_per_sequence()) - 2)
 
     @property
     def batch_size(self) -> int:
@@ -268,22 +268,26 @@ class LlamaEngine(Engine):
         return Job(index, self.prompt(request), self.max_tokens(request), grammar,
                    sample=(temperature, seed) if request.sample else None)
 
-    def _shared_prefix(self) -> list[int]:
-        """The prompt tokens every request starts with: the chat template and the system prompt."""
+    def _shared_prefixes(self) -> list[list[int]]:
+        """The prompt tokens requests start with: the chat template and the system prompt (every
+        request), and those plus the tag instructions (every request with inline tags)."""
         from pipeline.translate.engines.base import TermPair
         from pipeline.translate.engines.llama_batch import _common_prefix
 
-        if self._prefix is None:
+        if self._prefixes is None:
+            limit = self.settings["n_ctx"] // 2
             probes = [self.prompt(Request("甲")), self.prompt(Request("乙", (), "revise", "x")),
                       self.prompt(Request("丙", (TermPair("丙", "C"),), "inject"))]
-            self._prefix = _common_prefix(probes, limit=self.settings["n_ctx"] // 2)
-        return self._prefix
+            tagged = [self.prompt(Request("<a1>甲</a1>")), self.prompt(Request("<a1>乙</a1>", (TermPair("乙", "B"),)))]
+            base, with_tags = _common_prefix(probes, limit), _common_prefix(tagged, limit)
+            self._prefixes = [base] + ([with_tags] if len(with_tags) > len(base) else [])
+        return self._prefixes
 
     def _decode_jobs(self, jobs, on_done=None) -> list[list[int]]:
         decoder = self._batch_decoder()
         started = time.perf_counter()
         before = dict(decoder.stats)
-        outputs = decoder.run(jobs, self._shared_prefix(), on_done)
+        outputs = decoder.run(jobs, self._shared_prefixes(), on_done)
         for key in ("prompt_tokens", "completion_tokens"):
             self.stats[key] += decoder.stats[key] - before[key]
         self.stats["seconds"] += time.perf_counter() - started

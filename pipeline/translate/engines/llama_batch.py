@@ -4,7 +4,9 @@ On a CPU a single sequence is bound by memory bandwidth: each token reads all th
 ``n_seq`` sequences in one ``llama_decode`` call reads them once for all. The prompt prefix every
 request shares (the chat template and the system prompt) is evaluated once into a reserved sequence
 and copied into each slot's KV cache (``llama_memory_seq_cp``), so a request pays only for its own
-tokens. A slot that finishes takes the next waiting request at once. Sampling is greedy (or, for a
+tokens; a second reserved sequence holds the longer prefix that requests with inline tags share
+(the system prompt and the tag instructions), as the one-at-a-time engine reuses it between
+consecutive tagged requests. A slot that finishes takes the next waiting request at once. Sampling is greedy (or, for a
 further candidate, top-k/top-p/temperature with the job's own seed), with a GBNF grammar per
 sequence where a request has one.
 
@@ -40,16 +42,16 @@ class Slot:
 class BatchDecoder:
     """Decodes jobs in ``n_seq`` parallel sequences of at most ``n_ctx_seq`` tokens each."""
 
-    def __init__(self, llm, n_seq: int, n_ctx_seq: int, threads: int, n_batch: int = 512):
+    def __init__(self, llm, n_seq: int, n_ctx_seq: int, threads: int, n_batch: int = 512, n_prefixes: int = 2):
         self.llm, self.n_seq, self.n_ctx_seq, self.n_batch = llm, n_seq, n_ctx_seq, n_batch
         self.model = llm._model.model
         self.vocab = llama_cpp.llama_model_get_vocab(self.model)
         # The one-at-a-time engine's own settings (attention kernel, KV types), so both compute alike.
         params = type(llm.context_params).from_buffer_copy(llm.context_params)
-        params.n_ctx = n_ctx_seq * (n_seq + 1)     # one more sequence holds the shared prefix
+        params.n_ctx = n_ctx_seq * (n_seq + n_prefixes)  # more sequences hold the shared prefixes
         params.n_batch = n_batch
         params.n_ubatch = n_batch
-        params.n_seq_max = n_seq + 1
+        params.n_seq_max = n_seq + n_prefixes
         params.kv_unified = True                   # sequences copy their prefix from the reserved one
         params.n_threads = params.n_threads_batch = threads
         params.no_perf = True
@@ -57,9 +59,8 @@ class BatchDecoder:
         if not self.ctx:
             raise RuntimeError("llama.cpp could not create a context for batched decoding")
         self.memory = llama_cpp.llama_get_memory(self.ctx)
-        self.batch = llama_cpp.llama_batch_init(max(n_batch, n_seq), 0, n_seq + 1)
-        self.prefix_seq = n_seq
-        self.prefix: list[int] = []
+        self.batch = llama_cpp.llama_batch_init(max(n_batch, n_seq), 0, n_seq + n_prefixes)
+        self.prefixes: list[list[int]] = [[] for _ in range(n_prefixes)]  # sequence n_seq + k holds the k-th
         self.stats = {"prompt_tokens": 0, "completion_tokens": 0, "decode_calls": 0}
         self._waiting: list[Job] = []
         self._on_done = None
@@ -81,14 +82,16 @@ class BatchDecoder:
                 raise RuntimeError("llama_decode failed (context full?)")
             self.stats["decode_calls"] += 1
 
-    def _set_prefix(self, prefix: list[int]) -> None:
-        if prefix == self.prefix:
-            return
-        llama_cpp.llama_memory_seq_rm(self.memory, self.prefix_seq, -1, -1)
-        if prefix:
-            self._decode([(t, p, self.prefix_seq, False) for p, t in enumerate(prefix)])
-            self.stats["prompt_tokens"] += len(prefix)
-        self.prefix = prefix
+    def _set_prefixes(self, prefixes: list[list[int]]) -> None:
+        for k, prefix in enumerate(prefixes[:len(self.prefixes)]):
+            if prefix == self.prefixes[k]:
+                continue
+            seq = self.n_seq + k
+            llama_cpp.llama_memory_seq_rm(self.memory, seq, -1, -1)
+            if prefix:
+                self._decode([(t, p, seq, False) for p, t in enumerate(prefix)])
+                self.stats["prompt_tokens"] += len(prefix)
+            self.prefixes[k] = prefix
 
     def _sampler(self, grammar: str | None, sample: tuple[float, int] | None = None):
         chain = llama_cpp.llama_sampler_chain_init(llama_cpp.llama_sampler_chain_default_params())
@@ -106,17 +109,18 @@ class BatchDecoder:
 
     # -- running jobs ------------------------------------------------------------------------
 
-    def run(self, jobs: list[Job], prefix: list[int], on_done=None) -> list[list[int]]:
+    def run(self, jobs: list[Job], prefixes: list[list[int]], on_done=None) -> list[list[int]]:
         """Output tokens for each job (in the jobs' order).
 
         Each step is one ``llama_decode`` call holding the next token of every running sequence
         and the prompts of the jobs that start in it, so a new prompt is read while the others
-        go on writing (as llama.cpp's server does). ``prefix``: the tokens prompts share.
+        go on writing (as llama.cpp's server does). ``prefixes``: token prefixes prompts share (a
+        prompt uses the longest it starts with).
         ``on_done(job)`` may return a further job, queued at once.
         """
         if not jobs:
             return []
-        self._set_prefix(prefix)
+        self._set_prefixes(prefixes)
         waiting = self._waiting = list(jobs)
         self._on_done = on_done
         slots = [Slot(seq) for seq in range(self.n_seq)]
@@ -142,19 +146,24 @@ class BatchDecoder:
             self._finish(slot)
         return [job.output for job in jobs]
 
-    def _shared(self, job: Job) -> int:
-        return len(self.prefix) if job.prompt[:len(self.prefix)] == self.prefix else 0
+    def _shared(self, job: Job) -> tuple[int, int]:
+        """(the sequence holding the longest prefix the job's prompt starts with, its length); (-1, 0)."""
+        best = (-1, 0)
+        for k, prefix in enumerate(self.prefixes):
+            if len(prefix) > best[1] and job.prompt[:len(prefix)] == prefix:
+                best = (self.n_seq + k, len(prefix))
+        return best
 
     def _own_tokens(self, job: Job) -> int:
-        return len(job.prompt) - self._shared(job)
+        return len(job.prompt) - self._shared(job)[1]
 
     def _start(self, slot: Slot, job: Job, room: int) -> list[tuple[int, int, int, bool]]:
         """Put the job in the slot (its prompt's shared prefix copied) and return its prompt's
         entries for this step; a prompt longer than ``room`` has its head read first, alone."""
         llama_cpp.llama_memory_seq_rm(self.memory, slot.seq, -1, -1)
-        shared = self._shared(job)
+        source, shared = self._shared(job)
         if shared:
-            llama_cpp.llama_memory_seq_cp(self.memory, self.prefix_seq, slot.seq, -1, -1)
+            llama_cpp.llama_memory_seq_cp(self.memory, source, slot.seq, -1, -1)
         entries = [(t, shared + k, slot.seq, False) for k, t in enumerate(job.prompt[shared:])]
         head = max(0, len(entries) - max(1, room))
         self._decode(entries[:head])
