@@ -151,8 +151,8 @@ def _prompt_settings(args: argparse.Namespace) -> dict:
 def _engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, help="threads for the llama engine (default: one per core not busy "
                                                "with other work when the run starts)")
-    p.add_argument("--parallel", type=int, help="sequences the llama engine decodes at once (default 1: one "
-                                                "request at a time; 8 is about twice as fast on 2 cores)")
+    p.add_argument("--parallel", type=int, help="sequences the llama engine decodes at once (default 16, fewer "
+                                                "where memory is short; 1: one request at a time)")
     p.add_argument("--gpu-layers", type=int, help="layers the llama engine puts on a GPU (needs a CUDA build "
                                                   "of llama-cpp-python; default 0)")
     p.add_argument("--candidates", type=int, help="first answers the llama engine writes per sentence (one "
