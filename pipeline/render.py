@@ -6,7 +6,8 @@ render puts the original markup back where the tags are, and a pair anchored on 
 placed by a fallback, recorded on the segment (``fallbacks``) for QA, never silently: a link or bold
 run wraps the English of a locked term inside it, else (a link) the English its target is known by
 where the English has it, else all the English where it held all the text; a footnote mark or
-inline code goes after the clause it followed; what cannot be placed is ``lost``. Points at a segment's edges keep their side.
+inline code goes after the clause it followed; what cannot be placed is ``lost``. Points at a
+segment's edges keep their side.
 """
 from __future__ import annotations
 
@@ -29,14 +30,17 @@ def _nests(s: int, e: int, places: dict[str, Place], tags: dict[str, Tag]) -> bo
                for name, (ps, pe) in places.items() if not tags[name].point)
 
 
+def _held(span: Place, tag: Tag, places: dict[str, Place], tags: dict[str, Tag]) -> bool:
+    """A tag of ``tag``'s kind already sits exactly on ``span``."""
+    return any(place == span and tags[name].kind == tag.kind for name, place in places.items())
+
+
 def _free(outcome: TermOutcome, tag: Tag, places: dict[str, Place], tags: dict[str, Tag]) -> bool:
     """A locked term's English can hold ``tag``: its own occurrence, or one it shares with a repeat
     of the term (王明…[王明](…) rendered once) that no tag of the same kind holds yet."""
     if outcome.status != "locked":
         return False
-    span = (outcome.tgt_start, outcome.tgt_end)
-    return not outcome.shared or not any(place == span and tags[name].kind == tag.kind
-                                         for name, place in places.items())
+    return not outcome.shared or not _held((outcome.tgt_start, outcome.tgt_end), tag, places, tags)
 
 
 def _term_in(outcomes: list[TermOutcome], tag: Tag, taken: set[int], places, tags) -> TermOutcome | None:
@@ -110,8 +114,7 @@ def _named(tag: Tag, english: str, places: dict[str, Place], tags: dict[str, Tag
         return None
     for start in occurrences(english, tag.english, ignore_case=True):
         span = (start, start + len(tag.english))
-        held = any(p == span and tags[n].kind == tag.kind for n, p in places.items())
-        if not held and _nests(*span, places, tags):
+        if not _held(span, tag, places, tags) and _nests(*span, places, tags):
             return span
     return None
 

@@ -110,8 +110,8 @@ def length_ratio(text: str, segment: Segment) -> Messages:
                "lost or added")
 
 
-def _fallen(segment: Segment, letters: str, how: str):
-    return [f for f in segment.fallbacks if f.tag.name[0] in letters and f.how == how]
+def _fallen(segment: Segment, letters: str, *hows: str):
+    return [f for how in hows for f in segment.fallbacks if f.tag.name[0] in letters and f.how == how]
 
 
 def _link(fallback) -> str:
@@ -129,9 +129,8 @@ def lost_link(text: str, segment: Segment) -> Messages:
 def moved_link(text: str, segment: Segment) -> Messages:
     """A link the engine did not carry, placed around the English of a locked term in its label, else
     around the English its target is known by, else around all the English (it held all the text)."""
-    for how in ("term", "name", "whole"):
-        for f in _fallen(segment, "a", how):
-            yield f"{_link(f)} placed around {f.where!r} (the engine dropped its tag)"
+    for f in _fallen(segment, "a", "term", "name", "whole"):
+        yield f"{_link(f)} placed around {f.where!r} (the engine dropped its tag)"
 
 
 @check("moved-footnote", WARNING)
@@ -145,7 +144,7 @@ def moved_footnote(text: str, segment: Segment) -> Messages:
 def moved_emphasis(text: str, segment: Segment) -> Messages:
     """Bold or italic the engine did not carry, placed around the English of a locked term in it (or
     around all the English, where it held all the text)."""
-    for f in _fallen(segment, "b", "term") + _fallen(segment, "b", "whole"):
+    for f in _fallen(segment, "b", "term", "whole"):
         yield f"{f.tag.opening}…{f.tag.closing} placed around {f.where!r} (the engine dropped its tag)"
 
 

@@ -128,12 +128,9 @@ class TermMatcher:
 def _short_form(norm: str, lo: int, hi: int, keys: list[str]) -> tuple[int, int] | None:
     """The label as a whole, where it is a short form of the page's name (中央政治局 linking to
     中国共产党中央政治局, 字 to 表字): the link says which entity it names, so its English is the entry's."""
-    while lo < hi and norm[lo].isspace():
-        lo += 1
-    while hi > lo and norm[hi - 1].isspace():
-        hi -= 1
-    label = norm[lo:hi]
-    return (lo, hi) if label and any(label in key for key in keys) else None
+    label = norm[lo:hi].strip()
+    lo = norm.find(label, lo, hi)
+    return (lo, lo + len(label)) if label and any(label in key for key in keys) else None
 
 
 def match_document(doc: Document, matcher: TermMatcher) -> Document:

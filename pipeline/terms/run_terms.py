@@ -129,8 +129,9 @@ def render(entries: list[RunTerm], proposed: dict[str, Term], translate_names, c
         entry.type = guess_type(entry.zh, is_title=entry.origin == "book title")
         row = next((proposed[f] for f in entry.forms if f in proposed), None)
         proper = _proper_noun(entry.zh)
-        if entry.type == "place" and place_name(entry.zh) and (not proper or len(proper.split()) > 3):
-            proper = place_name(entry.zh)  # CC-CEDICT's "Youyang Miao and Tujia autonomous county in …"
+        by_unit = place_name(entry.zh) if entry.type == "place" else ""
+        if by_unit and (not proper or len(proper.split()) > 3):
+            proper = by_unit  # CC-CEDICT's "Youyang Miao and Tujia autonomous county in …"
         if row is not None:
             entry.en, entry.source, entry.type = row.en, "term base (proposed)", row.type or entry.type
         elif entry.type == "person" and "·" not in entry.zh:
@@ -147,14 +148,11 @@ def render(entries: list[RunTerm], proposed: dict[str, Term], translate_names, c
         entry.problem = unclean(entry.zh, entry.en) or _curated_left_out(entry, curated)
 
 
-_LACKS = "lacks the approved"
-
-
 def _curated_left_out(entry: RunTerm, curated: TermMatcher) -> str:
     for form in entry.forms:
         for _start, _end, term in curated.find(form):
             if term.action != "keep" and term.en.lower() not in entry.en.lower():
-                return f"{_LACKS} {term.en!r} for {term.zh}"
+                return f"lacks the approved {term.en!r} for {term.zh}"
     return ""
 
 
@@ -166,8 +164,10 @@ def _proper_noun(name: str) -> str:
     elif not gloss[:1].isupper():
         return ""
     name = gloss.split(",")[0].split(" of ")[0].strip()
-    units = {unit.lower() for unit in PLACE_SUFFIXES.values()}
-    return " ".join(w.capitalize() if w in units else w for w in name.split())  # "Sichuan province" → "… Province"
+    return " ".join(w.capitalize() if w in _UNITS else w for w in name.split())  # "Sichuan province" → "… Province"
+
+
+_UNITS = {unit.lower() for unit in PLACE_SUFFIXES.values()}
 
 
 def related(name: str, curated: list[Term], limit: int = 3) -> list[Term]:
@@ -212,7 +212,7 @@ def run_matcher(curated: list[Term], entries: list[RunTerm], config: str) -> Ter
     """The run's matcher: run terms first, so a curated entry with the same key wins. A rendering
     that does not lock only for want of an approved part ("French Communist Party" lacks "France")
     is still where render may place a link to that page."""
-    renderings = {e.zh: e.en for e in entries if not e.locked and e.problem.startswith(_LACKS)}
+    renderings = {e.zh: e.en for e in entries if not e.locked and not unclean(e.zh, e.en)}
     return TermMatcher([e.term() for e in entries if e.locked] + curated, config, renderings)
 
 
