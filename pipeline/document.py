@@ -194,9 +194,11 @@ class Translation:
         return self.text_problems + len(self.tag_problems)
 
     @property
-    def rank(self) -> tuple[int, int]:
-        """Lower is better: term and text problems first, then tag problems."""
-        return self.text_problems, len(self.tag_problems)
+    def rank(self) -> tuple[int, bool, int]:
+        """Lower is better: term and text problems first (a term missing at two places counts
+        once), then English a reviewer would reject outright (degenerate), then tag problems."""
+        missing = len({o.expected for o in self.outcomes if o.status == "missing"})
+        return missing + len(self.defects), self.degenerate, len(self.tag_problems)
 
     @property
     def degenerate(self) -> bool:

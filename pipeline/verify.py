@@ -135,13 +135,22 @@ _ENGLISH_END = tuple(".!?\"'”’)]…")
 _PARENTHETICAL = re.compile(r"\([^()]{1,60}\)")
 
 
+REPEAT_WORDS = 10  # a run of this many words twice is a loop, not prose (a forced term wrecked the rest)
+
+
+def _repeated_words(output: str) -> bool:
+    words = output.split()
+    runs = [tuple(words[i:i + REPEAT_WORDS]) for i in range(len(words) - REPEAT_WORDS + 1)]
+    return len(set(runs)) < len(runs)
+
+
 def degenerate(output: str, source: str) -> bool:
     """Output a reviewer would reject outright, whatever its terms.
 
-    A stuttering loop; far too long for the source; cut off mid-sentence where the source ends a
+    A stuttering loop or a long stretch written twice; far too long for the source; cut off mid-sentence where the source ends a
     sentence; or glossary pairs echoed as parentheticals the source does not have.
     """
-    if re.search(r"(.{2,12}?)\1{3,}", output):
+    if re.search(r"(.{2,12}?)\1{3,}", output) or _repeated_words(output):
         return True
     if len(source) >= 4 and len(output) > 8 * len(source) + 80:
         return True

@@ -31,7 +31,11 @@ def test_term_success_exact_values():
              [{"zh": "博古", "en": "Bo Gu"}], []]
     hyps = ["wang ming met the comintern.", "Qin Bangxian spoke.", "Nothing."]
     score = TermSuccess().score(hyps, ["", "", ""], terms)
-    assert score.value == pytest.approx(2 / 3, abs=1e-4) and score.detail == {"required": 3, "found": 2}
+    assert score.value == pytest.approx(2 / 3, abs=1e-4)
+    assert score.detail == {"required": 3, "found": 2, "in_source": 3, "in_source_found": 2, "in_source_success": 0.6667}
+    terms[1][0]["in_source"] = False  # 博古 is not in its line: it counts, and the detail says so
+    detail = TermSuccess().score(hyps, ["", "", ""], terms).detail
+    assert detail["required"] == 3 and detail["in_source"] == 2 and detail["in_source_success"] == 1.0
 
 
 def test_term_consistency_exact_values():
@@ -50,6 +54,14 @@ def test_invalid_json_term_line_is_reported_and_counted(tmp_path):
                     encoding="utf-8")
     lines = read_terms_jsonl(path, 4)
     assert [n for n, _ in lines.invalid] == [2, 4] and lines.lines[1] == [] and lines.lines[0][0]["en"] == "Wang Ming"
+
+
+def test_annotations_left_in_published_term_pairs_are_removed(tmp_path):
+    path = tmp_path / "terms.jsonl"
+    path.write_text('[{"zh":"八王子<PER,T,14>{张济","en":"Eighth Prince <PER,T,14>{Zhang Ji"},{"zh":"林妃","en":"Lin"}]\n',
+                    encoding="utf-8")
+    lines = read_terms_jsonl(path, 1)
+    assert lines.lines[0][0] == {"zh": "八王子张济", "en": "Eighth Prince Zhang Ji"} and lines.cleaned == 1
 
 
 @pytest.fixture

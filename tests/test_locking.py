@@ -96,6 +96,10 @@ def test_degenerate_output_detected():
     assert degenerate("edmedmedmedmedm and so on", "会议")
     assert degenerate("word " * 200, "短句")
     assert not degenerate("On August 7, 1927, the Comintern sent Besso Lominadze.", "1927年8月7日，共产国际派罗明那兹。")
+    forced = ("Wang Yuncheng was sentenced by the Ministry of Pu-Kang Sheng and the Minister of Pu-Kang Sheng, "
+              "Xie Fuzhi, on November 11, 1969, after he had People's Republic of China Ministry and the Minister "
+              "of Pu-Kang Sheng, Xie Fuzhi, on November 11, 1969, after he had confessed in the 1930s.")
+    assert degenerate(forced, "王云程由康生、公安部部长谢富治签署命令，于1969年11月被处决。")  # ten words written twice
 
 
 def test_truncated_or_echoing_output_is_degenerate():
@@ -118,3 +122,29 @@ def test_an_approved_rendering_that_clean_up_would_change_is_kept_as_approved():
     verdict = evaluate(segment, "The Gao–Rao affair broke out.", "prompt")
     assert verdict.tgt == "The Gao–Rao affair broke out." and verdict.count("locked") == 1
     assert clean("The Gao–Rao affair") == "The Gao-Rao affair"  # what Moses does to other text
+
+
+def test_english_a_reviewer_would_reject_loses_to_a_clean_sentence_missing_a_term():
+    from tests.fakes import ScriptedEngine
+    from pipeline.translate.locking import lock
+    source = "康生和谢富治签署命令。"
+    segment = _segment(source, [_match("康生", "Kang Sheng"), _match("谢富治", "Xie Fuzhi", start=3)])
+    looped = "Kang Sheng and Xie Fuzhi signed and signed and signed and signed and signed the order."
+    ScriptedEngine.answers = {(source, "prompt"): "Xie Fuzhi signed the order.", (source, "constrained"): looped}
+    verdict = lock(ScriptedEngine(), [segment])[0]
+    assert verdict.tgt == "Xie Fuzhi signed the order." and verdict.count("missing") == 1
+    assert degenerate(looped, source) and verdict.attempts == 2
+
+
+def test_chinese_left_after_every_method_is_filled_in_and_flagged():
+    from tests.fakes import ScriptedEngine
+    from pipeline.translate.locking import FILL_IN, lock
+    source = "姜雪晴是学员，来自酉阳县。"
+    segment = _segment(source, [_match("酉阳县", "酉阳县", action="keep", start=9)])
+    ScriptedEngine.answers = {source: "姜雪晴 was a学员 from 酉阳县."}
+    verdict = lock(ScriptedEngine(), [segment])[0]
+    assert verdict.method == FILL_IN and verdict.attempts == 2
+    assert verdict.tgt == "Jiang Xueqing was a student from 酉阳县."  # the `keep` term stays as it is
+    assert not verdict.defects and verdict.count("locked") == 1
+    segment.translation = verdict
+    assert "filled-in" in {f.check for f in checks_of(segment)}

@@ -212,9 +212,27 @@ def test_the_grammar_requires_the_terms_and_admits_the_tags(llama_engine):
     from llama_cpp import LlamaGrammar
     request = Request("以<a1>王明</a1>为首<f1/>，<b1>他们</b1>", (TermPair("王明", "Wang Ming"),), "constrained")
     text = llama_engine._grammar_text(request)
-    assert text.startswith('root ::= pre "Wang Ming" last') and "<a1>" not in text
-    assert "body ::= [ -~" in text  # "<" is admitted: the model may keep the draft's tags
+    assert text.startswith('root ::= (run0 edge)? "Wang Ming" (edge run1)?') and "<a1>" not in text
+    assert "run1 ::= [ -~" in text  # "<" is admitted: the model may keep the draft's tags
     LlamaGrammar.from_string(text, verbose=False)
+
+
+def test_the_grammar_orders_the_terms_as_the_draft_does(llama_engine):
+    from pipeline.translate.engines.base import in_draft_order
+    terms = (TermPair("王云程", "Wang Yuncheng"), TermPair("康生", "Kang Sheng"),
+             TermPair("公安部", "Ministry of Public Security"), TermPair("谢富治", "Xie Fuzhi"))
+    draft = "Wang Yuncheng was executed on the order of Xie Fuzhi of the Ministry of Public Security."
+    request = Request("王云程因康生被捕的经过，由公安部部长谢富治签署命令", terms, "constrained", draft=draft)
+    # Kang Sheng, missing from the draft, follows the name before it in the source
+    assert in_draft_order([t.en for t in terms], draft) == [
+        "Wang Yuncheng", "Kang Sheng", "Xie Fuzhi", "Ministry of Public Security"]
+    text = llama_engine._grammar_text(request)
+    assert text.startswith('root ::= (run0 edge)? "Wang Yuncheng" edge (run1 edge)? "Kang Sheng" edge (run2 edge)? '
+                           '"Xie Fuzhi" edge (run3 edge)? "Ministry of Public Security" (edge run4)?')
+    # each run may be as long as the draft's there, and some: "was executed on the order of " is 29
+    run2 = int(text.split("run2 ::= ")[1].split("{0,")[1].split("}")[0])
+    assert run2 >= len(" was executed on the order of ")
+    assert in_draft_order(["A", "B"], "") == ["A", "B"]
 
 
 def test_tag_problems_alone_get_only_the_engines_retag_methods():

@@ -103,8 +103,9 @@ def test_a_verified_candidate_beats_the_consensus():
     verdicts = [Translation("Wang said.", "prompt", defects=[]), Translation("Wang said it.", "prompt"),
                 Translation("Wang Ming said.", "prompt")]
     assert consensus(verdicts) in (0, 1)  # the two alike
-    verdicts[0].defects.append(object())
-    verdicts[1].defects.append(object())
+    from pipeline.document import ERROR, Finding
+    verdicts[0].defects.append(Finding("number-mismatch", ERROR, "the number 1927 is not in the English"))
+    verdicts[1].defects.append(Finding("empty-output", ERROR, "the English is empty"))
     assert consensus(verdicts) == 2  # the only one without a problem
 
 

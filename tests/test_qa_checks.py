@@ -42,6 +42,7 @@ CASES = {
     "number-mismatch": (("1927年会议召开。", "In 1937 the meeting convened.", "prompt"),
                         ("1927年会议召开。", "In 1927 the meeting convened.", "prompt")),
     "forced-terms": (("王明回国。", "Wang Ming returned.", "constrained"), ("王明回国。", "Wang Ming returned.", "prompt")),
+    "filled-in": (("会议召开。", "The Huiyi convened.", "fill-in"), ("会议召开。", "The meeting convened.", "prompt")),
     "same-as-source": (("会议召开。", "会议召开。", "memory"), ("会议召开。", "The meeting convened.", "prompt")),
     "unbalanced": (("会议召开。", "The meeting (in Shanghai convened.", "prompt"),
                    ("会议召开。", "The meeting (in Shanghai) convened.", "prompt")),
@@ -61,7 +62,7 @@ CASES = {
 }
 SEVERITY = {"term-missing": "error", "forbidden-rendering": "error", "untranslated": "error",
             "empty-output": "error", "degenerate-output": "error", "number-mismatch": "error",
-            "forced-terms": "warning", "same-as-source": "error", "unbalanced": "warning",
+            "forced-terms": "warning", "filled-in": "warning", "same-as-source": "error", "unbalanced": "warning",
             "length-ratio": "warning", "lost-link": "error", "moved-link": "warning",
             "moved-footnote": "warning", "moved-emphasis": "info", "lost-emphasis": "info",
             "replaced-characters": "info"}

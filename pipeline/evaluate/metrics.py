@@ -61,14 +61,21 @@ class TermSuccess(Metric):
     name = "term_success"
 
     def score(self, hypotheses, references, terms=None) -> Score:
-        required = found = 0
+        """Terms marked ``in_source: False`` (their Chinese is not in the line: no system can lock
+        them) count, as the task scored them; the detail also gives the share over the others."""
+        counts = {"required": 0, "found": 0, "in_source": 0, "in_source_found": 0}
         for hypothesis, line_terms in zip(hypotheses, terms or []):
             for term in line_terms:
-                required += 1
-                found += term_found(term["en"], hypothesis) is not None
-        value = found / required if required else 0.0
-        return Score(self.name, round(value, 4), "term_success|case:insensitive|match:regex-literal",
-                     {"required": required, "found": found})
+                hit = term_found(term["en"], hypothesis) is not None
+                counts["required"] += 1
+                counts["found"] += hit
+                if term.get("in_source", True):
+                    counts["in_source"] += 1
+                    counts["in_source_found"] += hit
+        value = counts["found"] / counts["required"] if counts["required"] else 0.0
+        if counts["in_source"]:
+            counts["in_source_success"] = round(counts["in_source_found"] / counts["in_source"], 4)
+        return Score(self.name, round(value, 4), "term_success|case:insensitive|match:regex-literal", counts)
 
 
 class TermConsistency(Metric):

@@ -94,6 +94,10 @@ def run_eval(options: EvalOptions) -> tuple[dict, list[str]]:
     terms = read_terms(options.terms, sources) if options.terms else TermLines([[] for _ in sources])
     sources, references = sources[skip:skip + limit], references[skip:skip + limit]
     terms.lines = terms.lines[skip:skip + limit]
+    for line, given in zip(sources, terms.lines):
+        text = normalize(line, options.opencc).text
+        for term in given:
+            term["in_source"] = bool(term["zh"]) and normalize(term["zh"], options.opencc).text in text
     glossary = TermMatcher(load_glossary(options.glossaries).terms, options.opencc) if options.glossaries else None
     items = _items(sources, terms.lines, glossary, options)
     engine = load_engine(options.engine, options.model, log=lambda m: None, **(options.engine_options or {}))
@@ -125,10 +129,12 @@ def run_eval(options: EvalOptions) -> tuple[dict, list[str]]:
                           "context": options.context, "examples": options.examples,
                           "documents": options.documents if options.context else len(sources), "engine": described}
     report["invalid_term_lines"] = [{"line": n, "problem": p} for n, p in terms.invalid if skip < n <= skip + limit]
+    report["cleaned_terms"] = terms.cleaned
     report["seconds"] = round(time.perf_counter() - started, 1)
     report["per_line"] = [
         {"line": skip + i + 1, "method": r.method, "attempts": r.attempts,
-         "terms": [{"zh": t["zh"], "en": t["en"], "found": term_found(t["en"], r.tgt) is not None} for t in given],
+         "terms": [{"zh": t["zh"], "en": t["en"], "in_source": t["in_source"],
+                    "found": term_found(t["en"], r.tgt) is not None} for t in given],
          "locked": [o.to_json(line, r.tgt) for o in r.outcomes]}
         for i, (line, given, r) in enumerate(zip(sources, terms.lines, results))]
     return report, hypotheses

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +14,15 @@ from pipeline.io import read_article
 class TermLines:
     lines: list[list[dict]]
     invalid: list[tuple[int, str]] = field(default_factory=list)  # (line number, problem)
+    cleaned: int = 0  # terms that carried an annotation left in the published data
+
+
+# Entity annotations left in some published WMT 2023 term pairs: "<PER,T,2>{青梅竹马".
+ANNOTATION = re.compile(r"<[A-Z]+,[A-Z],\d+>\{")
+
+
+def _clean(text: str) -> str:
+    return ANNOTATION.sub("", text)
 
 
 def read_lines(path: Path) -> list[str]:
@@ -24,14 +34,17 @@ def read_lines(path: Path) -> list[str]:
 
 
 def read_terms_jsonl(path: Path, count: int) -> TermLines:
-    """One JSON list of {"zh", "en"} per line. A bad line is reported with its number and skipped."""
+    """One JSON list of {"zh", "en"} per line. A bad line is reported with its number and skipped;
+    annotations left in a pair (``ANNOTATION``) are removed and counted."""
     result = TermLines([])
     for number, line in enumerate(read_lines(path), start=1):
         try:
             value = json.loads(line) if line.strip() else []
             if not isinstance(value, list) or not all(isinstance(t, dict) and "zh" in t and "en" in t for t in value):
                 raise ValueError("not a list of {\"zh\": …, \"en\": …} objects")
-            result.lines.append([{"zh": str(t["zh"]), "en": str(t["en"])} for t in value])
+            pairs = [{"zh": _clean(str(t["zh"])), "en": _clean(str(t["en"]))} for t in value]
+            result.cleaned += sum(p != {"zh": str(t["zh"]), "en": str(t["en"])} for p, t in zip(pairs, value))
+            result.lines.append(pairs)
         except ValueError as exc:
             result.invalid.append((number, str(exc).splitlines()[0][:120]))
             result.lines.append([])

@@ -13,6 +13,7 @@ from pipeline.chinese import has_han
 from pipeline.components import Context, component
 from pipeline.document import ERROR, INFO, WARNING, Document, Finding, Segment
 from pipeline.tables import XML_FORBIDDEN
+from pipeline.translate.locking import FILL_IN
 
 Messages = Iterator[str]
 
@@ -65,6 +66,14 @@ def forced_terms(text: str, segment: Segment) -> Messages:
     """Terms were forced by constrained decoding: the sentence needs a reader's eye."""
     if segment.translation.method == "constrained" and segment.translation.outcomes:
         yield "terms were forced by constrained decoding: check the sentence reads well"
+
+
+@check("filled-in", WARNING)
+def filled_in(text: str, segment: Segment) -> Messages:
+    """Chinese the model left after every method was filled in (pinyin for a name, a CC-CEDICT sense
+    for a word): the English needs a reader's eye."""
+    if segment.translation.method == FILL_IN:
+        yield "Chinese the model left untranslated was filled in with pinyin or a dictionary sense: check it"
 
 
 @check("same-as-source", ERROR)

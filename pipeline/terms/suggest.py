@@ -87,9 +87,22 @@ def place_name(name: str) -> str:
     stem = name[:-1]
     if not unit or not 2 <= len(stem) <= 3 or not all_han(stem) or cedict_gloss(name[-2:]):
         return ""  # 东北地区: 地区 is a word ("region"), not 东北地 + District
-    syllables = lazy_pinyin(stem, style=Style.NORMAL, v_to_u=True)
-    joined = syllables[0] + "".join(("'" if s[:1] in "aeo" else "") + s for s in syllables[1:])
-    return f"{joined.capitalize()} {unit}"
+    return f"{_joined(stem)} {unit}"
+
+
+def _joined(han: str) -> str:
+    """Pinyin syllables as one capitalized word, an apostrophe before a vowel (Zhi'an)."""
+    syllables = lazy_pinyin(han, style=Style.NORMAL, v_to_u=True)
+    return (syllables[0] + "".join(("'" if s[:1] in "aeo" else "") + s for s in syllables[1:])).capitalize()
+
+
+def leftover_english(han: str) -> str:
+    """English for Chinese a model left untranslated: a name in pinyin, family name first (姜雪晴 →
+    Jiang Xueqing); a place by its unit (酉阳县 → Youyang County); a word by its CC-CEDICT sense (学员
+    → student); anything else in pinyin as one capitalized word (武宗学府 → Wuzongxuefu)."""
+    if guess_type(han) == "person":
+        return pinyin_name(han)
+    return place_name(han) or cedict_gloss(han) or _joined(han)
 
 
 def _dictionary_pieces(text: str) -> list[str]:

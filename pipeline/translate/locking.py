@@ -7,14 +7,16 @@ attempt is kept, and each segment gets its own verdict in ``Segment.translation`
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Callable, Sequence
 
-from pipeline.chinese import has_han
+from pipeline.chinese import HAN_ONLY, has_han
 from pipeline.document import Segment, Translation
 from pipeline.markup import TAG, inner, protect, restore, strip_tags, tagged_text
+from pipeline.terms.suggest import leftover_english
 from pipeline.translate.choose import consensus
 from pipeline.translate.cleanup import clean, restore_targets
 from pipeline.translate.engines.base import Engine, Request, TermPair
@@ -100,6 +102,28 @@ def finalize(text: str, segment: Segment, best: Translation, gloss_kept: bool = 
     verdict = verify(english, segment.terms, expected, best.method, judged=best, tags=tags)
     verdict.attempts, verdict.reused = best.attempts, best.reused
     return verdict
+
+
+FILL_IN = "fill-in"  # the method name of English filled in for Chinese the model left, after every method
+
+
+def filled_in(segment: Segment, best: Translation, tags: list) -> Translation:
+    """The last resort for Chinese the model left in its best English: each run of it (outside `keep`
+    terms) replaced by ``leftover_english`` — pinyin for a name, a dictionary sense for a word —
+    so no Chinese ships inside English; QA's `filled-in` asks a reviewer to check it."""
+    keep = sorted({p.target for p in term_pairs(segment) if p.action == "keep"}, key=len, reverse=True)
+    pattern = re.compile("|".join([re.escape(k) for k in keep] + [HAN_ONLY.pattern]))
+
+    def fill(m: re.Match) -> str:
+        if m.group(0) in keep:
+            return m.group(0)
+        before, after = m.string[m.start() - 1:m.start()], m.string[m.end():m.end() + 1]
+        return (" " if before.isalnum() else "") + leftover_english(m.group(0)) + (" " if after.isalnum() else "")
+
+    verdict = verify(pattern.sub(fill, best.tagged), segment.terms, _expected(segment), FILL_IN,
+                     source=segment.norm, tags=tags, year=segment.year)
+    verdict.attempts = best.attempts
+    return verdict if verdict.rank <= best.rank else best
 
 
 def _unique_pairs(pairs: tuple[TermPair, ...]) -> tuple[TermPair, ...]:
@@ -219,6 +243,8 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
         if following is not None:
             levels[i] = following
             return request(i)
+        if any(f.check == "untranslated" for f in best[i].defects):
+            best[i] = filled_in(sources[i], best[i], sent[i])
         finished(i, best[i])
         return None
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from pipeline.markup import TAG, strip_tags
+from pipeline.verify import occurrences
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,19 @@ def required(request: Request) -> list[Item]:
     tags = [t for t in tags if not any(lo < t[0] < hi for lo, hi in placed)]
     items = sorted(tags + terms, key=lambda item: (item[0], _RANK[item[1]]))
     return [(kind, literal) for _at, kind, literal in dict.fromkeys(items)]
+
+
+def in_draft_order(targets: list[str], draft: str) -> list[str]:
+    """``targets`` (in source order) ordered as the draft has them; one the draft lacks goes after the
+    target before it in the source. A grammar that forces the terms in source order wrecked sentences
+    whose English orders its names otherwise (the seeds' 王云程 sentence: "the P.Kang Sheng Ministry")."""
+    at = {t: (occurrences(draft, t) or [-1])[0] for t in targets}
+    ordered = sorted((t for t in targets if at[t] >= 0), key=at.__getitem__)
+    for i, target in enumerate(targets):
+        if at[target] < 0:
+            before = next((t for t in reversed(targets[:i]) if t in ordered), None)
+            ordered.insert(ordered.index(before) + 1 if before else 0, target)
+    return ordered
 
 
 CLAUSE_ENDS = "。！？；：，、!?;:,"
