@@ -194,11 +194,12 @@ class Translation:
         return self.text_problems + len(self.tag_problems)
 
     @property
-    def rank(self) -> tuple[int, bool, int]:
+    def rank(self) -> tuple[int, int, int]:
         """Lower is better: term and text problems first (a term missing at two places counts
-        once), then English a reviewer would reject outright (degenerate), then tag problems."""
+        once), then missing terms (the lock's promise: of two answers with as many problems, the one
+        with every term), then tag problems."""
         missing = len({o.expected for o in self.outcomes if o.status == "missing"})
-        return missing + len(self.defects), self.degenerate, len(self.tag_problems)
+        return missing + len(self.defects), missing, len(self.tag_problems)
 
     @property
     def degenerate(self) -> bool:

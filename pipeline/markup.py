@@ -78,18 +78,29 @@ def _link_parts(span: Span) -> tuple[str, str]:
     return span.raw[:first - span.start], span.raw[last - span.start:]
 
 
+_QUOTE = "[“”‘’\"']?"
+
+
+def _quoted(title: str) -> re.Pattern:
+    """The title as a label may write it, with quotation marks around or inside (“左”倾 for 左倾)."""
+    return re.compile(_QUOTE + _QUOTE.join(map(re.escape, title)) + _QUOTE)
+
+
 def _narrowed(segment: Segment, span: Span, start: int, end: int, titles) -> tuple[int, int]:
     """A glued label (``[张闻天等人为代表人物](../Page/张闻天.md)``) narrowed to the part naming the target:
-    a term the link's target chose, else the page title found in the label, else the longest part
+    a term the link's target chose or whose entry has the page's title as a form (政治局常务委员 in
+    a label of …/政治局常委), else the page title found in the label (quotation marks in it
+    kept: [“左”倾思想指导下](…/左倾.md) → “左”倾), else the longest part
     of the title (two characters at least) that opens the label (中国共产党 → 共产党 in 共产党争夺…);
     the rest stays plain text."""
-    for match in segment.terms:
-        if match.via == "link" and start <= match.norm_start and match.norm_end <= end:
-            return match.norm_start, match.norm_end
     title = titles(span.target) if span.target else ""
-    at = segment.norm.find(title, start, end) if title else -1
-    if at >= 0:
-        return at, at + len(title)
+    for match in segment.terms:
+        names_target = match.via == "link" or (title and title in match.term.keys)
+        if names_target and start <= match.norm_start and match.norm_end <= end:
+            return match.norm_start, match.norm_end
+    found = _quoted(title).search(segment.norm, start, end) if title else None
+    if found:
+        return found.span()
     for length in range(min(len(title), end - start), 1, -1):
         if segment.norm[start:start + length] in title:
             return start, start + length

@@ -144,11 +144,12 @@ def _repeated_words(output: str) -> bool:
     return len(set(runs)) < len(runs)
 
 
-def degenerate(output: str, source: str) -> bool:
+def degenerate(output: str, source: str, terms: tuple[str, ...] = ()) -> bool:
     """Output a reviewer would reject outright, whatever its terms.
 
-    A stuttering loop or a long stretch written twice; far too long for the source; cut off mid-sentence where the source ends a
-    sentence; or glossary pairs echoed as parentheticals the source does not have.
+    A stuttering loop or a long stretch written twice; far too long for the source; cut off
+    mid-sentence where the source ends a sentence; or glossary pairs echoed as parentheticals the source does not have (two, or one that
+    lists two of the ``terms``: "… (Ministry of Public Security, Kang Sheng, Xie Fuzhi)").
     """
     if re.search(r"(.{2,12}?)\1{3,}", output) or _repeated_words(output):
         return True
@@ -157,12 +158,14 @@ def degenerate(output: str, source: str) -> bool:
     if source.rstrip("”’」』）)").endswith(_SENTENCE_END) and output and not output.endswith(_ENGLISH_END):
         return True
     source_parens = source.count("（") + source.count("(")
-    return len(_PARENTHETICAL.findall(output)) >= source_parens + 2
+    added = len(_PARENTHETICAL.findall(output)) - source_parens
+    listing = any(sum(t in group for t in set(terms)) >= 2 for group in _PARENTHETICAL.findall(output))
+    return added >= 2 or (added >= 1 and listing)
 
 
 def degenerate_output(c: Candidate) -> Iterator[Finding]:
     """A model's output that loops, runs far too long, stops mid-sentence or echoes glossary pairs."""
-    if c.source is not None and c.english and degenerate(c.english, c.source):
+    if c.source is not None and c.english and degenerate(c.english, c.source, tuple(o.expected for o in c.outcomes)):
         yield Finding("degenerate-output", ERROR, "the English repeats itself or is far longer than the source")
 
 

@@ -57,6 +57,14 @@ def test_glued_labels_are_narrowed_to_the_target():
     whole = segment_tags(segment, narrow=False)
     assert tagged_text(segment.norm, segment.norm_offsets, inner(whole)) == \
         "以<a1>张闻天等人为代表人物</a1>，有<a2>苏联和</a2>背景。"
+    quoted = _segment('在[“左”倾思想指导下](../Page/左倾.md "wikilink")行动。')
+    tags = segment_tags(quoted, page_titles("t2s"), anchor=False)
+    assert tagged_text(quoted.norm, quoted.norm_offsets, inner(tags)) == "在<a1>“左”倾</a1>思想指导下行动。"
+    standing = Term("政治局常委", "Politburo Standing Committee member", id="psc", variants=("政治局常务委员",))
+    (full,) = analyze_text("他任[政治局常务委员并兼任组织局主任](https://zh.wikipedia.org/wiki/政治局常委)。",
+                           matcher=TermMatcher(TERMS + [standing])).segments
+    tags = segment_tags(full, page_titles("t2s"), anchor=False)  # the entry has the page's title as a form
+    assert tagged_text(full.norm, full.norm_offsets, inner(tags)) == "他任<a1>政治局常务委员</a1>并兼任组织局主任。"
 
 
 def test_points_at_the_edges_stay_outside_the_engine():

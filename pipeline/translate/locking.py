@@ -190,8 +190,14 @@ def _next_level(engine: Engine, best: Translation, level: int) -> int | None:
     return None
 
 
-def _notes(verdict: Translation | None) -> tuple[str, ...]:
-    return tuple(f.message for f in verdict.defects if f.check in REWORDING_RULES) if verdict else ()
+def _notes(verdict: Translation | None, segment: Segment) -> tuple[str, ...]:
+    """What the draft got wrong, for a re-prompt: each term it left out (with the Chinese it renders),
+    and the problems a rewording can mend."""
+    if verdict is None:
+        return ()
+    left_out = dict.fromkeys(f"it leaves out {segment.norm[o.match.norm_start:o.match.norm_end]} = {o.expected}: "
+                             "add it where the Chinese has it" for o in verdict.outcomes if o.status == "missing")
+    return (*left_out, *(f.message for f in verdict.defects if f.check in REWORDING_RULES))
 
 
 def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
@@ -214,7 +220,7 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
         segment = sources[i]
         source = tagged_source(segment) if sent[i] else segment.norm
         return Request(source, _unique_pairs(term_pairs(segment)), engine.methods[levels[i]],
-                       best[i].tagged if i in best else "", examples(segment), _notes(best.get(i)),
+                       best[i].tagged if i in best else "", examples(segment), _notes(best.get(i), segment),
                        segment.context)
 
     def first_answers(p: int, raw: str) -> Translation | None:
