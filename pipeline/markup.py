@@ -295,6 +295,12 @@ def parse(marked: str, tags: list[Tag]) -> Parsed:
     return _placed(marked, found, good, expected, problems)
 
 
+def _links_inside_links(places: dict[str, tuple[int, int]], expected: dict[str, "Tag"]) -> set[str]:
+    links = [n for n in places if expected[n].kind == SpanKind.LINK]
+    return {n for n in links for o in links if o != n and places[o][0] <= places[n][0]
+            and places[n][1] <= places[o][1] and places[o] != places[n]}
+
+
 def _placed(marked: str, found, good: set[str], expected: dict[str, Tag], problems: list[str]) -> Parsed:
     """Offsets in the tag-free English of the well-formed tags; nesting and emptiness checked."""
     text, events, stack, opened_at, pos = [], [], [], {}, 0
@@ -328,6 +334,9 @@ def _placed(marked: str, found, good: set[str], expected: dict[str, Tag], proble
     bad = set(stack) | {n for n, (s, e) in places.items() if not expected[n].point and not plain[s:e].strip()}
     for name in sorted(bad - set(stack)):
         problems.append(f"{expected[name].opener} wraps no English")
+    for name in sorted(_links_inside_links(places, expected)):
+        bad.add(name)
+        problems.append(f"{expected[name].opener} is a link inside a link (Markdown links do not nest)")
     for name in stack:
         problems.append(f"{expected[name].opener} is not closed")
     places = {n: p for n, p in places.items() if n not in bad}

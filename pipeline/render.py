@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from pipeline.components import Context, component
-from pipeline.document import Block, Document, Fallback, Segment, TermOutcome
+from pipeline.document import Block, Document, Fallback, Segment, SpanKind, TermOutcome
 from pipeline.markup import Tag, inner, parse, to_markdown
 from pipeline.verify import occurrences
 
@@ -24,10 +24,16 @@ _ENGLISH_CLAUSE_END = re.compile(r"[,;:.!?](?=\s|$)")
 Place = tuple[int, int]
 
 
-def _nests(s: int, e: int, places: dict[str, Place], tags: dict[str, Tag]) -> bool:
-    """A pair at (s, e) would nest with every placed pair (inside, around or beside each)."""
-    return all(e <= ps or pe <= s or (ps <= s and e <= pe) or (s <= ps and pe <= e)
-               for name, (ps, pe) in places.items() if not tags[name].point)
+def _nests(s: int, e: int, places: dict[str, Place], tags: dict[str, Tag], tag: Tag | None = None) -> bool:
+    """A pair at (s, e) would nest with every placed pair (inside, around or beside each); a link
+    only beside another link (Markdown links do not nest: "[[Beijing](…) Normal College](…)")."""
+    def fits(name: str, ps: int, pe: int) -> bool:
+        if e <= ps or pe <= s:
+            return True
+        if tag is not None and tag.kind == tags[name].kind == SpanKind.LINK:
+            return False
+        return (ps <= s and e <= pe) or (s <= ps and pe <= e)
+    return all(fits(name, ps, pe) for name, (ps, pe) in places.items() if not tags[name].point)
 
 
 def _held(span: Place, tag: Tag, places: dict[str, Place], tags: dict[str, Tag]) -> bool:
@@ -73,7 +79,7 @@ def _anchors(segment: Segment, places: dict[str, Place]) -> set[int]:
         for outcome in segment.translation.outcomes:
             m = outcome.match
             if (m.norm_start, m.norm_end) == (tag.start, tag.end) and _free(outcome, tag, places, tags) \
-                    and _nests(outcome.tgt_start, outcome.tgt_end, places, tags):
+                    and _nests(outcome.tgt_start, outcome.tgt_end, places, tags, tag):
                 places[tag.name] = (outcome.tgt_start, outcome.tgt_end)
                 taken.add(id(outcome))
                 break
@@ -93,7 +99,7 @@ def _fallbacks(segment: Segment, english: str, places: dict[str, Place], taken: 
             found.append(Fallback(tag, "clause", english[max(0, at - 30):at]))
             continue
         outcome = _term_in(segment.translation.outcomes, tag, taken, places, tags)
-        if outcome and _nests(outcome.tgt_start, outcome.tgt_end, places, tags):
+        if outcome and _nests(outcome.tgt_start, outcome.tgt_end, places, tags, tag):
             taken.add(id(outcome))
             places[tag.name], how = (outcome.tgt_start, outcome.tgt_end), "term"
         else:
@@ -114,7 +120,7 @@ def _named(tag: Tag, english: str, places: dict[str, Place], tags: dict[str, Tag
         return None
     for start in occurrences(english, tag.english, ignore_case=True):
         span = (start, start + len(tag.english))
-        if not _held(span, tag, places, tags) and _nests(*span, places, tags):
+        if not _held(span, tag, places, tags) and _nests(*span, places, tags, tag):
             return span
     return None
 
@@ -125,7 +131,7 @@ def _whole(segment: Segment, tag: Tag, english: str, places: dict[str, Place], t
     if any(c.isalnum() for c in outside):
         return None
     span = (len(english) - len(english.lstrip()), len(english.rstrip().rstrip(".!?")))
-    return span if span[0] < span[1] and _nests(*span, places, tags) else None
+    return span if span[0] < span[1] and _nests(*span, places, tags, tag) else None
 
 
 def _depth(name: str, places: dict[str, Place], tags: dict[str, Tag], rank: dict[str, int]) -> int:

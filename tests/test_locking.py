@@ -164,3 +164,13 @@ def test_a_re_prompt_names_the_terms_the_draft_left_out():
     FakeEngine.calls = []
     lock(ScriptedEngine(), [segment])
     assert FakeEngine.calls[1].notes == ("it leaves out 康生 = Kang Sheng: add it where the Chinese has it",)
+
+
+def test_what_fills_in_for_chinese_left():
+    from pipeline.terms.suggest import leftover_english
+    assert leftover_english("姜雪晴") == "Jiang Xueqing"  # a name: pinyin, family name first
+    assert leftover_english("酉阳县") == "Youyang County"  # a place by its unit
+    assert leftover_english("太原") == "Taiyuan"  # CC-CEDICT's proper noun, without its explanation
+    assert leftover_english("学员") == "student"  # a word: its first dictionary sense
+    assert leftover_english("武宗学府") == "Wuzongxuefu"  # unknown: one word in pinyin
+    assert leftover_english("号") == "Hao"  # one character: its first sense ("ordinal number") is a guess

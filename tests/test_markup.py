@@ -89,6 +89,28 @@ def test_tagged_answer_becomes_markdown_with_the_original_markup():
     assert {t["placed"] for t in record["tags"]} == {"engine"}
 
 
+def test_a_link_never_goes_inside_another_link():
+    text = '在[北京求学](../Page/北京.md "wikilink")，考入[北京师范学校](../Page/北师.md "wikilink")。'
+    matcher = TermMatcher(TERMS + [Term("北京", "Beijing", id="bj")])
+    doc = analyze_text(text, matcher=matcher)
+    segment = next(doc.segments)
+    (a1,) = [t for t in segment.tags if t.anchor]
+    sent = inner(segment.tags)
+    answer = f"He studied at <{sent[0].name}>Beijing Normal School</{sent[0].name}>."
+    parsed = parse(f"<a1>He studied at <{sent[0].name}>Beijing</{sent[0].name}> Normal</a1>.", [a1] + sent)
+    assert sent[0].name not in parsed.places and "a link inside a link" in " ".join(parsed.problems)
+    doc = Pipeline(TRANSLATION, Context(engine=ScriptedEngine()), given=ANALYZED)(
+        _answered(doc, tagged_source(segment), answer))
+    markdown = next(doc.segments).markdown
+    assert "[Beijing Normal School](../Page/北师.md" in markdown and "[[" not in markdown
+    assert {f.how for f in next(doc.segments).fallbacks} == {"lost"}  # the city has no English of its own
+
+
+def _answered(doc, source, answer):
+    ScriptedEngine.answers = {source: answer}
+    return doc
+
+
 def test_the_locked_term_span_stays_exact_inside_a_link():
     doc = _translate('以[张闻天等人为代表人物](../Page/张闻天.md "wikilink")。')
     segment = next(doc.segments)

@@ -43,6 +43,7 @@ PLACE_SUFFIXES = {"省": "Province", "市": "City", "县": "County", "州": "Pre
 
 _CEDICT_REFERENCE = re.compile(rf"[^\s\[]*[{HAN_CLASS}][^\s\[]*(?:\[[^\]]*\])?")
 MAX_WORD = 6
+MAX_GLOSS_WORDS = 4  # a longer dictionary sense explains a word rather than translating it
 
 
 @lru_cache(maxsize=1)
@@ -99,10 +100,14 @@ def _joined(han: str) -> str:
 def leftover_english(han: str) -> str:
     """English for Chinese a model left untranslated: a name in pinyin, family name first (姜雪晴 →
     Jiang Xueqing); a place by its unit (酉阳县 → Youyang County); a word by its CC-CEDICT sense (学员
-    → student); anything else in pinyin as one capitalized word (武宗学府 → Wuzongxuefu)."""
+    → student); a single character or anything else in pinyin as one capitalized word (号 → Hao,
+    武宗学府 → Wuzongxuefu)."""
     if guess_type(han) == "person":
         return pinyin_name(han)
-    return place_name(han) or cedict_gloss(han) or _joined(han)
+    gloss = cedict_gloss(han) if len(han) > 1 else ""  # one character's first sense is a guess: 号 is "hao" here
+    if gloss[:1].isupper():
+        gloss = gloss.split(",")[0]  # 太原: "Taiyuan, prefecture-level city and capital of Shanxi …"
+    return place_name(han) or (gloss if len(gloss.split()) <= MAX_GLOSS_WORDS else "") or _joined(han)
 
 
 def _dictionary_pieces(text: str) -> list[str]:
