@@ -174,3 +174,11 @@ def test_what_fills_in_for_chinese_left():
     assert leftover_english("学员") == "student"  # a word: its first dictionary sense
     assert leftover_english("武宗学府") == "Wuzongxuefu"  # unknown: one word in pinyin
     assert leftover_english("号") == "Hao"  # one character: its first sense ("ordinal number") is a guess
+
+
+def test_a_cached_answer_with_chinese_left_is_filled_in_too():
+    from pipeline.translate.locking import FILL_IN, from_cache
+    segment = _segment("姜雪晴是学员。", [])
+    verdict = from_cache(segment, ("姜雪晴 was a学员.", "prompt", 4, False))  # stored by an older version
+    assert verdict.tgt == "Jiang Xueqing was a student." and verdict.method == FILL_IN
+    assert verdict.reused == "cache" and verdict.attempts == 4 and not verdict.defects

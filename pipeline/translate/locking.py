@@ -61,10 +61,17 @@ def judge(segment: Segment, raw: str, method: str, tags: list = ()) -> Translati
 
 def from_cache(segment: Segment, cached: tuple[str, str, int, bool]) -> Translation:
     tgt, method, attempts, _degenerate = cached  # the flag is judged again from the same text
-    verdict = verify(tgt, segment.terms, _expected(segment), method, source=segment.norm,
-                     tags=_tags_in(segment, tgt), year=segment.year)
-    verdict.attempts, verdict.reused = attempts, "cache"
+    tags = _tags_in(segment, tgt)
+    verdict = verify(tgt, segment.terms, _expected(segment), method, source=segment.norm, tags=tags, year=segment.year)
+    verdict.attempts = attempts
+    if _has_chinese_left(verdict):  # stored before fill-in existed
+        verdict = filled_in(segment, verdict, tags)
+    verdict.reused = "cache"
     return verdict
+
+
+def _has_chinese_left(verdict: Translation) -> bool:
+    return any(f.check == "untranslated" for f in verdict.defects)
 
 
 def from_memory(segment: Segment, english: str) -> Translation:
@@ -249,7 +256,7 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
         if following is not None:
             levels[i] = following
             return request(i)
-        if any(f.check == "untranslated" for f in best[i].defects):
+        if _has_chinese_left(best[i]):
             best[i] = filled_in(sources[i], best[i], sent[i])
         finished(i, best[i])
         return None
