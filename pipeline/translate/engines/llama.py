@@ -170,11 +170,11 @@ class LlamaEngine(Engine):
         budget = int(self.settings["max_tokens_per_char"] * len(strip_tags(request.source))) + MIN_NEW_TOKENS
         budget += sum(len(m.group(0)) for m in TAG.finditer(request.source))
         if request.method == "constrained":
-            literals = sum(len(t) for t in dict.fromkeys(t.target for t in request.terms))
+            targets = dict.fromkeys(t.target for t in request.terms)
+            literals = sum(map(len, targets))
             budget += literals
             if request.draft:  # room for every run the draft has, and some (``_grammar_text``)
-                runs = len(dict.fromkeys(t.target for t in request.terms)) + 1
-                budget = max(budget, len(strip_tags(request.draft)) + DRAFT_SLACK * runs + literals)
+                budget = max(budget, len(strip_tags(request.draft)) + DRAFT_SLACK * (len(targets) + 1) + literals)
         return min(budget, self.settings["n_ctx"] // 2)
 
     def _grammar_text(self, request: Request) -> str:
