@@ -3,7 +3,8 @@
 Test sets (unpacked from ../shared/data into the git-ignored data/ folder, never committed):
 FLORES-200 dev zho_Hans, zho_Hant, and the same Hans lines converted with OpenCC s2twp and s2hk
 (script alone, wording unchanged); WMT23 terminology dev with its proper-noun terms locked.
-Configurations add one lever at a time to the plain prompt. A run's folder is kept and reused
+Configurations add one lever at a time to the plain prompt; `+tm` ones retrieve their examples
+from a translation memory of the set's lines after those reported (built under data/derived). A run's folder is kept and reused
 (`--again` redoes it); a folder `RUNS/<set>/today` made by an earlier commit is the baseline
 that p-values (sacrebleu paired bootstrap, 1,000 resamples) are computed against.
 
@@ -34,6 +35,11 @@ CONFIGS = {  # each names every lever, so a change of the defaults does not chan
     "default": [],  # whatever pipeline/ chose
     "context+examples": ["--context", "2", "--examples", "2"],
     "candidates": ["--context", "0", "--examples", "0", "--candidates", "4"],
+    "context+candidates": ["--context", "2", "--examples", "0", "--candidates", "4"],
+    # examples retrieved from a translation memory of the set's held-out lines (after those reported)
+    "examples+tm": ["--context", "0", "--examples", "2", "--tm", "{memory}"],
+    "context+examples+tm": ["--context", "2", "--examples", "2", "--tm", "{memory}"],
+    "context+examples4+tm": ["--context", "2", "--examples", "4", "--tm", "{memory}"],
 }
 
 
@@ -63,6 +69,25 @@ def test_set(name: str) -> list[str]:
     if name == "wmt":
         return ["--src", str(WMT / "zhen.zh"), "--ref", str(WMT / "zhen.en"), "--terms", str(WMT / "zhen.term.proper")]
     raise SystemExit(f"unknown test set {name!r}: hans, hant, hant-tw2sp, s2twp, s2hk, wmt")
+
+
+def held_out_memory(name: str, options: list[str], after: int) -> Path:
+    """A translation memory holding the set's lines after line ``after`` as reviewed pairs: the
+    in-domain memory a user who has translated such text has, never a line that is reported."""
+    from pipeline.normalize import normalize
+    from pipeline.review.memory import Entry, TranslationMemory
+
+    path = DATA / "derived" / f"{name}.memory-after-{after}.sqlite"
+    if not path.exists():
+        src, ref = (lines(Path(options[options.index(flag) + 1])) for flag in ("--src", "--ref"))
+        entries = [Entry(normalize(zh).text, zh, en, "approve", f"{name}#{n}", "bench", str(path))
+                   for n, (zh, en) in enumerate(zip(src, ref), start=1) if n > after and zh and en]
+        partial = path.with_suffix(".partial")
+        partial.unlink(missing_ok=True)
+        with TranslationMemory(partial) as memory:
+            memory.apply(entries, [])
+        partial.rename(path)
+    return path
 
 
 def run(out: Path, options: list[str], again: bool) -> dict:
@@ -112,7 +137,11 @@ def main() -> None:
             table.append(row(name, "today (earlier commit)", baseline, None, references))
         for config in args.configs.split(","):
             folder = args.runs / name / config
-            run(folder, [*options, *CONFIGS[config]], args.again)
+            settings = CONFIGS[config]
+            if "{memory}" in settings:
+                memory = str(held_out_memory(name, options, args.first - 1 + args.lines))
+                settings = [memory if s == "{memory}" else s for s in settings]
+            run(folder, [*options, *settings], args.again)
             table.append(row(name, config, folder, baseline, references))
     print("| set | configuration | lines | chrF | BLEU | term success | s/line | lines with Chinese | p chrF | p BLEU |")
     print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")

@@ -207,6 +207,8 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--documents", type=int, default=8,
                    help="with --context: the lines are read as this many documents of consecutive lines, "
                         "translated side by side (default 8)")
+    p.add_argument("--tm", type=Path, help="translation memory whose reviewed segments join the example pool "
+                                           "of --examples (eval never reuses them as answers)")
     _prompt_options(p)
     _engine_options(p)
     p.set_defaults(handler=lambda a: _eval(a))
@@ -226,7 +228,7 @@ def _eval(args: argparse.Namespace) -> int:
     options = EvalOptions(args.src, args.ref, args.terms, args.glossary, args.engine, args.model, args.limit,
                           not args.no_lock, args.opencc, None if args.no_cache else default_cache_path(),
                           _engine_settings(args), first=args.first, documents=args.documents,
-                          **_prompt_settings(args))
+                          memory=args.tm, **_prompt_settings(args))
     return evaluate.run(options, args.out)
 
 

@@ -47,13 +47,14 @@ def test_translate_writes_every_output(tmp_path, capsys):
     assert manifest["signature"].startswith("engine:fake|model:fake-1@")
     assert manifest["versions"]["opencc"] and manifest["versions"]["zhen"]
     qa = json.loads((folder / "qa.json").read_text(encoding="utf-8"))
-    assert qa["summary"]["terms_missing"] == 0 and qa["summary"]["terms_locked"] == 3
+    # 王明 twice, 共产国际, and the standard heading 参见 → See also
+    assert qa["summary"]["terms_missing"] == 0 and qa["summary"]["terms_locked"] == 4
     md = (folder / "a.en.md").read_text(encoding="utf-8")
     assert "## " in md and '[Wang Ming](../Page/王明.md "wikilink")' in md and "\\[1\\]" in md
     assert "translate" in capsys.readouterr().out
     assert json.loads((out / "qa-summary.json").read_text(encoding="utf-8"))["documents"] == 1
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
-    assert run["totals"]["locked"] == 3 and run["totals"]["missing"] == 0 and run["inputs"][0]["sha256"]
+    assert run["totals"]["locked"] == 4 and run["totals"]["missing"] == 0 and run["inputs"][0]["sha256"]
     assert set(run["timings"]) == {"analysis", "run_terms", "translation", "writing"} and run["versions"]["zhen"]
 
 

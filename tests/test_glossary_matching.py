@@ -101,3 +101,15 @@ def test_corpus_traditional_article_matches(matcher):
     doc = match_document(analyze(CORPUS / "马日事变.md", "x"), matcher)
     ens = {m.term.en for s in doc.segments for m in s.terms}
     assert {"Horse Day Incident", "Changsha", "Xu Kexiang", "Chinese Communist Party"} <= ens
+
+
+def test_standard_headings_lock_only_as_whole_headings(matcher):
+    """参见 as a heading is "See also" (locked, audited via: heading); in a sentence it is not."""
+    found = _matches("## 参见\n\n## 參考文獻\n\n## 发展历史\n\n详细参考了当时的资料。\n", matcher)
+    assert found == [("参见", "See also", "heading"), ("參考文獻", "References", "heading")]
+
+
+def test_a_curated_entry_wins_over_a_standard_heading():
+    mine = Term("参见", "Cross-references", id="mine")
+    doc = analyze_text("## 参见\n", matcher=TermMatcher([mine]))
+    assert [(m.term.en, m.via) for s in doc.segments for m in s.terms] == [("Cross-references", "text")]

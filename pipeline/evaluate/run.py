@@ -37,6 +37,7 @@ class EvalOptions:
     documents: int = 8      # with context: the lines read as this many documents of consecutive lines
     context: int = 0
     examples: int = 0
+    memory: Path | None = None  # a translation memory: its reviewed segments join the example pool
 
 
 def _line_matches(line: str, norm, glossary: TermMatcher | None, given: list[dict], lock: bool,
@@ -83,6 +84,20 @@ def _items(sources: list[str], given: list[list[dict]], glossary, options: EvalO
     return items
 
 
+def _examples(options: EvalOptions):
+    """The example pool of ``--examples``: the shipped set and the memory's reviewed segments."""
+    if not options.examples:
+        return None
+    if options.memory is None:
+        return example_index()
+    if not options.memory.is_file():
+        raise ZhenError("no such translation memory", path=str(options.memory))
+    from pipeline.review.memory import TranslationMemory
+
+    with TranslationMemory(options.memory) as memory:
+        return example_index(memory)
+
+
 def run_eval(options: EvalOptions) -> tuple[dict, list[str]]:
     started = time.perf_counter()
     sources, references = read_lines(options.src), read_lines(options.ref)
@@ -107,7 +122,7 @@ def run_eval(options: EvalOptions) -> tuple[dict, list[str]]:
         from pipeline.cache import SegmentCache
         cache = SegmentCache(options.cache_path, described)
     try:
-        prompting = Prompting(options.context, options.examples, example_index() if options.examples else None)
+        prompting = Prompting(options.context, options.examples, _examples(options))
         translate_segments(engine, items, engine.batch_size, cache=cache, prompting=prompting)
     finally:
         engine.close()
@@ -127,6 +142,7 @@ def run_eval(options: EvalOptions) -> tuple[dict, list[str]]:
                           "glossaries": [str(g) for g in options.glossaries or []], "lock": options.lock,
                           "limit": options.limit, "first": options.first, "opencc": options.opencc,
                           "context": options.context, "examples": options.examples,
+                          "memory": str(options.memory) if options.memory else None,
                           "documents": options.documents if options.context else len(sources), "engine": described}
     report["invalid_term_lines"] = [{"line": n, "problem": p} for n, p in terms.invalid if skip < n <= skip + limit]
     report["cleaned_terms"] = terms.cleaned

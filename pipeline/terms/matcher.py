@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
 from urllib.parse import unquote
 
 import ahocorasick
@@ -14,7 +17,7 @@ import ahocorasick
 from pipeline.components import Context, component
 from pipeline.document import Document, Segment
 from pipeline.normalize import DEFAULT_CONFIG, normalize
-from pipeline.terms.glossary import Term
+from pipeline.terms.glossary import Term, load_table, term_from_row
 
 _PAGE = re.compile(r"(?:\.\./Page/(?P<page>.+?)\.md|https?://zh\.wikipedia\.org/wiki/(?P<wiki>.+))$")
 _DISAMBIGUATION = re.compile(r"_\([^)]*\)$")
@@ -44,6 +47,15 @@ def page_title(target: str) -> str | None:
     return _DISAMBIGUATION.sub("", title) or None
 
 
+@lru_cache(maxsize=1)
+def heading_terms() -> tuple[Term, ...]:
+    """Wikipedia's standard section headings in English (参见 → See also), from the shipped
+    ``pipeline/data/headings.csv``. They match a heading that is nothing else, never running text
+    (参考 in a sentence is "consult", not "References")."""
+    table = load_table(Path(str(resources.files("pipeline").joinpath("data/headings.csv"))))
+    return tuple(term_from_row(cells, table.path, row) for row, cells in table.rows)
+
+
 class TermMatcher:
     """``renderings``: English for names that do not lock (a run term not rendered cleanly enough
     to lock), which render may still look for to place a link on (``english_for``)."""
@@ -65,6 +77,7 @@ class TermMatcher:
             self.automaton.add_word(norm, norm)
         if self.by_key:
             self.automaton.make_automaton()
+        self.headings = {normalize(key, config).text: term for term in heading_terms() for key in term.keys}
 
     def find(self, norm: str) -> list[tuple[int, int, Term]]:
         """Leftmost-longest, non-overlapping matches in normalized text: (start, end, term)."""
@@ -91,6 +104,7 @@ class TermMatcher:
 
     def match_segment(self, segment: Segment) -> list[TermMatch]:
         found = {(s, e): (term, "text") for s, e, term in self.find(segment.norm)}
+        found = found or self._standard_heading(segment)
         for (s, e), term in self._link_choices(segment).items():
             for other in [k for k in found if k[0] < e and s < k[1]]:
                 del found[other]
@@ -98,6 +112,15 @@ class TermMatcher:
         offsets = segment.norm_offsets
         return [TermMatch(term, s, e, offsets[s], offsets[e - 1] + 1, "run-terms" if term.status == "run" else via)
                 for (s, e), (term, via) in sorted(found.items())]
+
+    def _standard_heading(self, segment: Segment) -> dict:
+        """A heading that is one of Wikipedia's standard ones, as a whole."""
+        label = segment.norm.strip()
+        term = self.headings.get(label) if segment.kind == "heading" and label else None
+        if term is None:
+            return {}
+        start = segment.norm.find(label)
+        return {(start, start + len(label)): (term, "heading")}
 
     def _link_choices(self, segment: Segment) -> dict[tuple[int, int], Term]:
         """Entries named by link targets, placed where their key occurs inside the link's label."""

@@ -8,8 +8,7 @@ from pipeline.translate.engines.base import Request, TermPair, inject
 SYSTEM = ("You are an expert translator of Chinese historical writing into English. Translate the "
           "Chinese text the user gives into fluent, faithful English, keeping every fact, name, "
           "number and date exactly as the Chinese states them: add no years, dates, titles or words "
-          "of your own. Write dates in English word order, the month before the year; give headings "
-          "their conventional English (参见 = See also, 参考文献 = References). "
+          "of your own. Write dates in English word order, the month before the year. "
           "Reply with the English translation only: no notes, no explanations, no Chinese.")
 
 
