@@ -124,3 +124,26 @@ def test_eval_with_context_reads_the_lines_as_documents_and_compares_with_a_p_va
     capsys.readouterr()
     assert main(["eval", "compare", str(plain), str(out)]) == 0
     assert "paired bootstrap" in capsys.readouterr().out
+
+
+def test_eval_draws_examples_from_a_given_memory_and_never_reuses_its_answers(tmp_path, capsys):
+    from pipeline.review.memory import Entry, TranslationMemory
+    from tests.fakes import FakeEngine
+
+    src, ref, tm = tmp_path / "src.txt", tmp_path / "ref.txt", tmp_path / "tm.sqlite"
+    src.write_text("鱼类经常死亡。\n", encoding="utf-8")
+    ref.write_text("Fish often die.\n", encoding="utf-8")
+    with TranslationMemory(tm) as memory:
+        memory.apply([Entry("鱼类经常死亡。", "鱼类经常死亡。", "Fish often die.", "approve", "x#1", "r", "f"),
+                      Entry("鱼类很少生病。", "鱼类很少生病。", "Fish are seldom ill.", "approve", "x#2", "r", "f")], [])
+    FakeEngine.calls.clear()
+    out = tmp_path / "out"
+    assert main(["eval", "--src", str(src), "--ref", str(ref), "--engine", "tests.fakes:FakeEngine", "--no-cache",
+                 "--context", "0", "--examples", "1", "--tm", str(tm), "--out", str(out)]) == 0
+    (call,) = FakeEngine.calls
+    assert call.context == (("鱼类经常死亡。", "Fish often die."),)  # the memory's pair, shown as an example
+    assert (out / "hyp.txt").read_text(encoding="utf-8") == "It was said.\n"  # the engine's answer, not the memory's
+    assert json.loads((out / "report.json").read_text(encoding="utf-8"))["settings"]["memory"] == str(tm)
+    assert main(["eval", "--src", str(src), "--ref", str(ref), "--engine", "tests.fakes:FakeEngine",
+                 "--examples", "1", "--tm", str(tmp_path / "none.sqlite")]) == 1
+    assert "none.sqlite: no such translation memory" in capsys.readouterr().err

@@ -139,11 +139,12 @@ def test_export_csv_is_excel_ready(tmp_path):
 def test_coverage_and_suggest(tmp_path, capsys):
     article = tmp_path / "a.md"
     article.write_text('**曾山**是[王明](../Page/王明.md "wikilink")的[同事](../Page/宁都县.md "wikilink")。'
-                       "著有《斗争》。\n", encoding="utf-8")
+                       "著有《斗争》。\n\n## 参见\n", encoding="utf-8")
     glossary = _write(tmp_path, "a,王明,,Wang Ming,person,,,,,approved\n")
     assert main(["glossary", "coverage", str(article), "--glossary", str(glossary)]) == 0
     out = capsys.readouterr().out
     assert "linked pages covered: 1/2 (50.0%)" in out and "宁都县" in out
+    assert "entries used: 1;" in out  # the standard heading 参见 is not an entry of the term base
     out_csv = tmp_path / "proposed.csv"
     assert main(["glossary", "suggest", str(article), "--glossary", str(glossary), "--out", str(out_csv)]) == 0
     rows = {r["zh"]: r for r in csv.DictReader(out_csv.open(encoding="utf-8-sig"))}

@@ -243,7 +243,8 @@ def test_the_grammar_requires_the_terms_and_admits_the_tags(llama_engine):
     request = Request("以<a1>王明</a1>为首<f1/>，<b1>他们</b1>", (TermPair("王明", "Wang Ming"),), "constrained")
     text = llama_engine._grammar_text(request)
     assert text.startswith('root ::= (run0 edge)? "Wang Ming" (edge run1)?') and "<a1>" not in text
-    assert "run1 ::= [ -~" in text  # "<" is admitted: the model may keep the draft's tags
+    assert "run1 ::= [ -<>-~" in text  # "<" is admitted: the model may keep the draft's tags
+    assert "=" not in text.split("edge ::= ")[1].split("\n")[0].replace("::=", "")  # no echoed "X = Y" pairs
     LlamaGrammar.from_string(text, verbose=False)
 
 

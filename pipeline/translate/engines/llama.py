@@ -77,7 +77,9 @@ def _literal(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-_FREE = "[ -~\\u00a0-\\u024f\\u2010-\\u2027]"  # printable Latin (tags admitted, as written in the draft)
+# Printable Latin (tags admitted, as written in the draft) but "=": a forced answer that may write it
+# echoes the prompt's glossary lines ("(=Domestic faction …)", "The Soviet Union = Soviet Union").
+_FREE = "[ -<>-~\\u00a0-\\u024f\\u2010-\\u2027]"
 # Where a required item meets free text (a term never touches a letter or digit); {run} is the run.
 _JOINTS = {"pre": "({run} edge)?", "mid": "edge ({run} edge)?", "post": "(edge {run})?", "last": "(edge {run})?",
            "fill": "[A-Za-z0-9\\u00c0-\\u024f] {run}", "body": "{run}", "tail": "{run}"}
@@ -103,7 +105,7 @@ def constrained_grammar(items: list[Item], bounds: list[int]) -> str:
     before item i, ``bounds[-1]`` after the last (so the sentence can end).
     """
     # Positive classes only: negated ones let letters through in llama.cpp's sampler here.
-    rules = ["edge ::= [ -/:-@\\[-`{-~\\u2010-\\u2027]"]
+    rules = ["edge ::= [ -/:-<>-@\\[-`{-~\\u2010-\\u2027]"]
     parts = []
     for i, (before, after) in enumerate(zip([None, *items], [*items, None])):
         rules.append(f"run{i} ::= {_FREE}{{0,{bounds[i]}}}")
