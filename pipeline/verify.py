@@ -144,14 +144,20 @@ def _repeated_words(output: str) -> bool:
     return len(set(runs)) < len(runs)
 
 
+# The model narrating the task it was given (the re-prompt's words), not translating.
+_TASK_ECHO = re.compile(r"corrected English|English (?:translation|version) (?:is|reads)\b|Chinese left in the draft"
+                        r"|Draft English translation", re.IGNORECASE)
+
+
 def degenerate(output: str, source: str, terms: tuple[str, ...] = ()) -> bool:
     """Output a reviewer would reject outright, whatever its terms.
 
-    A stuttering loop or a long stretch written twice; far too long for the source; cut off
-    mid-sentence where the source ends a sentence; or glossary pairs echoed as parentheticals the source does not have (two, or one that
+    A stuttering loop or a long stretch written twice; the task narrated ("The corrected English
+    version is: …"); far too long for the source; cut off mid-sentence where the source ends a
+    sentence; or glossary pairs echoed as parentheticals the source does not have (two, or one that
     lists two of the ``terms``: "… (Ministry of Public Security, Kang Sheng, Xie Fuzhi)").
     """
-    if re.search(r"(.{2,12}?)\1{3,}", output) or _repeated_words(output):
+    if re.search(r"(.{2,12}?)\1{3,}", output) or _repeated_words(output) or _TASK_ECHO.search(output):
         return True
     if len(source) >= 4 and len(output) > 8 * len(source) + 80:
         return True

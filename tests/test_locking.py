@@ -141,6 +141,12 @@ def test_of_two_answers_with_as_many_problems_the_one_with_every_term_is_kept():
     assert verdict.tgt == looped  # one problem (a loop) beats two (a loop and a missing term)
 
 
+def test_an_answer_narrating_the_task_is_degenerate():
+    assert degenerate("Politburo. The corrected English version is: August 7 Emergency Conference.", "八七会议。")
+    assert degenerate("The Chinese left in the draft remains unchanged.", "会议。")
+    assert not degenerate("The English translation of the Manifesto appeared in 1888.", "宣言的英译本于1888年出版。")
+
+
 def test_chinese_left_after_every_method_is_filled_in_and_flagged():
     from tests.fakes import ScriptedEngine
     from pipeline.translate.locking import FILL_IN, lock
