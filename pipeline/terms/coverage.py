@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from pipeline.chinese import has_han
 from pipeline.document import Document, SpanKind
-from pipeline.terms.matcher import TermMatcher, match_document, page_title
+from pipeline.terms.matcher import HEADING, TermMatcher, match_document, page_title
 
 _BOOK_TITLE = re.compile(r"《([^《》\n]{2,40})》")
 
@@ -62,7 +62,7 @@ def add_document(cov: Coverage, doc: Document, matcher: TermMatcher) -> None:
     seen = set()
     for segment in doc.segments:
         cov.segments += 1
-        matches = [m for m in segment.terms if m.via != "heading"]  # the shipped headings are not the term base's
+        matches = [m for m in segment.terms if m.via != HEADING]  # the shipped headings are not the term base's
         cov.term_segments.update({m.term.key for m in matches})
         for match in matches:
             cov.term_counts[match.term.key] += 1

@@ -17,10 +17,11 @@ import ahocorasick
 from pipeline.components import Context, component
 from pipeline.document import Document, Segment
 from pipeline.normalize import DEFAULT_CONFIG, normalize
-from pipeline.terms.glossary import Term, load_table, term_from_row
+from pipeline.terms.glossary import Term, load_glossary
 
 _PAGE = re.compile(r"(?:\.\./Page/(?P<page>.+?)\.md|https?://zh\.wikipedia\.org/wiki/(?P<wiki>.+))$")
 _DISAMBIGUATION = re.compile(r"_\([^)]*\)$")
+HEADING = "heading"  # the ``via`` of a standard section heading's match (not an entry of the term base)
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,7 @@ def heading_terms() -> tuple[Term, ...]:
     """Wikipedia's standard section headings in English (参见 → See also), from the shipped
     ``pipeline/data/headings.csv``. They match a heading that is nothing else, never running text
     (参考 in a sentence is "consult", not "References")."""
-    table = load_table(Path(str(resources.files("pipeline").joinpath("data/headings.csv"))))
-    return tuple(term_from_row(cells, table.path, row) for row, cells in table.rows)
+    return tuple(load_glossary([Path(str(resources.files("pipeline").joinpath("data/headings.csv")))]).terms)
 
 
 class TermMatcher:
@@ -120,7 +120,7 @@ class TermMatcher:
         if term is None:
             return {}
         start = segment.norm.find(label)
-        return {(start, start + len(label)): (term, "heading")}
+        return {(start, start + len(label)): (term, HEADING)}
 
     def _link_choices(self, segment: Segment) -> dict[tuple[int, int], Term]:
         """Entries named by link targets, placed where their key occurs inside the link's label."""
@@ -167,7 +167,6 @@ def match_document(doc: Document, matcher: TermMatcher) -> Document:
 def make_matcher(context: Context):
     """Approved term-base entries in each segment: script-blind, leftmost-longest, link targets as hints."""
     if context.matcher is None:
-        from pipeline.terms.glossary import load_glossary
         context.matcher = TermMatcher(load_glossary(context.glossaries).terms, context.opencc)
     matcher = context.matcher
     return lambda doc: match_document(doc, matcher)
