@@ -141,6 +141,7 @@ class TermOutcome:
     tgt_start: int = -1
     tgt_end: int = -1
     shared: bool = False        # a repeat of the term in the source, rendered once in English
+    replaced: str = ""          # method `substitute`: the draft's words the approved English replaced
 
     def to_json(self, text: str, english: str) -> dict:
         """``tgt`` is the text actually at the span; ``approved`` follows where it differs (case)."""
@@ -154,7 +155,13 @@ class TermOutcome:
             out["approved"] = self.expected
         if self.shared:
             out["shared"] = True
+        if self.replaced:
+            out["replaced"] = self.replaced
         return out
+
+
+# The verification rules (``pipeline/verify.py``) whose findings make English unusable.
+UNUSABLE = frozenset({"degenerate-output", "empty-output"})
 
 
 @dataclass
@@ -194,16 +201,22 @@ class Translation:
         return self.text_problems + len(self.tag_problems)
 
     @property
-    def rank(self) -> tuple[int, int, int]:
-        """Lower is better: term and text problems first (a term missing at two places counts
-        once), then missing terms (the lock's promise: of two answers with as many problems, the one
-        with every term), then tag problems."""
+    def rank(self) -> tuple[int, int, int, int]:
+        """Lower is better: a usable answer before any unusable one, whatever terms either holds (a
+        reviewer adds a missing term in seconds; a broken sentence must be translated again); then
+        term and text problems (a term missing at two places counts once), then missing terms (of two
+        answers with as many problems, the one with every term), then tag problems."""
         missing = len({o.expected for o in self.outcomes if o.status == "missing"})
-        return missing + len(self.defects), missing, len(self.tag_problems)
+        return int(self.unusable), missing + len(self.defects), missing, len(self.tag_problems)
 
     @property
     def degenerate(self) -> bool:
         return any(f.check == "degenerate-output" for f in self.defects)
+
+    @property
+    def unusable(self) -> bool:
+        """English no reader can use: broken (``degenerate-output``) or empty."""
+        return any(f.check in UNUSABLE for f in self.defects)
 
     def count(self, status: str) -> int:
         return sum(o.status == status for o in self.outcomes)

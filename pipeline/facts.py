@@ -202,6 +202,59 @@ def problems(english: str, source: str, year: int | None = None) -> list[str]:
     return found + [f"the year {y} is not in the source{hint}" for y in invented_years(english, source, year, numbers)]
 
 
+# Life dates a source leaves blank: 许白昊（），王某（-）.
+BLANK_DATES = re.compile(r"[（(][\s\u3000]*[-－—–~～？?]?[\s\u3000]*[）)]")
+# A parenthetical of dates only: (1894-1978), (1894–?), (born 1894), (c. 1900 – March 3, 1931), ().
+_DATE_WORDS = "|".join(MONTHS + ["born", "died", "b", "d", "c", "ca", "circa", "unknown", "birth", "death",
+                                 "dates", "and", "to", "in"])
+_DATES_PAREN = re.compile(rf" ?\((?:[\s\d,.?–—\-~/]|\b(?:{_DATE_WORDS})\b)*\)", re.IGNORECASE)
+
+
+def blank_life_dates(english: str, source: str, year: int | None = None) -> str:
+    """Where the source leaves life dates blank (``（）``), dates the model filled in are removed — and
+    so is a bare "()" — unless every year in them is one the source states."""
+    if not BLANK_DATES.search(source):
+        return english
+    allowed = stated_years(source) | implied_years(source, year)
+
+    def drop(m: re.Match) -> str:
+        years = {int(y) for y in _ENGLISH_YEAR.findall(m.group(0))}
+        return m.group(0) if years and years <= allowed else ""
+    return _DATES_PAREN.sub(drop, english)
+
+
+_LEADING_DATE = re.compile(r"^\W*(\d{4})年(?:(\d{1,2})月(?:(\d{1,2})[日号])?)?")
+_LOWER_AFTER = {"The", "He", "She", "It", "They", "In", "At", "On", "During", "After", "Before", "This", "That",
+                "These", "Those", "A", "An", "Its", "His", "Her", "Their", "There", "When", "As", "By", "From"}
+
+
+def leading_date(source: str) -> tuple[int, str] | None:
+    """(year, English phrase) for a date the source opens with: 1931年 → "In 1931", 1931年1月 → "In
+    January 1931", 1931年1月7日 → "On January 7, 1931"."""
+    m = _LEADING_DATE.match(_ascii_digits(source))
+    if not m or not FIRST_YEAR <= int(m.group(1)) <= LAST_YEAR:
+        return None
+    year, month, day = m.group(1), m.group(2), m.group(3)
+    if month and 1 <= int(month) <= 12:
+        name = MONTHS[int(month) - 1]
+        return int(year), f"On {name} {int(day)}, {year}" if day else f"In {name} {year}"
+    return int(year), f"In {year}"
+
+
+def with_leading_date(english: str, source: str) -> str:
+    """The source's opening date put before an English that dropped its year ("In 1931, he was
+    elected …"); the English unchanged where it has a year or the source opens with none."""
+    date = leading_date(source)
+    if date is None or _ENGLISH_YEAR.search(english):  # a year written, right or wrong: not dropped
+        return english
+    m = re.match(r"^((?:<[^>]+>)*)(\w+)", english)
+    if not m:
+        return english
+    first = m.group(2)
+    word = first[0].lower() + first[1:] if first in _LOWER_AFTER else first
+    return f"{date[1]}, {m.group(1)}{word}{english[m.end():]}"  # before any opening tag: the date is no label
+
+
 @component("years", requires=("segment.norm",), assigns=("segment.year",))
 def make_years(context: Context):
     """Each segment's ``year``: the last year its document named before it (for 同年, 次年 …)."""

@@ -188,7 +188,7 @@ class Runner:
             raise ZhenError("no input articles found", hint="give .md/.txt files or folders")
         glossary = checked_glossary(options.glossaries)
         memory = open_memory(options.memory_path)  # before the model loads: a damaged memory stops at once
-        engine = self._start_engine()
+        engine = self._engine = self._start_engine()
         described = engine.describe()
         prompting = Prompting(options.context, options.examples, example_index(memory) if options.examples else None)
         provenance = Provenance(described, tuple((f, glossary.hashes[f]) for f in glossary.files),
@@ -356,6 +356,7 @@ class Runner:
                          "cache": str(options.cache_path) if options.cache_path else None,
                          "memory": str(options.memory_path) if options.memory_path else None},
             "versions": versions(),
+            "engine_stats": dict(getattr(getattr(self, "_engine", None), "stats", {}) or {}),
             "inputs": [{"path": d.path, "doc": d.doc, "sha256": d.sha256, "characters": d.characters,
                         "segments": d.segments} for d in report.documents],
             "documents": [asdict(d) for d in report.documents],

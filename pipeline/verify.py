@@ -9,13 +9,14 @@ findings make the locking loop try the next method, and QA reports them.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from pipeline import facts
 from pipeline.chinese import HAN
 from pipeline.document import ERROR, Finding, TermOutcome, Translation
-from pipeline.markup import Tag, parse
+from pipeline.markup import Tag, parse, strip_tags
 
 if TYPE_CHECKING:
     from pipeline.terms.matcher import TermMatch
@@ -25,7 +26,7 @@ def occurrences(text: str, needle: str, *, ignore_case: bool = False, whole_word
     """Start offsets of ``needle`` in ``text``.
 
     By default a capitalized or lower-cased first letter also counts and the needle must be a whole
-    word; ``ignore_case`` (with ``whole_word=False``) is the WMT 2023 terminology rule.
+    word (or its plural); ``ignore_case`` (with ``whole_word=False``) is the WMT 2023 terminology rule.
     """
     if not needle:
         return []
@@ -35,7 +36,9 @@ def occurrences(text: str, needle: str, *, ignore_case: bool = False, whole_word
         variants = {needle, needle[:1].upper() + needle[1:], needle[:1].lower() + needle[1:]}
         pattern, flags = "|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True)), 0
     boundary_l = r"(?<![A-Za-z0-9])" if whole_word and needle[:1].isalnum() else ""
-    boundary_r = r"(?![A-Za-z0-9])" if whole_word and needle[-1:].isalnum() else ""
+    # A plural is the term too ("Bolsheviks" holds "Bolshevik"); a possessive already ends the word.
+    boundary_r = r"(?:e?s)?(?![A-Za-z0-9])" if whole_word and needle[-1:].isalpha() else \
+        r"(?![A-Za-z0-9])" if whole_word and needle[-1:].isalnum() else ""
     return [m.start() for m in re.finditer(f"{boundary_l}(?:{pattern}){boundary_r}", text, flags)]
 
 
@@ -86,6 +89,7 @@ class Candidate:
     outcomes: list[TermOutcome]
     source: str | None  # the normalized source; None where the English is not a model's own output
     year: int | None = None  # the year the document is at (``pipeline/facts.py``): 同年 is that year
+    draft: str = ""  # the draft a forced answer was to edit, not rewrite
 
 
 Rule = Callable[[Candidate], Iterator[Finding]]
@@ -133,46 +137,110 @@ def empty_output(c: Candidate) -> Iterator[Finding]:
 _SENTENCE_END = tuple("。！？!?")
 _ENGLISH_END = tuple(".!?\"'”’)]…")
 _PARENTHETICAL = re.compile(r"\([^()]{1,60}\)")
+# Parentheses holding no word: "Lominadze (,;)", "the Chineseized ()".
+HOLLOW_PARENS = re.compile(r"[(（][^\w()（）]*[)）]")
+# A sentence cut off: it ends inside a word ("Plenar-"), after an opening bracket or on a word that
+# cannot end an English sentence.
+_CUT_OFF = re.compile(r"(?:[-–(\[“‘]|\b(?:the|a|an|of|and|or|with|from|which|whose|its|their))\s*$",
+                      re.IGNORECASE)
+
+REPEAT_WORDS = 6  # a run of this many words twice is a loop, not prose ("the sentence written twice")
+SOURCE_REPEAT_WORDS = 10  # where the source itself repeats a phrase, its English may too
 
 
-REPEAT_WORDS = 10  # a run of this many words twice is a loop, not prose (a forced term wrecked the rest)
+def _source_repeats(source: str, size: int = 4) -> bool:
+    """The source has a phrase of ``size`` characters twice (中共中央 … 中共中央)."""
+    text = "".join(source.split())
+    grams = [text[i:i + size] for i in range(len(text) - size + 1)]
+    return len(set(grams)) < len(grams)
 
 
-def _repeated_words(output: str) -> bool:
+def _repeated_run(output: str, source: str) -> str:
+    """The first run of words written twice (``REPEAT_WORDS`` long, more where the source repeats
+    itself), or ""."""
+    size = SOURCE_REPEAT_WORDS if _source_repeats(source) else REPEAT_WORDS
     words = output.split()
-    runs = [tuple(words[i:i + REPEAT_WORDS]) for i in range(len(words) - REPEAT_WORDS + 1)]
-    return len(set(runs)) < len(runs)
+    seen = set()
+    for i in range(len(words) - size + 1):
+        run = tuple(w.lower().strip(",.;:") for w in words[i:i + size])
+        if run in seen:
+            return " ".join(words[i:i + size])
+        seen.add(run)
+    return ""
 
 
-# The model narrating the task it was given (the re-prompt's words), not translating.
-_TASK_ECHO = re.compile(r"corrected English|English (?:translation|version) (?:is|reads)\b|Chinese left in the draft"
-                        r"|Draft English translation", re.IGNORECASE)
+# The model narrating the task it was given, or echoing the prompt, instead of translating.
+TASK_ECHO = re.compile(
+    r"corrected English|English (?:translation|version) (?:is|reads)\b|left in the draft|Draft English"
+    r"|translation is (?:now )?complete|\b(?:is|are) (?:translated|rendered) as\b|(?:^|[.!?*]\s*)Notes?\s*:"
+    r"|^\W*Here is\b|\bHere is the (?:English|translation|corrected)|\w\s+=\s+\w"
+    r"|\bThe Chinese (?:term|text|word|phrase|sentence|characters?)\b", re.IGNORECASE)
 
 
-def degenerate(output: str, source: str, terms: tuple[str, ...] = ()) -> bool:
-    """Output a reviewer would reject outright, whatever its terms.
-
-    A stuttering loop or a long stretch written twice; the task narrated ("The corrected English
-    version is: …"); far too long for the source; cut off mid-sentence where the source ends a
-    sentence; or glossary pairs echoed as parentheticals the source does not have (two, or one that
-    lists two of the ``terms``: "… (Ministry of Public Security, Kang Sheng, Xie Fuzhi)").
-    """
-    if re.search(r"(.{2,12}?)\1{3,}", output) or _repeated_words(output) or _TASK_ECHO.search(output):
-        return True
+def broken(output: str, source: str, terms: tuple[str, ...] = ()) -> str:
+    """Why a reader would reject ``output`` outright, whatever its terms ("" when it reads as a
+    translation): a stuttering loop or a run of words written twice; the task narrated or the prompt
+    echoed ("The translation is now complete.", "… is translated as …", "Note:", " = "); parentheses
+    holding no word where the source's hold words; far too long for the source; cut off mid-word or
+    mid-sentence; or glossary pairs echoed as parentheticals the source does not have (two, or one that
+    lists two of the ``terms``: "… (Ministry of Public Security, Kang Sheng, Xie Fuzhi)")."""
+    if re.search(r"(.{2,12}?)\1{3,}", output):
+        return "the English stutters (a loop)"
+    repeated = _repeated_run(output, source)
+    if repeated:
+        return f"the English writes {repeated!r} twice"
+    echo = TASK_ECHO.search(output)
+    if echo:
+        return f"the English narrates the task or echoes the prompt ({echo.group(0).strip()!r})"
+    if len(HOLLOW_PARENS.findall(output)) > len(HOLLOW_PARENS.findall(source)):
+        return "the English has parentheses holding no word"
     if len(source) >= 4 and len(output) > 8 * len(source) + 80:
-        return True
-    if source.rstrip("”’」』）)").endswith(_SENTENCE_END) and output and not output.endswith(_ENGLISH_END):
-        return True
+        return "the English is far longer than the source"
+    ends_sentence = source.rstrip("”’」』）)").endswith(_SENTENCE_END)
+    if output and ((ends_sentence and not output.endswith(_ENGLISH_END)) or _CUT_OFF.search(output)):
+        return "the English is cut off"
     source_parens = source.count("（") + source.count("(")
     added = len(_PARENTHETICAL.findall(output)) - source_parens
     listing = any(sum(t in group for t in set(terms)) >= 2 for group in _PARENTHETICAL.findall(output))
-    return added >= 2 or (added >= 1 and listing)
+    if added >= 2 or (added >= 1 and listing):
+        return "the English echoes glossary pairs in parentheses"
+    return ""
+
+
+def degenerate(output: str, source: str, terms: tuple[str, ...] = ()) -> bool:
+    return bool(broken(output, source, terms))
+
+
+_WORD = re.compile(r"[A-Za-z0-9'’\u00c0-\u024f]+")
+EDIT_SLACK = 3  # words a forced edit may add beside the terms (an article, a preposition)
+
+
+def _words(text: str, remove: tuple[str, ...]) -> Counter:
+    for target in sorted(set(remove), key=len, reverse=True):
+        text = re.sub(re.escape(target), " ", text, flags=re.IGNORECASE) if target else text
+    return Counter(w.lower() for w in _WORD.findall(text))
+
+
+def rewrote_draft(output: str, draft: str, terms: tuple[str, ...]) -> str:
+    """A forced answer whose words outside the locked terms are not the draft's: it wrote a new
+    sentence around the terms instead of mending the draft ("" when it only edited)."""
+    added = _words(output, terms) - _words(draft, terms)
+    allowed = EDIT_SLACK + len(_words(draft, terms)) // 8
+    if sum(added.values()) > allowed:
+        return f"the forced answer rewrote the draft ({', '.join(list(added)[:5])} …)"
+    return ""
 
 
 def degenerate_output(c: Candidate) -> Iterator[Finding]:
-    """A model's output that loops, runs far too long, stops mid-sentence or echoes glossary pairs."""
-    if c.source is not None and c.english and degenerate(c.english, c.source, tuple(o.expected for o in c.outcomes)):
-        yield Finding("degenerate-output", ERROR, "the English repeats itself or is far longer than the source")
+    """A model's output a reader would reject outright: a loop or words written twice, the task
+    narrated or the prompt echoed, hollow parentheses, far too long, cut off, glossary pairs echoed, or
+    a forced answer that rewrote its draft."""
+    if c.source is None or not c.english:
+        return
+    terms = tuple(o.expected for o in c.outcomes)
+    reason = broken(c.english, c.source, terms) or (rewrote_draft(c.english, c.draft, terms) if c.draft else "")
+    if reason:
+        yield Finding("degenerate-output", ERROR, reason)
 
 
 def number_mismatch(c: Candidate) -> Iterator[Finding]:
@@ -193,20 +261,21 @@ REWORDING_RULES = frozenset({"number-mismatch"})
 
 def verify(english: str, matches: list[TermMatch], expected: list[str], method: str, *,
            source: str | None = None, judged: Translation | None = None, tags: list[Tag] = (),
-           year: int | None = None) -> Translation:
+           year: int | None = None, draft: str = "") -> Translation:
     """The verdict on ``english`` for a segment whose ``matches`` must appear as ``expected``.
 
     ``source``: the normalized Chinese, when ``english`` is a model's own output. ``judged``: an
     earlier verdict on the model's output this English was derived from (keep-terms restored),
     whose model-output findings still hold. ``tags``: the inline tags the English was asked to
     carry (``pipeline/markup.py``); each must come back exactly once, well nested, around English.
-    ``year``: the year the document is at, for the number rule.
+    ``year``: the year the document is at, for the number rule. ``draft``: for a forced answer, the
+    English it was to edit (a forced answer that rewrote it is unusable).
     """
     if tags:
         marked, parsed = english, parse(english, tags)
         english = parsed.text
     outcomes = locate(english, matches, expected, method)
-    candidate = Candidate(english, matches, outcomes, source, year)
+    candidate = Candidate(english, matches, outcomes, source, year, strip_tags(draft) if draft else "")
     defects = [f for rule in RULES for f in rule(candidate)]
     if judged is not None and source is None:
         carried = [f for f in judged.defects if f.check in MODEL_OUTPUT_RULES]

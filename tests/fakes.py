@@ -19,6 +19,7 @@ class FakeEngine(Engine):
     methods = ("prompt", "constrained")
     markup = True
     reword = ("constrained",)  # not a grammar here: the fake's second method keeps the tags
+    lookups = False  # its answer for a term alone would be "It was said."
     calls: list[Request] = []  # every request any instance saw (tests reset it)
 
     def __init__(self, model: str | None = None, *, log=print, **settings):

@@ -10,7 +10,7 @@ from pipeline.render import render_document
 from pipeline.stages import analyze_text
 from pipeline.terms.glossary import Term
 from pipeline.terms.matcher import TermMatcher
-from pipeline.translate.locking import from_memory, judge
+from pipeline.translate.locking import from_memory, judge, substituted
 from pipeline.verify import RULES
 
 TERMS = [Term("王明", "Wang Ming", id="wm"), Term("毛泽东", "Mao Zedong", id="mz", forbidden=("Mao Tse-tung",))]
@@ -23,6 +23,9 @@ def findings(source: str, english: str, method: str = "prompt") -> dict[str, lis
     tags = inner(segment.tags) if TAG.search(english) else []  # tagged English answers the tags it was sent
     segment.translation = from_memory(segment, english) if method == "memory" else judge(segment, english, method,
                                                                                          tags)
+    if method == "substitute":  # the draft's own rendering of 王明 ("Chen Shaoyu", its lookup) replaced
+        draft = judge(segment, english, "prompt", tags)
+        segment.translation = substituted(segment, draft, tags, {"王明": "Chen Shaoyu"}) or draft
     render_document(doc)
     found: dict[str, list[str]] = {}
     for f in run_checks(doc.text, segment):
@@ -42,6 +45,7 @@ CASES = {
     "number-mismatch": (("1927年会议召开。", "In 1937 the meeting convened.", "prompt"),
                         ("1927年会议召开。", "In 1927 the meeting convened.", "prompt")),
     "forced-terms": (("王明回国。", "Wang Ming returned.", "constrained"), ("王明回国。", "Wang Ming returned.", "prompt")),
+    "substituted": (("王明回国。", "Chen Shaoyu returned.", "substitute"), ("王明回国。", "Wang Ming returned.", "prompt")),
     "filled-in": (("会议召开。", "The Huiyi convened.", "fill-in"), ("会议召开。", "The meeting convened.", "prompt")),
     "same-as-source": (("会议召开。", "会议召开。", "memory"), ("会议召开。", "The meeting convened.", "prompt")),
     "unbalanced": (("会议召开。", "The meeting (in Shanghai convened.", "prompt"),
@@ -62,7 +66,7 @@ CASES = {
 }
 SEVERITY = {"term-missing": "error", "forbidden-rendering": "error", "untranslated": "error",
             "empty-output": "error", "degenerate-output": "error", "number-mismatch": "error",
-            "forced-terms": "warning", "filled-in": "warning", "same-as-source": "error", "unbalanced": "warning",
+            "forced-terms": "warning", "substituted": "info", "filled-in": "warning", "same-as-source": "error", "unbalanced": "warning",
             "length-ratio": "warning", "lost-link": "error", "moved-link": "warning",
             "moved-footnote": "warning", "moved-emphasis": "info", "lost-emphasis": "info",
             "replaced-characters": "info"}

@@ -160,9 +160,13 @@ def test_batched_decoding_shares_the_prompt_prefixes(batched_engine):
 
 
 def test_batched_matches_one_at_a_time_through_the_locking_loop(tiny_gguf, batched_engine):
-    """Every term still locked when requests are decoded together, escalation included."""
+    """Escalation runs to the end when requests are decoded together: a term is locked, or reported
+    missing only after every method (a random tiny model's forced answers are broken English, which
+    never wins over a usable answer; that each forced answer holds every term is tested above)."""
     doc = _translate("1927年，共产国际派罗明那兹来到汉口。王明回国。毛泽东批评王明。", batched_engine)
-    assert all(o.status == "locked" for s in doc.segments for o in s.translation.outcomes)
+    verdicts = [s.translation for s in doc.segments if s.translation.outcomes]
+    assert verdicts and all(o.status in ("locked", "missing") for v in verdicts for o in v.outcomes)
+    assert all(v.attempts == len(batched_engine.methods) for v in verdicts if v.count("missing"))
 
 
 def test_a_request_too_long_for_a_sequence_is_split_in_the_batch(tiny_gguf):

@@ -55,9 +55,11 @@ def term_missing(text: str, segment: Segment) -> Messages:
 @check("verification", ERROR)
 def verification(text: str, segment: Segment) -> Iterator[Finding]:
     """The verification rules' findings: forbidden-rendering (a rendering the term base forbids),
-    untranslated (Chinese left outside `keep` terms), empty-output, degenerate-output (a loop, far
-    too long, cut off, or echoed glossary pairs), number-mismatch (a number of the source left out,
-    or a year the source neither states nor implies)."""
+    untranslated (Chinese left outside `keep` terms), empty-output, degenerate-output (English a
+    reader would reject: a loop or words written twice, the task narrated or the prompt echoed,
+    hollow parentheses, far too long, cut off, echoed glossary pairs, a forced answer that rewrote
+    its draft — shipped only when no attempt gave usable English), number-mismatch (a number of the
+    source left out, or a year the source neither states nor implies)."""
     yield from segment.translation.defects
 
 
@@ -66,6 +68,15 @@ def forced_terms(text: str, segment: Segment) -> Messages:
     """Terms were forced by constrained decoding: the sentence needs a reader's eye."""
     if segment.translation.method == "constrained" and segment.translation.outcomes:
         yield "terms were forced by constrained decoding: check the sentence reads well"
+
+
+@check("substituted", INFO)
+def substituted(text: str, segment: Segment) -> Messages:
+    """A locked term was put into the model's fluent sentence in place of the words that rendered it
+    (the audit's `replaced`): no second model call was needed; the words around it may want a glance."""
+    for outcome in segment.translation.outcomes:
+        if outcome.replaced:
+            yield f"{outcome.match.term.zh}: {outcome.replaced!r} replaced by the approved {outcome.expected!r}"
 
 
 @check("filled-in", WARNING)

@@ -13,12 +13,14 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import Callable, Sequence
 
+from pipeline import facts
 from pipeline.chinese import HAN_ONLY, has_han
 from pipeline.document import Segment, Translation
 from pipeline.markup import TAG, inner, protect, restore, strip_tags, tagged_text
 from pipeline.terms.suggest import leftover_english
 from pipeline.translate.choose import consensus
 from pipeline.translate.cleanup import clean, restore_targets
+from pipeline.translate import repair
 from pipeline.translate.engines.base import Engine, Request, TermPair
 from pipeline.verify import REWORDING_RULES, occurrences, repair_case, verify
 
@@ -50,13 +52,59 @@ def _expected(segment: Segment) -> list[str]:
     return [p.target for p in term_pairs(segment)]
 
 
-def judge(segment: Segment, raw: str, method: str, tags: list = ()) -> Translation:
-    """The verdict on a model's raw output for ``segment``, after clean-up and case repair.
-    ``tags``: the inline tags the engine was sent; any others it wrote are dropped."""
+def judge(segment: Segment, raw: str, method: str, tags: list = (), draft: str = "") -> Translation:
+    """The verdict on a model's raw output for ``segment``, after clean-up, case repair and life
+    dates the source leaves blank taken out. ``tags``: the inline tags the engine was sent; any
+    others it wrote are dropped. ``draft``: the English a forcing method was to edit."""
     expected = _expected(segment)
     text = restore_targets(restore(clean(protect(raw), segment.norm)), expected)
-    text = repair_case(text if tags else strip_tags(text), expected)
-    return verify(text, segment.terms, expected, method, source=segment.norm, tags=tags, year=segment.year)
+    text = facts.blank_life_dates(repair_case(text if tags else strip_tags(text), expected), segment.norm, segment.year)
+    return verify(text, segment.terms, expected, method, source=segment.norm, tags=tags, year=segment.year,
+                  draft=draft)
+
+
+SUBSTITUTE = "substitute"  # the method of a draft whose missing terms were put in by substitution
+
+
+def substituted(segment: Segment, best: Translation, tags: list, looked_up: dict[str, str]) -> Translation | None:
+    """``best`` with the draft's rendering of each missing term replaced by the approved English
+    (``pipeline/translate/repair.py``), where that is better; None where nothing could be replaced."""
+    missing = [o for o in best.outcomes if o.status == "missing" and o.match.term.action != "keep"]
+    if best.unusable or not missing:
+        return None
+    present = [o.expected for o in best.outcomes if o.status == "locked"]
+
+    def renderings_of(outcome) -> list[str]:
+        zh = _matched(segment, outcome.match)
+        return repair.draft_renderings(zh, outcome.match, looked_up.get(zh, ""))
+
+    text, replaced = repair.substitute(best.tagged, missing, renderings_of, present)
+    if not replaced:
+        return None
+    verdict = verify(text, segment.terms, _expected(segment), SUBSTITUTE, source=segment.norm, tags=tags,
+                     year=segment.year)
+    verdict.outcomes = [replace(o, replaced=replaced[o.expected]) if o.expected in replaced and o.status == "locked"
+                        else replace(o, method=best.method) if o.status == "locked" else o for o in verdict.outcomes]
+    verdict.attempts = best.attempts
+    return verdict if verdict.rank < best.rank else None
+
+
+def _matched(segment: Segment, match) -> str:
+    return segment.norm[match.norm_start:match.norm_end]
+
+
+def dated(segment: Segment, best: Translation, tags: list) -> Translation:
+    """An English that dropped the date the source opens with gets it back in front ("In 1931, …"),
+    where that mends a number problem the model left."""
+    if not any(f.check == "number-mismatch" for f in best.defects):
+        return best
+    text = facts.with_leading_date(best.tagged, segment.norm)
+    if text == best.tagged:
+        return best
+    verdict = verify(text, segment.terms, _expected(segment), best.method, source=segment.norm, tags=tags,
+                     year=segment.year)
+    verdict.attempts = best.attempts
+    return verdict if verdict.rank < best.rank else best
 
 
 def from_cache(segment: Segment, cached: tuple[str, str, int, bool]) -> Translation:
@@ -222,6 +270,8 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
     n = max(1, engine.candidates)
     owner = [i for i in range(len(sources)) for _k in range(n)]  # the first requests: n per source
     drafts: dict[int, list] = {}
+    asking: dict[int, str] = {}  # item → the term's Chinese whose rendering alone it waits for
+    looked_up = engine.term_renderings
 
     def request(i: int) -> Request:
         segment = sources[i]
@@ -239,27 +289,51 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
             return None
         return answers[consensus(answers)]
 
+    def repair_or_look_up(i: int) -> Request | None:
+        """Substitute what the draft renders otherwise; ask the model for a missing term's Chinese
+        alone (once a run) where the draft's words for it are not known yet."""
+        better = substituted(sources[i], best[i], sent[i], looked_up)
+        if better is not None:
+            best[i] = better
+        if not engine.lookups or best[i].unusable:
+            return None
+        for outcome in best[i].outcomes:
+            zh = _matched(sources[i], outcome.match)
+            if outcome.status == "missing" and outcome.match.term.action != "keep" and zh not in looked_up:
+                asking[i] = zh
+                return Request(zh, (), repair.LOOKUP)
+        return None
+
+    def advance(i: int) -> Request | None:
+        following = _next_level(engine, best[i], levels[i] + 1)
+        if following is not None:
+            levels[i] = following
+            return request(i)
+        if _has_chinese_left(best[i]):
+            best[i] = filled_in(sources[i], best[i], sent[i])
+        best[i] = dated(sources[i], best[i], sent[i])
+        finished(i, best[i])
+        return None
+
     def follow(p: int, raw: str) -> Request | None:
-        """Judge an answer; ask again with the next method while it has a problem."""
+        """Judge an answer; repair it; ask again with the next method while it has a problem."""
         i = owner[p]
+        if i in asking:  # the model's rendering of a term alone
+            looked_up[asking.pop(i)] = repair.as_name(clean(raw))
+            return repair_or_look_up(i) or advance(i)
         level = levels[i]
         if n > 1 and level == 0:
             verdict = first_answers(p, raw)
             if verdict is None:
                 return None
         else:
-            verdict = judge(sources[i], raw, engine.methods[level], sent[i])
+            method = engine.methods[level]
+            draft = best[i].tagged if method in engine.forcing and i in best else ""
+            verdict = judge(sources[i], raw, method, sent[i], draft)
         if i not in best or verdict.rank < best[i].rank:
             best[i] = verdict
         best[i].attempts = level + 1
-        following = _next_level(engine, best[i], level + 1)
-        if following is not None:
-            levels[i] = following
-            return request(i)
-        if _has_chinese_left(best[i]):
-            best[i] = filled_in(sources[i], best[i], sent[i])
-        finished(i, best[i])
-        return None
+        return repair_or_look_up(i) or advance(i)
 
     if sources:
         first = [replace(request(i), sample=p % n) for p, i in enumerate(owner)]

@@ -51,6 +51,14 @@ class Engine(ABC):
     reword: tuple[str, ...] = ()    # methods worth a try when only tags or numbers came out wrong
     candidates: int = 1             # first answers per sentence (one greedy, the rest sampled); the
                                     # locking loop keeps the consensus one (``pipeline/translate/choose.py``)
+    lookups: bool = True            # worth asking for a term's Chinese alone, to find its words in a draft
+
+    @property
+    def term_renderings(self) -> dict[str, str]:
+        """The engine's own English for a term's Chinese alone, asked once a run (``repair.LOOKUP``)."""
+        if "_term_renderings" not in self.__dict__:
+            self._term_renderings: dict[str, str] = {}
+        return self._term_renderings
 
     @abstractmethod
     def translate(self, requests: list[Request]) -> list[str]:

@@ -1,0 +1,130 @@
+"""Repair, don't regenerate: a fluent draft that lacks a locked term gets it by substitution.
+
+The words in the draft that render the term's Chinese are replaced by the approved English. Where
+those words come from, in order: the model's own rendering of the term alone (asked once per term
+per run, ``LOOKUP``), the term base's forbidden renderings, pinyin of the term and its variants,
+its CC-CEDICT sense, and the approved English's own words ("Lominadze" for "Besso Lominadze",
+"Politburo" for "Provisional Politburo"). A match may differ in case, carry an article, a plural
+or a possessive; it never reaches into another locked term's English, nor across an inline tag.
+Only where none is found does the locking loop ask the model again.
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from pipeline.chinese import all_han, has_han
+from pipeline.document import TermOutcome
+from pipeline.terms.suggest import cedict_gloss, joined_pinyin, pinyin_name, pinyin_words
+from pipeline.verify import occurrences
+
+LOOKUP = "lookup"  # the method of a request for a term's Chinese alone (the model's own rendering)
+MAX_RENDERING_WORDS = 6
+# Words too common to stand for a term on their own ("Party" is not "Chinese Communist Party").
+GENERIC = frozenset("""the of and a an in on for to party communist central committee chinese china army red soviet
+union people's republic national congress conference meeting session plenary enlarged bureau department ministry
+province county city member members secretary general first second third fourth fifth sixth seventh eighth ninth
+expanded provisional political new international workers"""
+                    .split())
+
+
+def as_name(english: str) -> str:
+    """The model's answer for a term alone, as a name: no wrapping quotes, no final stop; "" where it
+    is not a short rendering (a sentence, Chinese left)."""
+    english = english.strip().strip('"“”\'').rstrip(".").strip()
+    if not english or has_han(english) or len(english.split()) > MAX_RENDERING_WORDS or re.search(r"[.!?:;]\s", english):
+        return ""
+    return english
+
+
+def _partials(approved: str) -> list[str]:
+    """Runs of the approved English's words that can stand for it: the words after its first
+    ("Lominadze") and before its last ("Politburo Standing Committee"), each with a word that is not
+    generic."""
+    words = approved.split()
+    runs = [" ".join(words[k:]) for k in range(1, len(words))] + [" ".join(words[:k]) for k in range(len(words) - 1, 0, -1)]
+    return [run for run in runs if any(w.lower().strip(",.'’") not in GENERIC for w in run.split())
+            and len(run.replace(" ", "")) >= 3]
+
+
+def draft_renderings(zh: str, match, looked_up: str = "") -> list[str]:
+    """English a draft may have written for ``zh`` (a term's matched Chinese), longest first."""
+    term = match.term
+    found = [looked_up] if looked_up else []
+    found += list(term.forbidden)
+    for form in dict.fromkeys([zh, term.zh, *term.variants]):
+        if not form or not all_han(form):
+            continue
+        if term.type == "person" or term.action == "transliterate":
+            found += [pinyin_name(form), joined_pinyin(form)]
+        found.append(pinyin_words(form))
+        gloss = cedict_gloss(form)
+        if gloss and len(gloss.split()) <= 4:
+            found.append(gloss)
+    found += _partials(term.en)
+    return sorted({f.strip() for f in found if f.strip() and f.strip() != term.en}, key=len, reverse=True)
+
+
+def _pattern(rendering: str) -> re.Pattern:
+    words = [re.escape(w) for w in re.split(r"[\s\-‐]+", rendering) if w]
+    if words and words[-1].endswith("y"):
+        words[-1] = words[-1][:-1] + "(?:y|i(?=es))"  # Majority, Majorities
+    body = r"[\s\-‐]+".join(words)
+    return re.compile(rf"(?<![\w'’])(?P<article>the\s+)?(?P<body>{body})(?P<suffix>['’]s|s['’]|e?s)?(?![\w])",
+                      re.IGNORECASE)
+
+
+def _spans(text: str, targets: list[str]) -> list[tuple[int, int]]:
+    return [(s, s + len(t)) for t in set(targets) for s in occurrences(text, t)]
+
+
+def _at_sentence_start(text: str, at: int) -> bool:
+    before = re.sub(r"<[^>]+>", "", text[:at]).rstrip()
+    return not before or before.endswith((".", "!", "?", ":"))
+
+
+def _replacement(text: str, m: re.Match, approved: str) -> str:
+    article = m.group("article") or ""
+    if approved.lower().startswith("the "):
+        article = ""
+    english = approved
+    if _at_sentence_start(text, m.start()) and english[:1].islower():
+        english = english[:1].upper() + english[1:]
+    elif article[:1] == "T" and english[:1].isupper():
+        article = "The "
+    suffix = m.group("suffix") or ""
+    if suffix.lower() in ("s", "es"):
+        return article + plural(english)
+    return article + english + suffix
+
+
+def plural(english: str) -> str:
+    """The plural of a rendering (its last word), as verification accepts it: +s, or +es after s, x, ch, sh."""
+    if english.endswith("s") and not english.endswith(("ss", "us")):
+        return english  # already plural
+    return english + ("es" if english.endswith(("s", "x", "ch", "sh")) else "s")
+
+
+def substitute(tagged: str, missing: list[TermOutcome], renderings_of: Callable[[TermOutcome], list[str]],
+               present: list[str]) -> tuple[str, dict[str, str]]:
+    """``tagged`` with each missing term's draft rendering replaced by its approved English.
+
+    ``renderings_of(outcome)``: what the draft may have written for it (``draft_renderings``);
+    ``present``: the approved English of every locked term (their places are never touched). Returns
+    the English and, for each term substituted, the words it replaced."""
+    replaced: dict[str, str] = {}
+    for outcome in missing:
+        approved = outcome.expected
+        if approved in replaced or not approved:
+            continue
+        for rendering in renderings_of(outcome):
+            protected = _spans(tagged, [*present, *replaced])
+            hit = next((m for m in _pattern(rendering).finditer(tagged)
+                        if not any(lo < m.end() and m.start() < hi for lo, hi in protected)
+                        and "<" not in m.group(0)), None)
+            if hit is None:
+                continue
+            tagged = tagged[:hit.start()] + _replacement(tagged, hit, approved) + tagged[hit.end():]
+            replaced[approved] = hit.group(0)
+            break
+    return tagged, replaced
