@@ -150,7 +150,7 @@ def test_places_by_their_unit_where_the_dictionary_has_no_short_name():
                                                   ("place", "Zhi'an Lane"), ("place", "North Sichuan Road")]
     assert asked == ["北四川路"]  # a street's name is words, not a unit
     assert suggest.place_name("东北地区") == ""  # 地区 is a word: "region", not 东北地 + District
-    assert suggest.place_name("水潦彝族乡") == ""  # a long stem is more than a name
+    assert suggest.place_name("新街彝族乡") == "Xinjie Yi Ethnic Township"  # an ethnic township by its pattern
 
 
 def test_a_rendering_lacking_an_approved_part_still_names_its_page_for_render():

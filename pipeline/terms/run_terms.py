@@ -24,7 +24,8 @@ from pipeline.terms.coverage import _BOOK_TITLE, _bold_texts
 from pipeline.terms.glossary import Term
 from pipeline.terms.matcher import TermMatcher, page_title
 from pipeline.chinese import all_han
-from pipeline.terms.suggest import PLACE_SUFFIXES, cedict_gloss, guess_type, pinyin_name, pinyin_words, place_name
+from pipeline.terms.suggest import (PLACE_SUFFIXES, cedict_gloss, guess_type, military_unit, pinyin_name, pinyin_words,
+                                    place_name)
 
 STATUS = "run"  # the status of a run term inside the run; written out as `proposed`
 MIN_CHARS = 2
@@ -130,10 +131,12 @@ def render(entries: list[RunTerm], proposed: dict[str, Term], translate_names, c
         row = next((proposed[f] for f in entry.forms if f in proposed), None)
         proper = _proper_noun(entry.zh)
         by_unit = place_name(entry.zh) if entry.type == "place" else ""
-        if by_unit and (not proper or len(proper.split()) > 3):
+        if by_unit and (not proper or len(proper.split()) > 3 or not _in_pinyin(proper, entry.zh)):
             proper = by_unit  # CC-CEDICT's "Youyang Miao and Tujia autonomous county in …"
         if row is not None:
             entry.en, entry.source, entry.type = row.en, "term base (proposed)", row.type or entry.type
+        elif military_unit(entry.zh):
+            entry.en, entry.source = military_unit(entry.zh), "pattern"
         elif entry.type == "person" and "·" not in entry.zh:
             entry.en, entry.source = pinyin_name(entry.zh), "pypinyin"
         elif proper:
@@ -144,8 +147,36 @@ def render(entries: list[RunTerm], proposed: dict[str, Term], translate_names, c
             for_engine.append(entry)
     for entry, english in zip(for_engine, translate_names([e.zh for e in for_engine])):
         entry.en, entry.source = _as_name(english, entry.type), "engine"
+        if entry.type == "place" and all_han(entry.zh) and not _in_pinyin(entry.en, entry.zh):
+            entry.en, entry.source = place_name(entry.zh) or pinyin_words(entry.zh).replace(" ", ""), "pypinyin"
+    taken = _renderings_in_use(entries, curated)
     for entry in entries:
-        entry.problem = unclean(entry.zh, entry.en) or _curated_left_out(entry, curated)
+        entry.problem = unclean(entry.zh, entry.en) or _curated_left_out(entry, curated) or _taken(entry, taken)
+
+
+def _in_pinyin(english: str, zh: str) -> bool:
+    """The English spells some of the name's sounds: a transliteration, not a word-for-word
+    rendering of a place name (脚山 → "Mount Foot")."""
+    syllables = [s for s in pinyin_words(zh).lower().split() if len(s) > 1]
+    letters = re.sub(r"[^a-z]", "", english.lower())
+    return any(s in letters for s in syllables)
+
+
+def _renderings_in_use(entries: list[RunTerm], curated: TermMatcher) -> dict[str, set[str]]:
+    """Each English of the run (curated entries and the run's renderings by rule) → the Chinese it names."""
+    taken: dict[str, set[str]] = {}
+    for term in curated.by_key.values():
+        taken.setdefault(term.en.lower(), set()).add(term.zh)
+    for entry in entries:
+        if entry.source != "engine" and entry.en:
+            taken.setdefault(entry.en.lower(), set()).add(entry.zh)
+    return taken
+
+
+def _taken(entry: RunTerm, taken: dict[str, set[str]]) -> str:
+    """An engine rendering that is already the English of another entity ("Red Army" for 红4师)."""
+    others = taken.get(entry.en.lower(), set()) - set(entry.forms) if entry.source == "engine" else set()
+    return f"already the English of {sorted(others)[0]}" if others else ""
 
 
 def _curated_left_out(entry: RunTerm, curated: TermMatcher) -> str:

@@ -81,17 +81,84 @@ def pinyin_words(text: str) -> str:
     return " ".join(w.capitalize() for w in lazy_pinyin(text, style=Style.NORMAL, v_to_u=True))
 
 
+# Ethnic groups as township and county names carry them (水潦彝族乡 → Shuiliao Yi Ethnic Township).
+ETHNIC_GROUPS = {"彝": "Yi", "苗": "Miao", "土家": "Tujia", "回": "Hui", "藏": "Tibetan", "壮": "Zhuang", "布依": "Buyei",
+                 "侗": "Dong", "瑶": "Yao", "白": "Bai", "哈尼": "Hani", "傣": "Dai", "傈僳": "Lisu", "佤": "Va", "畲": "She",
+                 "蒙古": "Mongol", "满": "Manchu", "维吾尔": "Uyghur", "仡佬": "Gelao", "羌": "Qiang", "纳西": "Naxi",
+                 "水": "Shui", "仫佬": "Mulao", "毛南": "Maonan", "黎": "Li", "朝鲜": "Korean"}
+_ETHNIC = re.compile(f"^(?P<stem>.+?)(?P<groups>(?:{'|'.join(sorted(ETHNIC_GROUPS, key=len, reverse=True))})+)族"
+                     "(?P<unit>乡|镇|自治县|自治州|自治区)$")
+_ETHNIC_UNITS = {"乡": "Ethnic Township", "镇": "Ethnic Town", "自治县": "Autonomous County",
+                 "自治州": "Autonomous Prefecture", "自治区": "Autonomous Region"}
+MOUNTAIN = "山"
+
+
+def _ethnic_place(name: str) -> str:
+    m = _ETHNIC.match(name)
+    if not m or not all_han(m.group("stem")):
+        return ""
+    groups, rest = [], m.group("groups")
+    while rest:
+        key = next(k for k in sorted(ETHNIC_GROUPS, key=len, reverse=True) if rest.startswith(k))
+        groups.append(ETHNIC_GROUPS[key])
+        rest = rest[len(key):]
+    return f"{joined_pinyin(m.group('stem'))} {' and '.join(groups)} {_ETHNIC_UNITS[m.group('unit')]}"
+
+
 def place_name(name: str) -> str:
     """A place named by its stem in pinyin and its unit in English (酉阳县 → Youyang County, 志安坊 →
-    Zhi'an Lane); "" where the name has no such unit or too short a stem."""
-    unit = PLACE_SUFFIXES.get(name[-1:])
-    stem = name[:-1]
-    if not unit or not 2 <= len(stem) <= 3 or not all_han(stem) or cedict_gloss(name[-2:]):
+    Zhi'an Lane, 水潦彝族乡 → Shuiliao Yi Ethnic Township); a mountain of one syllable joined to it (脚山
+    → Jiaoshan), of more followed by Mountain (老君山 → Laojun Mountain); "" where the name has no
+    such unit or too short a stem."""
+    ethnic = _ethnic_place(name)
+    if ethnic:
+        return ethnic
+    stem, last = name[:-1], name[-1:]
+    if last == MOUNTAIN and all_han(stem) and 1 <= len(stem) <= 3:
+        return joined_pinyin(name) if len(stem) == 1 else f"{joined_pinyin(stem)} Mountain"
+    unit = PLACE_SUFFIXES.get(last)
+    if not unit or not 1 <= len(stem) <= 3 or not all_han(stem) or (len(stem) > 1 and cedict_gloss(name[-2:])):
         return ""  # 东北地区: 地区 is a word ("region"), not 东北地 + District
-    return f"{_joined(stem)} {unit}"
+    return f"{joined_pinyin(stem)} {unit}"
 
 
-def _joined(han: str) -> str:
+# Red Army units by pattern (红4师 → Red 4th Division, 红五军团 → Red 5th Army Group).
+MILITARY_UNITS = {"方面军": "Front Army", "军团": "Army Group", "纵队": "Column", "师": "Division", "军": "Army",
+                  "旅": "Brigade", "团": "Regiment", "营": "Battalion", "连": "Company"}
+_MILITARY = re.compile(f"^(?P<red>红军?)?第?(?P<number>\\d+|[〇一二三四五六七八九十]+)"
+                       f"(?P<unit>{'|'.join(sorted(MILITARY_UNITS, key=len, reverse=True))})$")
+
+
+def ordinal(number: int) -> str:
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def military_unit(name: str) -> str:
+    """An army unit's English by its pattern: 红4师 → Red 4th Division, 红五军团 → Red 5th Army Group,
+    第十军 → 10th Army; "" for any other name."""
+    from pipeline.facts import chinese_number
+
+    m = _MILITARY.match(name)
+    if not m:
+        return ""
+    digits = m.group("number")
+    number = int(digits) if digits.isdigit() else chinese_number(digits)
+    if not number:
+        return ""
+    red = "Red " if m.group("red") else ""
+    return f"{red}{ordinal(number)} {MILITARY_UNITS[m.group('unit')]}"
+
+
+_PLACE_SENSE = re.compile(r"\b(?:county|city|prefecture|province|district|town|township|village|mountain|river)\b", re.I)
+
+
+def is_known_place(name: str) -> bool:
+    """CC-CEDICT gives the name as a place (全州: "Quanzhou county in Guilin …")."""
+    return bool(_PLACE_SENSE.search(cedict_gloss(name)))
+
+
+def joined_pinyin(han: str) -> str:
     """Pinyin syllables as one capitalized word, an apostrophe before a vowel (Zhi'an)."""
     syllables = lazy_pinyin(han, style=Style.NORMAL, v_to_u=True)
     return (syllables[0] + "".join(("'" if s[:1] in "aeo" else "") + s for s in syllables[1:])).capitalize()
@@ -107,7 +174,7 @@ def leftover_english(han: str) -> str:
     gloss = cedict_gloss(han) if len(han) > 1 else ""  # one character's first sense is a guess: 号 is "hao" here
     if gloss[:1].isupper():
         gloss = gloss.split(",")[0]  # 太原: "Taiyuan, prefecture-level city and capital of Shanxi …"
-    return place_name(han) or (gloss if len(gloss.split()) <= MAX_GLOSS_WORDS else "") or _joined(han)
+    return place_name(han) or (gloss if len(gloss.split()) <= MAX_GLOSS_WORDS else "") or joined_pinyin(han)
 
 
 def _dictionary_pieces(text: str) -> list[str]:
@@ -141,6 +208,10 @@ def guess_type(name: str, is_title: bool = False) -> str:
         return "publication"
     if "·" in name:
         return "person"
+    if military_unit(name):
+        return "organization"
+    if _ethnic_place(name) or (name.endswith(tuple(PLACE_SUFFIXES) + (MOUNTAIN,)) and is_known_place(name)):
+        return "place"  # 全州 is a county, not a Mr Quan
     kinds = [kind for suffixes, kind in _TYPE_SUFFIXES if name.endswith(suffixes)]
     if len(name) >= 3 and name.endswith(_STREETS):
         kinds.insert(0, "place")  # 志安坊, 北四川路 (思路 is a word)
