@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from pipeline.errors import ZhenError
 from pipeline.models.registry import cache_dir
 from pipeline.provenance import stable_engine
 
@@ -24,8 +25,35 @@ CREATE TABLE IF NOT EXISTS segments (
 )"""
 
 
+CACHE_FILE = "segments.sqlite"
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
 def default_cache_path() -> Path:
-    return cache_dir() / "segments.sqlite"
+    return cache_dir() / CACHE_FILE
+
+
+def cache_file(path: Path) -> Path:
+    """The cache's file: a folder given as the cache is the user's, and the cache lives inside it."""
+    return path / CACHE_FILE if path.is_dir() else path
+
+
+def _is_sqlite(path: Path) -> bool:
+    """An SQLite file, or an empty one: a cache that may be set aside when damaged. Anything else
+    at the path is not the program's to move."""
+    with path.open("rb") as handle:
+        head = handle.read(len(SQLITE_HEADER))
+    return not head or head == SQLITE_HEADER
+
+
+def _unwritable(exc: sqlite3.Error) -> bool:
+    """A cache that cannot be written (a full disk, a read-only folder, a lock) rather than damaged."""
+    return isinstance(exc, sqlite3.OperationalError) and not isinstance(exc, sqlite3.IntegrityError)
+
+
+def cannot_write(path: Path, exc: sqlite3.Error) -> ZhenError:
+    return ZhenError(f"cannot write the segment cache: {exc}", path=str(path),
+                     hint="free some space (finished segments are kept: a rerun resumes) or run with --no-cache")
 
 
 def engine_signature(described: dict) -> str:
@@ -52,19 +80,23 @@ class SegmentCache:
     """A cache is disposable: a damaged one is set aside (renamed, never deleted) and rebuilt."""
 
     def __init__(self, path: Path, engine: dict, warn: Callable[[str], None] = lambda m: None):
+        path = cache_file(path)
         self.path, self.warn = path, warn
         self.engine = engine_signature(engine)
         path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists() and (not path.is_file() or not _is_sqlite(path)):
+            raise ZhenError("is not a segment cache (not an SQLite file); left untouched", path=str(path),
+                            hint="give --cache a new file or a folder, or run with --no-cache")
         try:
             self.db = self._open()
-        except (sqlite3.DatabaseError, IsADirectoryError) as exc:
+        except sqlite3.DatabaseError as exc:
+            if _unwritable(exc):
+                raise cannot_write(path, exc) from None
             aside = set_aside(path)
             warn(f"{path}: the segment cache was damaged ({exc}); set aside as {aside.name}, starting a new one")
             self.db = self._open()
 
     def _open(self) -> sqlite3.Connection:
-        if self.path.is_dir():
-            raise IsADirectoryError("it is a folder")
         db = sqlite3.connect(self.path, timeout=30)
         try:
             db.execute("PRAGMA journal_mode=WAL")
@@ -80,7 +112,10 @@ class SegmentCache:
         return hashlib.sha256(json.dumps([job_key, self.engine], ensure_ascii=False).encode()).hexdigest()
 
     def _failed(self, exc: sqlite3.DatabaseError) -> None:
-        """Damage found mid-run: go on without the cache (the next run sets the file aside)."""
+        """Damage found mid-run: go on without the cache (the next run sets the file aside). A cache
+        that cannot be written (a full disk) stops the run: what is committed stays for a rerun."""
+        if _unwritable(exc):
+            raise cannot_write(self.path, exc) from None
         self.warn(f"{self.path}: the segment cache failed ({exc}); continuing without it")
         try:
             self.db.close()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -14,6 +15,23 @@ from pipeline.terms.glossary import default_glossary, user_glossary
 
 DEFAULT_GLOSSARY_REL = "glossary/terms.csv"
 
+
+
+def _count(minimum: int):
+    """An argparse type: a whole number of at least ``minimum`` (a usage error, exit 2, before any work)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is too small: at least {minimum}")
+        return value
+    parse.__name__ = "positive" if minimum else "non-negative"  # argparse names the type in its message
+    return parse
+
+
+positive, non_negative = _count(1), _count(0)
 
 def _add_inspect(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("inspect", help="segment and normalize articles; write segments.jsonl")
@@ -42,8 +60,8 @@ def _add_glossary(sub: argparse._SubParsersAction) -> None:
         q.add_argument("paths", nargs="+", help="article files or folders")
         _glossary_option(q)
         q.add_argument("--opencc", choices=CONFIGS, default=DEFAULT_CONFIG, help="OpenCC config: t2s (default), tw2sp (Taiwan phrases), hk2s, none")
-        q.add_argument("--min-count", type=int, default=1, help="only names seen at least this often")
-        q.add_argument("--top", type=int, default=25, help="rows per table (coverage)")
+        q.add_argument("--min-count", type=positive, default=1, help="only names seen at least this often")
+        q.add_argument("--top", type=positive, default=25, help="rows per table (coverage)")
         q.add_argument("--out", type=Path, help="write the suggestions here (Excel-ready CSV)")
     gsub.choices["coverage"].set_defaults(handler=lambda a: _glossary().run_coverage(
         a.paths, a.glossary, Settings(opencc=a.opencc), a.top))
@@ -94,7 +112,7 @@ def _add_translate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", help="registered model name, a .gguf file (llama), or a model folder or "
                                    "hub id (marian); default: the engine's default model")
     p.add_argument("--opencc", choices=CONFIGS, default=DEFAULT_CONFIG, help="OpenCC config")
-    p.add_argument("--batch-size", type=int, default=0,
+    p.add_argument("--batch-size", type=non_negative, default=0,
                    help="segments handed to the engine at once (default: what the engine decodes best)")
     _engine_options(p)
     _prompt_options(p)
@@ -108,11 +126,11 @@ def _add_translate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cache", type=Path, default=None,
                    help="segment cache (default: $ZHEN_CACHE/segments.sqlite, ~/.cache/zhen/…)")
     p.add_argument("--no-cache", action="store_true", help="translate every segment afresh")
-    p.add_argument("--jobs", type=int, default=1, help="worker processes for reading, matching and writing")
+    p.add_argument("--jobs", type=positive, default=1, help="worker processes for reading, matching and writing")
     p.add_argument("--backend", choices=("local", "ray"), default="local",
                    help="local: this machine; ray: a Ray cluster (pip install -e '.[ray]')")
     p.add_argument("--ray-address", help="the cluster to join (default: $RAY_ADDRESS, else a local one)")
-    p.add_argument("--workers", type=int, default=1, help="with --backend ray: translation actors")
+    p.add_argument("--workers", type=positive, default=1, help="with --backend ray: translation actors")
     p.set_defaults(handler=lambda a: _translate(a))
 
 
@@ -134,10 +152,10 @@ def _translate(args: argparse.Namespace) -> int:
 def _prompt_options(p: argparse.ArgumentParser) -> None:
     from pipeline.translate.locking import DEFAULT_CONTEXT, DEFAULT_EXAMPLES
 
-    p.add_argument("--context", type=int, default=DEFAULT_CONTEXT,
+    p.add_argument("--context", type=non_negative, default=DEFAULT_CONTEXT,
                    help="sentences before each one in its document shown to the model with their English "
                         f"(a document's sentences are then translated in order; default {DEFAULT_CONTEXT})")
-    p.add_argument("--examples", type=int, default=DEFAULT_EXAMPLES,
+    p.add_argument("--examples", type=non_negative, default=DEFAULT_EXAMPLES,
                    help="similar translated pairs shown to the model, from the translation memory and the "
                         f"project's example set (default {DEFAULT_EXAMPLES})")
 
@@ -149,13 +167,22 @@ def _prompt_settings(args: argparse.Namespace) -> dict:
 
 
 def _engine_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--threads", type=int, help="threads for the llama engine (default: one per core not busy "
+    p.add_argument("--threads", type=positive, help="threads for the llama engine (default: one per core not busy "
                                                "with other work when the run starts)")
-    p.add_argument("--parallel", type=int, help="sequences the llama engine decodes at once (default 16, fewer "
-                                                "where memory is short; 1: one request at a time)")
+    p.add_argument("--parallel", type=positive, help="sequences the llama engine decodes at once (default 16, fewer "
+                                                "where memory is short; 1: one request at a time); the openai "
+                                                "engine's requests in flight (default 8)")
     p.add_argument("--gpu-layers", type=int, help="layers the llama engine puts on a GPU (needs a CUDA build "
                                                   "of llama-cpp-python; default 0)")
-    p.add_argument("--candidates", type=int, help="first answers the llama engine writes per sentence (one "
+    p.add_argument("--base-url", help="the openai engine's server (default: $ZHEN_BASE_URL, else "
+                                      "http://127.0.0.1:8080/v1); the API key is read from $ZHEN_API_KEY or "
+                                      "$OPENAI_API_KEY, never from the command line")
+    p.add_argument("--grammar", choices=("auto", "gbnf", "guided", "none"),
+                   help="the openai engine's forced edits: auto (ask the server at start), gbnf (llama.cpp), "
+                        "guided (vLLM), none")
+    p.add_argument("--timeout", type=positive, help="seconds the openai engine waits for one answer (default 300)")
+    p.add_argument("--retries", type=non_negative, help="tries again of a failed request, with backoff (default 4)")
+    p.add_argument("--candidates", type=positive, help="first answers the llama engine writes per sentence (one "
                                                   "greedy, the rest sampled); the verified consensus one is "
                                                   "kept (MBR with chrF; default 1)")
 
@@ -164,7 +191,7 @@ def _engine_settings(args: argparse.Namespace) -> dict:
     for name in ("threads", "parallel", "candidates"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             raise UsageError(f"--{name} must be at least 1")
-    names = ("threads", "parallel", "gpu_layers", "candidates")
+    names = ("threads", "parallel", "gpu_layers", "candidates", "base_url", "grammar", "timeout", "retries")
     return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 
@@ -198,13 +225,13 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--engine", default=DEFAULT_ENGINE, metavar="ENGINE",
                    help=f"{', '.join(ENGINES)}, or module:Class")
     p.add_argument("--model", help="registered model name or .gguf file (llama), model folder or hub id (marian)")
-    p.add_argument("--limit", type=int, help="only the first N lines")
+    p.add_argument("--limit", type=positive, help="only the first N lines")
     p.add_argument("--no-lock", action="store_true", help="do not lock the given terms (for comparison)")
     p.add_argument("--opencc", choices=CONFIGS, default=DEFAULT_CONFIG, help="OpenCC config: t2s (default), tw2sp (Taiwan phrases), hk2s, none")
     p.add_argument("--out", type=Path, help="write hyp.txt and report.json here")
     p.add_argument("--no-cache", action="store_true", help="translate every line afresh (no segment cache)")
-    p.add_argument("--first", type=int, default=1, help="the first line to use (default 1)")
-    p.add_argument("--documents", type=int, default=8,
+    p.add_argument("--first", type=positive, default=1, help="the first line to use (default 1)")
+    p.add_argument("--documents", type=positive, default=8,
                    help="with --context: the lines are read as this many documents of consecutive lines, "
                         "translated side by side (default 8)")
     p.add_argument("--tm", type=Path, help="translation memory whose reviewed segments join the example pool "
@@ -273,7 +300,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def utf8_mode(argv: list[str] | None) -> None:
+    """Run the command line again in Python's UTF-8 mode where the locale is not UTF-8 (``LC_ALL=C``
+    with ``PYTHONUTF8=0``): file names and messages in Chinese then reach every output intact."""
+    if argv is not None or sys.flags.utf8_mode or sys.getfilesystemencoding().lower().replace("-", "") == "utf8":
+        return
+    if getattr(sys, "orig_argv", None) and os.environ.get("ZHEN_NO_REEXEC") != "1":
+        os.environ["ZHEN_NO_REEXEC"] = "1"  # never twice
+        os.execv(sys.executable, [sys.executable, "-X", "utf8", *sys.orig_argv[1:]])
+
+
 def main(argv: list[str] | None = None) -> int:
+    utf8_mode(argv)
     console.safe_streams()
     try:
         args = build_parser().parse_args(argv)

@@ -116,7 +116,8 @@ def atomic_write(path: Path, data: str | bytes) -> None:
     if path.is_symlink():
         path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    # A file name that is not UTF-8 reaches text as surrogates (Python's surrogateescape): escaped.
+    payload = data.encode("utf-8", errors="backslashreplace") if isinstance(data, str) else data
     mode = stat.S_IMODE(path.stat().st_mode) if path.is_file() else 0o666 & ~umask()
     # The PID in the name lets a later run remove what a killed one left (pipeline.write.recover).
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
@@ -133,7 +134,13 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         raise
 
 
+def printable_name(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (surrogates in Python's str) as escapes (\\xff)."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def _safe_name(name: str) -> str:
+    name = printable_name(name)
     cleaned = "".join("_" if c in '/\\:*?"<>|' or ord(c) < 32 else c for c in name).strip(" .")
     return cleaned or "document"
 

@@ -1,9 +1,11 @@
 """Write: every per-document output, each from the same aligned records, swapped in whole."""
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -88,7 +90,47 @@ def recover(out_dir: Path) -> None:
                 os.replace(entry, target)
 
 
+RENAME_EXCHANGE = 2  # linux/fs.h
+
+
+def _libc_renameat2():
+    try:
+        import ctypes
+        import ctypes.util
+
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        function = libc.renameat2
+    except (OSError, AttributeError):  # not Linux, or a C library without it (glibc < 2.28, musl)
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    return function
+
+
+_RENAMEAT2 = _libc_renameat2() if sys.platform.startswith("linux") else None
+AT_FDCWD = -100
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two existing paths in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``): a reader
+    finds one or the other under each name, never neither. False where the system cannot."""
+    if _RENAMEAT2 is None:
+        return False
+    import ctypes
+
+    if _RENAMEAT2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):  # a file system without it
+        return False
+    raise OSError(error, os.strerror(error), str(b))
+
+
 def _swap_in(scratch: Path, folder: Path) -> None:
+    """The new folder in place of the old: atomically where the system can, else in two renames that
+    ``recover`` completes if a kill falls between them."""
+    if folder.is_dir() and exchange(scratch, folder):
+        shutil.rmtree(scratch, ignore_errors=True)  # now the old folder
+        return
     old = None
     if folder.exists():
         old = folder.with_name(f".{folder.name}.old-{os.getpid()}")

@@ -10,6 +10,7 @@ import io
 import json
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -62,18 +63,12 @@ def no_traceback(err: str) -> None:
 
 # --- 1. corrupt or unusual state ---------------------------------------------------------------
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated", "folder"])
-def test_damaged_cache_is_set_aside_and_rebuilt(project, capsys, damage):
+def test_damaged_cache_is_set_aside_and_rebuilt(project, capsys):
     cache = Path("c.sqlite")
-    if damage == "garbage":
-        cache.write_bytes(b"this is not a database" * 100)
-    elif damage == "truncated":
-        assert translate("--cache", str(cache), "--no-tm") == 0
-        cache.write_bytes(cache.read_bytes()[:1500])
-        for side in Path(".").glob("c.sqlite-*"):
-            side.unlink()
-    else:
-        cache.mkdir()
+    assert translate("--cache", str(cache), "--no-tm") == 0
+    cache.write_bytes(cache.read_bytes()[:1500])  # an SQLite file the program made, cut short
+    for side in Path(".").glob("c.sqlite-*"):
+        side.unlink()
     capsys.readouterr()
     assert translate("--cache", str(cache), "--no-tm") == 0
     err = capsys.readouterr().err
@@ -81,6 +76,28 @@ def test_damaged_cache_is_set_aside_and_rebuilt(project, capsys, damage):
     assert "segment cache was damaged" in err and "set aside as c.sqlite.damaged-" in err
     assert list(Path(".").glob("c.sqlite.damaged-*")) and cache.is_file()
     assert translate("--cache", str(cache), "--no-tm") == 0  # the new cache works: everything reused
+    assert json.loads(Path("outputs/run.json").read_text(encoding="utf-8"))["totals"]["translated"] == 0
+
+
+def test_a_file_that_is_no_cache_is_refused_and_never_moved(project, capsys):
+    notes = Path("c.sqlite")
+    notes.write_bytes(b"this is not a database" * 100)
+    assert translate("--cache", str(notes), "--no-tm") == 1
+    err = capsys.readouterr().err
+    no_traceback(err)
+    assert "c.sqlite: is not a segment cache (not an SQLite file); left untouched" in err
+    assert notes.read_bytes() == b"this is not a database" * 100 and not list(Path(".").glob("*.damaged-*"))
+
+
+@pytest.mark.parametrize("given", ["sub", "."])
+def test_a_cache_folder_is_the_users_and_holds_the_cache(project, capsys, given):
+    Path("sub").mkdir()
+    Path("sub/notes.txt").write_text("mine", encoding="utf-8")
+    assert translate("--cache", given, "--no-tm") == 0
+    no_traceback(capsys.readouterr().err)
+    assert Path(given, "segments.sqlite").is_file() and Path("sub/notes.txt").read_text(encoding="utf-8") == "mine"
+    assert not list(Path(".").glob("*damaged*")) and Path("sub").is_dir()
+    assert translate("--cache", given, "--no-tm") == 0
     assert json.loads(Path("outputs/run.json").read_text(encoding="utf-8"))["totals"]["translated"] == 0
 
 
@@ -512,3 +529,162 @@ def test_two_runs_on_one_output_folder_cache_and_memory_at_once(project):
         assert run.returncode == 0, err
     assert per_document_files() == {k: v for k, v in per_document_files("clean").items()}
     assert not [p for p in Path("outputs").rglob("*") if p.name.startswith(".")]
+
+
+# --- the last reliability classes -------------------------------------------------------------
+
+def test_a_full_disk_under_the_cache_is_one_line_and_a_rerun_resumes(project, capsys, monkeypatch):
+    from pipeline import cache as cache_module
+
+    real_open = cache_module.SegmentCache._open
+
+    def full(self):  # the disk fills up as soon as anything is written (SQLITE_FULL)
+        db = real_open(self)
+        db.execute("INSERT OR REPLACE INTO segments VALUES ('filler', ?, 'x', 1, 0)", ("x" * 3800,))
+        db.commit()  # the last page full, and no page more to be had
+        db.execute(f"PRAGMA max_page_count = {db.execute('PRAGMA page_count').fetchone()[0]}")
+        return db
+    monkeypatch.setattr(cache_module.SegmentCache, "_open", full)
+    assert translate("--cache", "c.sqlite", "--no-tm") == 1
+    err = capsys.readouterr().err
+    no_traceback(err)
+    assert "c.sqlite: cannot write the segment cache: database or disk is full" in err
+    assert "a rerun resumes" in err and not list(Path(".").glob("*damaged*"))
+    monkeypatch.setattr(cache_module.SegmentCache, "_open", real_open)  # space freed
+    assert translate("--cache", "c.sqlite", "--no-tm") == 0
+    assert sorted(p.name for p in Path("outputs").iterdir() if p.is_dir()) == ["a", "b"]
+
+
+def _bomb(path: Path, unpacked_mb: int, declare: int | None = None) -> None:
+    """An .xlsx whose sheet unpacks to ``unpacked_mb`` MB; ``declare``: the size its zip says instead."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w") as member:
+            block = b"<c>0</c>" * (1 << 17)
+            for _ in range(unpacked_mb):
+                member.write(block)
+    if declare is not None:  # under-declare: patch the local header and the central directory
+        data = bytearray(path.read_bytes())
+        name = b"xl/worksheets/sheet1.xml"
+        local = data.rindex(b"PK\x03\x04", 0, data.index(name))
+        data[local + 22:local + 26] = declare.to_bytes(4, "little")
+        central = data.rindex(b"PK\x01\x02", 0, data.rindex(name))
+        data[central + 24:central + 28] = declare.to_bytes(4, "little")
+        path.write_bytes(bytes(data))
+
+
+def test_an_xlsx_bomb_is_refused_from_its_directory_before_anything_is_unpacked(tmp_path, capsys, monkeypatch):
+    bomb = tmp_path / "g.xlsx"
+    _bomb(bomb, 200)
+    assert bomb.stat().st_size < 2 * 1024 * 1024
+    opened = []
+    real = zipfile.ZipFile.open
+    monkeypatch.setattr(zipfile.ZipFile, "open", lambda self, *a, **k: opened.append(a) or real(self, *a, **k))
+    assert main(["glossary", "lint", str(bomb)]) == 1
+    err = capsys.readouterr().err
+    no_traceback(err)
+    assert "g.xlsx: unpacks to 200 MB, more than the 50 MB allowed" in err and not opened
+
+
+def test_an_xlsx_that_under_declares_its_size_is_capped_while_streaming(tmp_path, capsys):
+    bomb = tmp_path / "g.xlsx"
+    _bomb(bomb, 80, declare=1000)
+    assert main(["glossary", "lint", str(bomb)]) == 1
+    err = capsys.readouterr().err
+    no_traceback(err)
+    assert "g.xlsx: " in err and ("is not a readable XLSX workbook" in err or "unpacks to more than" in err)
+
+
+def test_an_xlsx_bomb_under_a_memory_limit_is_one_line(tmp_path):
+    bomb = tmp_path / "g.xlsx"
+    _bomb(bomb, 600)
+    code = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30));"
+            "from pipeline.cli import main; sys.exit(main(['glossary', 'lint', sys.argv[1]]))")
+    done = subprocess.run([sys.executable, "-c", code, str(bomb)], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 1 and "Traceback" not in done.stderr and "MemoryError" not in done.stderr
+    assert "unpacks to 600 MB" in done.stderr
+
+
+UNSAFE_URLS = ["javascript:alert(1)", "JavaScript:alert(document.cookie)", "java\tscript:alert(1)",
+               "data:text/html,hi", "vbscript:msgbox(1)", " javascript:alert(1)"]
+
+
+@pytest.mark.parametrize("url", UNSAFE_URLS)
+def test_scripts_never_become_links_in_the_review_page(project, url):
+    Path("in/a.md").write_text(f"王明[回国]({url})。[共产国际](http://example.org \"{url}\")开会。\n", encoding="utf-8")
+    assert translate("--no-cache", "--no-tm") == 0
+    html = Path("outputs/a/review.html").read_text(encoding="utf-8")
+    hrefs = re.findall(r'href="([^"]*)"', html)
+    assert hrefs and all(not re.match(r"\s*(?:javascript|data|vbscript)", h.replace("\t", ""), re.I) for h in hrefs)
+    assert 'href="http://example.org"' in html  # a safe link stays a link
+
+
+def test_review_page_fuzz_holds_no_script_urls():
+    from tests.fuzz.fuzz_html import run
+    done, failures = run(1500, seed=7)  # tests/fuzz/fuzz_html.py runs 100,000
+    assert done == 1500 and failures == []
+
+
+def test_a_posix_locale_without_utf8_mode_keeps_names_intact(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "王明.md").write_text("王明回国。\n", encoding="utf-8")
+    with open(os.fsencode(tmp_path / "in") + b"/\xff\xfe.md", "wb") as handle:  # a name that is not UTF-8
+        handle.write("博古说话。\n".encode("utf-8"))
+    (tmp_path / "g.csv").write_text(GLOSSARY, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
+    env.update(LC_ALL="C", PYTHONUTF8="0", PYTHONPATH=str(ROOT))
+    env.pop("ZHEN_NO_REEXEC", None)
+    done = subprocess.run([sys.executable, "-m", "pipeline", "translate", "in", "--glossary", "g.csv", *FAKE,
+                           "--no-cache", "--no-tm"], cwd=tmp_path, env=env, capture_output=True, timeout=300)
+    stderr = done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    folders = sorted(p.name for p in (tmp_path / "outputs").iterdir() if p.is_dir())
+    assert folders == ["_xff_xfe", "王明"]
+    manifest = (tmp_path / "outputs" / "_xff_xfe" / "manifest.json").read_text(encoding="utf-8")
+    assert "\\udcff" in manifest or "\\xff" in manifest  # the name escaped, never lost
+
+
+def test_swapping_a_documents_folder_leaves_no_moment_without_it(project, monkeypatch):
+    from pipeline import write as write_module
+    if write_module._RENAMEAT2 is None:
+        pytest.skip("no renameat2 here: the two-step swap with recovery is used")
+    assert translate("--no-cache", "--no-tm") == 0
+    real_replace = os.replace
+
+    def replace(src, dst):  # the document folder is never renamed away
+        assert Path(src).name not in ("a", "b"), f"{src} moved aside"
+        return real_replace(src, dst)
+    monkeypatch.setattr(write_module.os, "replace", replace)
+    Path("in/a.md").write_text("王明回国了。\n", encoding="utf-8")
+    assert translate("--no-cache", "--no-tm") == 0
+    assert "回国了" in Path("outputs/a/aligned.jsonl").read_text(encoding="utf-8")
+    assert not [p for p in Path("outputs").iterdir() if p.name.startswith(".")]
+
+
+def test_exchange_swaps_two_folders(tmp_path):
+    from pipeline.write import exchange
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "f").write_text("a")
+    (tmp_path / "b" / "f").write_text("b")
+    if not exchange(tmp_path / "a", tmp_path / "b"):
+        pytest.skip("no atomic exchange on this system")
+    assert (tmp_path / "a" / "f").read_text() == "b" and (tmp_path / "b" / "f").read_text() == "a"
+
+
+@pytest.mark.parametrize("argv,option", [
+    (["eval", "--src", "missing.txt", "--ref", "missing.txt", "--limit", "-3"], "--limit"),
+    (["eval", "--src", "missing.txt", "--ref", "missing.txt", "--first", "0"], "--first"),
+    (["translate", "missing", "--context", "-1"], "--context"),
+    (["translate", "missing", "--parallel", "0"], "--parallel"),
+    (["translate", "missing", "--jobs", "0"], "--jobs"),
+    (["translate", "missing", "--candidates", "0"], "--candidates"),
+    (["translate", "missing", "--opencc", "s2x"], "--opencc"),
+    (["glossary", "coverage", "missing", "--top", "0"], "--top")])
+def test_values_no_run_could_use_are_usage_errors_before_any_file_is_read(argv, option, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and option in err and "missing" not in err.split(option)[0].splitlines()[-1]
+    assert "no such file" not in err

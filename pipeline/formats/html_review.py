@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from html import escape
 
 from pipeline.document import Segment
@@ -44,10 +45,25 @@ def _term_open(term: dict, inside_link: bool) -> str:
     return f'<a class="{css}" href="#{_anchor(term["id"])}" title="{escape(term["tgt"])}">'
 
 
+SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
+_IGNORED_IN_URL = re.compile(r"[\x00-\x20\x7f-\x9f]")  # browsers drop these from a URL before its scheme is read
+
+
+def safe_url(url: str) -> bool:
+    """A URL a page may link to: http(s), mailto or relative. ``javascript:``, ``data:``,
+    ``vbscript:`` and every other scheme are not, however spelled ("Java\tScript:", " data:")."""
+    scheme = _SCHEME.match(_IGNORED_IN_URL.sub("", url).lower())
+    return scheme is None or scheme.group(1) in SAFE_SCHEMES
+
+
 def _markup_html(tag: dict, role: str) -> str:
-    """A tag of the text as HTML: a link as a link, bold as bold, any other mark as a small sign."""
+    """A tag of the text as HTML: a link as a link (only to a ``safe_url``: any other is shown as
+    text), bold as bold, any other mark as a small sign."""
     if tag["kind"] == "link":
         target = tag.get("target") or ""
+        if not safe_url(target):
+            return "</span>" if role == "close" else f'<span class="link unsafe" title="{escape(target)}">'
         return "</a>" if role == "close" else f'<a class="link" href="{escape(target)}" title="{escape(target)}">'
     if tag["kind"] == "emphasis":
         return "</b>" if role == "close" else "<b>"

@@ -151,19 +151,36 @@ MAX_CELLS = 5_000_000  # rows × columns of one sheet
 
 def check_workbook_size(path: Path) -> None:
     """Refuse a workbook whose unpacked parts or sheet dimensions are too large, before loading it:
-    a 2 MB file can unpack to gigabytes (a zip bomb)."""
+    a 2 MB file can unpack to gigabytes (a zip bomb). The sizes the zip's directory declares are
+    checked before anything is decompressed; then each part is decompressed as a stream, counted and
+    dropped, and the count stops at the limit (a zip can under-declare its sizes)."""
     import zipfile
+    import zlib
 
+    limit = max_table_bytes()
+
+    def too_large(size: str) -> TableError:
+        return TableError(f"unpacks to {size}, more than the {limit // 1024 // 1024} MB allowed", path=str(path),
+                          hint="a damaged or hostile file? ZHEN_MAX_TABLE_MB raises the limit")
     try:
         with zipfile.ZipFile(path) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-            dimensions = [_dimension(archive.read(info)[:4096]) for info in archive.infolist()
-                          if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")]
-    except (zipfile.BadZipFile, OSError, KeyError) as exc:
+            declared = sum(info.file_size for info in archive.infolist())
+            if declared > limit:
+                raise too_large(f"{declared / 1024 / 1024:,.0f} MB")
+            unpacked, dimensions = 0, []
+            for info in archive.infolist():
+                head = b""
+                with archive.open(info) as member:
+                    while chunk := member.read(1 << 20):
+                        head += chunk[:4096 - len(head)]
+                        unpacked += len(chunk)
+                        if unpacked > limit:
+                            raise too_large("more than its directory declares")
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                    dimensions.append(_dimension(head))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, KeyError, EOFError,
+            NotImplementedError, RuntimeError) as exc:
         raise TableError(f"is not a readable XLSX workbook ({exc})", path=str(path)) from None
-    if unpacked > max_table_bytes():
-        raise TableError(f"unpacks to {unpacked / 1024 / 1024:,.0f} MB, more than the {max_table_bytes() // 1024 // 1024} MB "
-                         "allowed", path=str(path), hint="a damaged or hostile file? ZHEN_MAX_TABLE_MB raises the limit")
     for cells in dimensions:
         if cells > MAX_CELLS:
             raise TableError(f"has a sheet of {cells:,} cells, more than the {MAX_CELLS:,} allowed", path=str(path))
