@@ -24,7 +24,7 @@ def versions() -> dict[str, str | None]:
 
 # Engine settings that do not change what greedy decoding produces: kept out of the cache key and
 # of the per-document files (run.json records them), so a rerun on a busier machine writes the same bytes.
-VOLATILE_SETTINGS = ("threads",)
+VOLATILE_SETTINGS = ("threads", "concurrent", "timeout", "retries")
 
 
 def stable_engine(described: dict) -> dict:

@@ -1,6 +1,6 @@
 """Engine registry: ``--engine NAME`` picks one; all share the interface in ``base``.
 
-A built-in name (``llama``, ``marian``) or ``package.module:Class`` for an engine of your own: a new
+A built-in name (``llama``, ``marian``, ``openai``) or ``package.module:Class`` for an engine of your own: a new
 engine is one module with a class implementing ``Engine``.
 """
 from __future__ import annotations
@@ -12,7 +12,8 @@ from pipeline.errors import UsageError, ZhenError
 from pipeline.translate.engines.base import Engine, Request, TermPair
 
 BUILTIN = {"llama": "pipeline.translate.engines.llama:LlamaEngine",
-           "marian": "pipeline.translate.engines.marian:MarianEngine"}
+           "marian": "pipeline.translate.engines.marian:MarianEngine",
+           "openai": "pipeline.translate.engines.openai:OpenAIEngine"}
 ENGINES = tuple(BUILTIN)
 DEFAULT_ENGINE = "llama"
 

@@ -1,0 +1,214 @@
+"""Models served behind an OpenAI-compatible endpoint: llama.cpp's ``llama-server`` (and
+llama-cpp-python's server), vLLM, SGLang, Ollama, LM Studio, a hosted API.
+
+Everything else stays as it is — the prompts (``prompts.py``), term locking and its audit, inline
+tags, run terms, facts, QA, cache, Ray. Locking methods by capability: the prompt, inject and revise
+methods everywhere; a forced edit of the draft (GBNF, ``grammar.py``) only where the server takes a
+grammar — llama.cpp's ``grammar`` field, vLLM's ``guided_grammar`` — detected at start by asking for
+an answer only the grammar allows, or declared with ``--grammar``. Without one the ladder ends at
+revise and a term that cannot be placed is reported as the other engines report it.
+
+The API key (``ZHEN_API_KEY``, else ``OPENAI_API_KEY``) goes in the request header only: never into
+provenance, the cache key, a message or a file. The base URL is recorded without credentials.
+"""
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from urllib.parse import urlsplit, urlunsplit
+
+from pipeline.errors import UsageError, ZhenError
+from pipeline.translate import prompts
+from pipeline.translate.engines.base import Engine, Request
+from pipeline.translate.engines.grammar import answer_budget, forcing_grammar
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8080/v1"  # llama-server's default port
+GRAMMAR_FIELDS = {"gbnf": "grammar", "guided": "guided_grammar"}  # llama.cpp; vLLM
+RETRY_STATUS = {408, 429, 500, 502, 503, 504}
+PROBE = "zhen-grammar-probe"
+
+
+class ServerLost(ZhenError):
+    """The server stopped answering mid-run: finished segments are in the cache, a rerun resumes."""
+
+
+def public_url(url: str) -> str:
+    """The URL without user, password or query (where keys sometimes travel)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
+def api_key() -> str:
+    return os.environ.get("ZHEN_API_KEY") or os.environ.get("OPENAI_API_KEY") or ""
+
+
+class OpenAIEngine(Engine):
+    name = "openai"
+    markup = True
+    reword = ("revise",)
+
+    def __init__(self, model: str | None = None, *, base_url: str | None = None, parallel: int = 8,
+                 grammar: str = "auto", timeout: float = 300.0, retries: int = 4, seed: int = 0,
+                 max_tokens_per_char: float = 3.0, n_ctx: int = 4096, system_prompt: str = prompts.SYSTEM,
+                 log=print):
+        import httpx
+
+        url = (base_url or os.environ.get("ZHEN_BASE_URL") or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL)
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise UsageError(f"--base-url {public_url(url)!r} is not an http(s) URL")
+        self.url, self.retries, self.seed, self.system_prompt = url.rstrip("/"), retries, seed, system_prompt
+        headers = {"Authorization": f"Bearer {api_key()}"} if api_key() else {}
+        self.client = httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
+        self.stats = {"requests": 0, "prompt_tokens": 0, "completion_tokens": 0, "seconds": 0.0, "retries": 0}
+        self.model_name = self._served_model(model)
+        self.settings = {"base_url": public_url(self.url), "temperature": 0.0, "seed": seed,
+                         "max_tokens_per_char": max_tokens_per_char, "n_ctx": n_ctx, "concurrent": parallel,
+                         "timeout": timeout, "retries": retries}
+        self.settings["grammar"] = self._grammar_support(grammar)
+        forced = ("constrained",) if self.settings["grammar"] != "none" else ()
+        self.methods, self.forcing = ("prompt", "inject", "revise", *forced), forced
+        log(f"openai engine: {self.settings['base_url']} · model {self.model_name} · grammar "
+            f"{self.settings['grammar']} · {parallel} requests at once")
+
+    # -- start: the server, its model, what it supports -------------------------------------------
+
+    def _served_model(self, wanted: str | None) -> str:
+        """The model id the server reports (``/models``); ``wanted`` must be one of them."""
+        data = self._call("GET", "/models", None, at_start=True)
+        served = [m.get("id", "") for m in (data or {}).get("data", []) if isinstance(m, dict)]
+        if wanted and served and wanted not in served:
+            raise ZhenError(f"the server does not serve {wanted!r}", path=public_url(self.url),
+                            hint=f"it serves: {', '.join(served)}")
+        if not (wanted or served):
+            raise ZhenError("the server reports no model; give --model", path=public_url(self.url))
+        return wanted or served[0]
+
+    def _grammar_support(self, declared: str) -> str:
+        """``gbnf`` / ``guided`` where the server honours that grammar field, else ``none``. ``auto``
+        asks for an answer only the grammar allows, once per field."""
+        if declared not in ("auto", "none", *GRAMMAR_FIELDS):
+            raise UsageError(f"--grammar {declared!r}: choose auto, gbnf, guided or none")
+        if declared != "auto":
+            return declared
+        for kind, field in GRAMMAR_FIELDS.items():
+            body = self._body([{"role": "user", "content": "Say hello."}], 8, {field: f'root ::= "{PROBE}"\n'})
+            try:
+                answer = self._content(self._call("POST", "/chat/completions", body, at_start=True))
+            except ZhenError:
+                continue
+            if answer.strip() == PROBE:
+                return kind
+        return "none"
+
+    # -- requests ------------------------------------------------------------------------------------
+
+    def _body(self, messages: list[dict], max_tokens: int, extra: dict | None = None) -> dict:
+        return {"model": self.model_name, "messages": messages, "temperature": 0.0, "top_p": 1.0,
+                "seed": self.seed, "max_tokens": max_tokens,
+                "stream": False, **(extra or {})}
+
+    def _call(self, method: str, path: str, body: dict | None, at_start: bool = False) -> dict | None:
+        """One HTTP call with retries (backoff) on connection errors, timeouts, 429 and 5xx. A server
+        that cannot be reached at start, or is lost mid-run, is one clear error."""
+        import httpx
+
+        delay, last = 0.5, ""
+        for attempt in range(self.retries + 1):
+            if attempt:
+                self.stats["retries"] += 1
+                time.sleep(delay)
+                delay *= 2
+            try:
+                response = self.client.request(method, path, json=body)
+            except httpx.HTTPError as exc:
+                last = f"{type(exc).__name__}: {exc}"
+                continue
+            if response.status_code in RETRY_STATUS:
+                last = f"HTTP {response.status_code}"
+                continue
+            if response.status_code in (401, 403):
+                raise ZhenError(f"the server refused the API key (HTTP {response.status_code})",
+                                path=public_url(self.url), hint="set ZHEN_API_KEY or OPENAI_API_KEY")
+            if response.status_code == 404 and path == "/models":
+                raise ZhenError("is not an OpenAI-compatible API (no /models)", path=public_url(self.url),
+                                hint="the base URL usually ends in /v1")
+            if response.status_code >= 400:
+                return None  # this request's problem (too long, bad grammar): an empty answer, a finding
+            try:
+                return response.json()
+            except ValueError:
+                return None
+        kind = ZhenError if at_start else ServerLost
+        hint = "is the server running?" if at_start else "finished segments are in the cache: rerun to resume"
+        raise kind(f"the server does not answer ({last})", path=public_url(self.url), hint=hint)
+
+    @staticmethod
+    def _content(data: dict | None) -> str:
+        try:
+            return data["choices"][0]["message"]["content"] or ""
+        except (TypeError, KeyError, IndexError):
+            return ""  # a malformed answer: empty English, reported on its segment
+
+    def max_tokens(self, request: Request) -> int:
+        return answer_budget(request, self.settings["max_tokens_per_char"], self.settings["n_ctx"] // 2)
+
+    def _request_body(self, request: Request) -> dict:
+        extra = {}
+        if (request.method or self.methods[0]) == "constrained":
+            extra[GRAMMAR_FIELDS[self.settings["grammar"]]] = forcing_grammar(request, self.max_tokens(request))
+        return self._body(prompts.messages(request, self.system_prompt), self.max_tokens(request), extra)
+
+    def translate_one(self, request: Request) -> str:
+        started = time.perf_counter()
+        data = self._call("POST", "/chat/completions", self._request_body(request))
+        usage = (data or {}).get("usage") or {}
+        self.stats["requests"] += 1
+        self.stats["prompt_tokens"] += usage.get("prompt_tokens", 0) or 0
+        self.stats["completion_tokens"] += usage.get("completion_tokens", 0) or 0
+        self.stats["seconds"] += time.perf_counter() - started
+        return self._content(data)
+
+    @property
+    def batch_size(self) -> int:
+        return max(8, 4 * self.settings["concurrent"])
+
+    def translate(self, requests: list[Request]) -> list[str]:
+        with ThreadPoolExecutor(self.settings["concurrent"]) as pool:
+            return list(pool.map(self.translate_one, requests))
+
+    def translate_followed(self, requests, follow, batch_size=8, checkpoint=lambda: None) -> None:
+        """``parallel`` requests in flight; an item's next request goes out as soon as its answer is
+        judged. A lost server stops the run after the answers already judged."""
+        waiting = list(enumerate(requests))
+        done = 0
+        with ThreadPoolExecutor(self.settings["concurrent"]) as pool:
+            running: dict[Future, int] = {}
+            try:
+                while waiting or running:
+                    while waiting and len(running) < self.settings["concurrent"]:
+                        i, request = waiting.pop(0)
+                        running[pool.submit(self.translate_one, request)] = i
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        i = running.pop(future)
+                        again = follow(i, future.result())
+                        if again is not None:
+                            waiting.append((i, again))
+                        else:
+                            done += 1
+                            if done % 8 == 0:
+                                checkpoint()
+            finally:
+                for future in running:
+                    future.cancel()
+                checkpoint()
+
+    def describe(self) -> dict:
+        return {"engine": self.name, "model": self.model_name, "file": "", "sha256": "",
+                "settings": self.settings, "methods": list(self.methods), "system_prompt": self.system_prompt}
+
+    def close(self) -> None:
+        self.client.close()
