@@ -174,7 +174,7 @@ TASK_ECHO = re.compile(
     r"corrected English|English (?:translation|version) (?:is|reads)\b|left in the draft|Draft English"
     r"|translation is (?:now )?complete|\b(?:is|are) (?:translated|rendered) as\b|(?:^|[.!?*]\s*)Notes?\s*:"
     r"|^\W*Here is\b|\bHere is the (?:English|translation|corrected)|\w\s+=\s+\w"
-    r"|\bThe Chinese (?:term|text|word|phrase|sentence|characters?)\b", re.IGNORECASE)
+    r"|\bThe Chinese (?:term|word|phrase|characters?)\s*[\"“'‘]", re.IGNORECASE)
 
 
 def broken(output: str, source: str, terms: tuple[str, ...] = ()) -> str:

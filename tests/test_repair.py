@@ -267,3 +267,18 @@ def test_engine_renderings_of_names_are_checked():
     assert by_zh["脚山"].en == "Jiaoshan" and by_zh["脚山"].locked
     assert by_zh["红4师"].en == "Red 4th Division" and by_zh["红4师"].source == "pattern"
     assert not by_zh["红军大学"].locked and "already the English of 红军" in by_zh["红军大学"].problem
+
+
+def test_a_county_is_rendered_as_the_dictionary_names_it_not_as_a_person():
+    from pipeline.terms import run_terms
+    from pipeline.terms.matcher import TermMatcher
+    entries = [run_terms.RunTerm(["全州"], "wikilinked page")]
+    run_terms.render(entries, {}, lambda names: ["Quan Zhou"] * len(names), TermMatcher([]))
+    assert (entries[0].type, entries[0].en) == ("place", "Quanzhou County")
+
+
+def test_the_shipped_term_base_names_the_young_communist_international_division():
+    from pipeline.terms.glossary import load_glossary
+    from pipeline.terms.matcher import TermMatcher
+    (match,) = [m for m in TermMatcher(load_glossary().terms).find("少共国际师北上")]
+    assert match[2].en == "Young Communist International Division"

@@ -194,7 +194,7 @@ def _proper_noun(name: str) -> str:
         gloss = gloss[len("abbr. for "):]
     elif not gloss[:1].isupper():
         return ""
-    name = gloss.split(",")[0].split(" of ")[0].strip()
+    name = gloss.split(",")[0].split(" of ")[0].split(" in ")[0].strip()  # "Quanzhou county in Guilin"
     return " ".join(w.capitalize() if w in _UNITS else w for w in name.split())  # "Sichuan province" → "… Province"
 
 

@@ -117,7 +117,7 @@ def place_name(name: str) -> str:
     if last == MOUNTAIN and all_han(stem) and 1 <= len(stem) <= 3:
         return joined_pinyin(name) if len(stem) == 1 else f"{joined_pinyin(stem)} Mountain"
     unit = PLACE_SUFFIXES.get(last)
-    if not unit or not 1 <= len(stem) <= 3 or not all_han(stem) or (len(stem) > 1 and cedict_gloss(name[-2:])):
+    if not unit or not 2 <= len(stem) <= 3 or not all_han(stem) or cedict_gloss(name[-2:]):
         return ""  # 东北地区: 地区 is a word ("region"), not 东北地 + District
     return f"{joined_pinyin(stem)} {unit}"
 

@@ -209,10 +209,11 @@ def plan(items: Sequence[Item], memory=None, cache=None, seen: dict | None = Non
             continue
         entry = memory.get(segment.norm) if memory is not None else None
         cached = cache.get(key) if cache is not None and entry is None else None
+        reused = from_cache(segment, cached) if cached is not None else None
         if entry is not None:
             best[key] = from_memory(segment, entry.tgt)
-        elif cached is not None:
-            best[key] = from_cache(segment, cached)
+        elif reused is not None and not reused.unusable:  # broken English (an older policy's) is redone
+            best[key] = reused
         elif has_han(segment.norm):
             pending.append(key)
         else:
