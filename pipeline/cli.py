@@ -297,7 +297,38 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     for add in (_add_inspect, _add_glossary, _add_translate, _add_models, _add_review, _add_eval):
         add(sub)
+    _add_examples(parser, "")
     return parser
+
+
+# One example closes each command's --help (the guide in docs/ has the rest).
+EXAMPLES = {
+    "inspect": "zhen inspect seeds/ --out inspect-out",
+    "glossary": "zhen glossary lint",
+    "glossary lint": "zhen glossary lint glossary/terms.csv",
+    "glossary coverage": "zhen glossary coverage seeds/ --top 10",
+    "glossary suggest": "zhen glossary suggest seeds/ --out proposals.csv",
+    "glossary export": "zhen glossary export --xlsx terms.xlsx --tbx terms.tbx",
+    "glossary import": "zhen glossary import terms.xlsx",
+    "translate": "zhen translate seeds/ --out outputs   (then open outputs/<doc>/review.html)",
+    "models": "zhen models install",
+    "models list": "zhen models list",
+    "models install": "zhen models install qwen2.5-coder-1.5b-instruct-q4_k_m",
+    "review": "zhen review import outputs/<doc>/aligned.xlsx",
+    "review import": "zhen review import outputs/<doc>/aligned.xlsx --outputs outputs",
+    "review export-tmx": "zhen review export-tmx memory.tmx",
+    "eval": "zhen eval --src zho_Hans.dev --ref eng_Latn.dev --limit 200 --out eval-out",
+}
+
+
+def _add_examples(parser: argparse.ArgumentParser, path: str) -> None:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                command = f"{path} {name}".strip()
+                sub.formatter_class = argparse.RawDescriptionHelpFormatter
+                sub.epilog = f"example:\n  {EXAMPLES[command]}"
+                _add_examples(sub, command)
 
 
 def utf8_mode(argv: list[str] | None) -> None:

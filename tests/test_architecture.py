@@ -132,16 +132,20 @@ def _readme() -> str:
     return (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def test_readme_lists_every_qa_check_and_verification_rule():
-    section = _readme().split("**QA checks**", 1)[1].split("\n\n", 1)[0]
+def _guide(page: str) -> str:
+    return (ROOT / "docs" / page).read_text(encoding="utf-8")
+
+
+def test_the_guide_lists_every_qa_check_and_verification_rule():
+    section = _guide("quality.md").split("**QA checks**", 1)[1].split("\n\n", 1)[0]
     listed = set(re.findall(r"`([a-z-]+)`", section))
     names = {name for name in CHECKS if name != "verification"} | set(RUN_CHECKS)
     names |= {rule.__name__.replace("_", "-") for rule in RULES}
     assert listed == names
 
 
-def test_readme_lists_every_output_format():
-    section = _readme().split("## Architecture", 1)[1]
+def test_the_guide_lists_every_output_format():
+    section = _guide("architecture.md").split("## Architecture", 1)[1]
     for item in writers().values():
         assert f"`{item.filename}`" in section, item.filename
 
