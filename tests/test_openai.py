@@ -63,7 +63,7 @@ class Proxy:
     """Forwards to the server; answers 503 to the first ``fail`` chat requests; after ``die_after``
     answered chat requests it stops listening (a server lost mid-run)."""
 
-    def __init__(self, target: str, fail: int = 0, die_after: int | None = None):
+    def __init__(self, target: str, fail: int = 0, die_after: int | None = None, port: int = 0):
         self.target, self.fail, self.die_after = target, fail, die_after
         self.seen = self.answered = 0
         proxy = self
@@ -102,7 +102,8 @@ class Proxy:
             def do_POST(self):
                 self._forward("POST")
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        ThreadingHTTPServer.allow_reuse_address = True
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
@@ -187,18 +188,24 @@ def test_a_server_lost_mid_run_then_a_resumed_run_equals_a_clean_one(server, tmp
     monkeypatch.setenv("ZHEN_API_KEY", SECRET)
     common = ["translate", "in", "--glossary", "g.csv", "--engine", "openai", "--no-tm", "--context", "0",
               "--grammar", "none", "--parallel", "1"]
-    proxy = Proxy(server, die_after=3)
+    counting = Proxy(server)
+    assert main([*common, "--base-url", counting.url, "--cache", "clean.sqlite", "--out", "clean"]) == 0
+    clean_calls = counting.answered
+    counting.stop()
+    proxy = Proxy(server, die_after=clean_calls - 1)  # lost before the last answer: the others are kept
     assert main([*common, "--base-url", proxy.url, "--cache", "c.sqlite", "--retries", "1"]) == 1
     err = capsys.readouterr().err
     assert "the server does not answer" in err and "rerun to resume" in err and "Traceback" not in err
-    assert main([*common, "--base-url", server, "--cache", "c.sqlite"]) == 0  # resumed
-    resumed = {p: Path("outputs", p).read_text(encoding="utf-8") for p in ("a/aligned.jsonl", "b/aligned.jsonl")}
+    port = proxy.httpd.server_address[1]
+    time.sleep(0.5)
+    back = Proxy(server, port=port)  # the server is back at the same URL (the URL is part of the cache key)
+    assert main([*common, "--base-url", back.url, "--cache", "c.sqlite"]) == 0  # resumed
+    back.stop()
     run = json.loads(Path("outputs/run.json").read_text(encoding="utf-8"))
-    assert run["totals"]["reused"] > 0
-    assert main([*common, "--base-url", server, "--cache", "clean.sqlite", "--out", "clean"]) == 0
-    clean = {p: Path("clean", p).read_text(encoding="utf-8") for p in ("a/aligned.jsonl", "b/aligned.jsonl")}
-    assert resumed == clean
-    for path in [*Path("outputs").rglob("*"), *Path("clean").rglob("*"), Path("c.sqlite")]:
+    assert run["engine_stats"]["requests"] < clean_calls  # what was finished before the loss was kept
+    for name in ("a/aligned.jsonl", "b/aligned.jsonl", "a/a.en.md", "b/b.en.md"):
+        assert Path("outputs", name).read_text(encoding="utf-8") == Path("clean", name).read_text(encoding="utf-8")
+    for path in [*Path("outputs").rglob("*"), *Path("clean").rglob("*"), Path("c.sqlite"), Path("clean.sqlite")]:
         if path.is_file():
             assert SECRET.encode() not in path.read_bytes(), path  # the key is in no output, cache or log
     assert SECRET not in capsys.readouterr().err

@@ -156,6 +156,9 @@ def finalize(text: str, segment: Segment, best: Translation, gloss_kept: bool = 
     tags = inner(segment.tags) if best.marked is not None else _tags_in(segment, english)
     verdict = verify(english, segment.terms, expected, best.method, judged=best, tags=tags)
     verdict.attempts, verdict.reused = best.attempts, best.reused
+    substituted_terms = {o.expected: o for o in best.outcomes if o.replaced}
+    verdict.outcomes = [replace(o, method=SUBSTITUTE, replaced=substituted_terms[o.expected].replaced)
+                        if o.expected in substituted_terms and o.status == "locked" else o for o in verdict.outcomes]
     return verdict
 
 

@@ -26,7 +26,7 @@ from pipeline.translate.engines.grammar import answer_budget, forcing_grammar
 DEFAULT_BASE_URL = "http://127.0.0.1:8080/v1"  # llama-server's default port
 GRAMMAR_FIELDS = {"gbnf": "grammar", "guided": "guided_grammar"}  # llama.cpp; vLLM
 RETRY_STATUS = {408, 429, 500, 502, 503, 504}
-PROBE = "zhen-grammar-probe"
+PROBE = "zq7"  # an answer no model gives to "Say hello." unless a grammar forces it
 
 
 class ServerLost(ZhenError):
@@ -94,7 +94,7 @@ class OpenAIEngine(Engine):
         if declared != "auto":
             return declared
         for kind, field in GRAMMAR_FIELDS.items():
-            body = self._body([{"role": "user", "content": "Say hello."}], 8, {field: f'root ::= "{PROBE}"\n'})
+            body = self._body([{"role": "user", "content": "Say hello."}], 16, {field: f'root ::= "{PROBE}"\n'})
             try:
                 answer = self._content(self._call("POST", "/chat/completions", body, at_start=True))
             except ZhenError:
