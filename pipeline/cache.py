@@ -48,7 +48,7 @@ def _is_sqlite(path: Path) -> bool:
 
 def _unwritable(exc: sqlite3.Error) -> bool:
     """A cache that cannot be written (a full disk, a read-only folder, a lock) rather than damaged."""
-    return isinstance(exc, sqlite3.OperationalError) and not isinstance(exc, sqlite3.IntegrityError)
+    return isinstance(exc, sqlite3.OperationalError)
 
 
 def cannot_write(path: Path, exc: sqlite3.Error) -> ZhenError:

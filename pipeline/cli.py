@@ -139,8 +139,6 @@ def _translate(args: argparse.Namespace) -> int:
     from pipeline.commands import translate
     from pipeline.runner import RunOptions
 
-    if args.jobs < 1 or args.batch_size < 0:
-        raise UsageError("--jobs must be at least 1 and --batch-size at least 0")
     options = RunOptions(args.paths, args.out, args.glossary, args.engine, args.model, Settings(opencc=args.opencc),
                          args.batch_size, args.jobs, None if args.no_tm else args.tm,
                          None if args.no_cache else (args.cache or default_cache_path()),
@@ -161,8 +159,6 @@ def _prompt_options(p: argparse.ArgumentParser) -> None:
 
 
 def _prompt_settings(args: argparse.Namespace) -> dict:
-    if args.context < 0 or args.examples < 0:
-        raise UsageError("--context and --examples must be at least 0")
     return {"context": args.context, "examples": args.examples}
 
 
@@ -188,9 +184,6 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
 
 
 def _engine_settings(args: argparse.Namespace) -> dict:
-    for name in ("threads", "parallel", "candidates"):
-        if getattr(args, name) is not None and getattr(args, name) < 1:
-            raise UsageError(f"--{name} must be at least 1")
     names = ("threads", "parallel", "gpu_layers", "candidates", "base_url", "grammar", "timeout", "retries")
     return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 

@@ -224,8 +224,9 @@ def _words(text: str, remove: tuple[str, ...]) -> Counter:
 def rewrote_draft(output: str, draft: str, terms: tuple[str, ...]) -> str:
     """A forced answer whose words outside the locked terms are not the draft's: it wrote a new
     sentence around the terms instead of mending the draft ("" when it only edited)."""
-    added = _words(output, terms) - _words(draft, terms)
-    allowed = EDIT_SLACK + len(_words(draft, terms)) // 8
+    kept = _words(draft, terms)
+    added = _words(output, terms) - kept
+    allowed = EDIT_SLACK + len(kept) // 8
     if sum(added.values()) > allowed:
         return f"the forced answer rewrote the draft ({', '.join(list(added)[:5])} …)"
     return ""

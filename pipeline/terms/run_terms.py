@@ -135,8 +135,8 @@ def render(entries: list[RunTerm], proposed: dict[str, Term], translate_names, c
             proper = by_unit  # CC-CEDICT's "Youyang Miao and Tujia autonomous county in …"
         if row is not None:
             entry.en, entry.source, entry.type = row.en, "term base (proposed)", row.type or entry.type
-        elif military_unit(entry.zh):
-            entry.en, entry.source = military_unit(entry.zh), "pattern"
+        elif unit := military_unit(entry.zh):
+            entry.en, entry.source = unit, "pattern"
         elif entry.type == "person" and "·" not in entry.zh:
             entry.en, entry.source = pinyin_name(entry.zh), "pypinyin"
         elif proper:

@@ -83,10 +83,19 @@ def substituted(segment: Segment, best: Translation, tags: list, looked_up: dict
         return None
     verdict = verify(text, segment.terms, _expected(segment), SUBSTITUTE, source=segment.norm, tags=tags,
                      year=segment.year)
-    verdict.outcomes = [replace(o, replaced=replaced[o.expected]) if o.expected in replaced and o.status == "locked"
-                        else replace(o, method=best.method) if o.status == "locked" else o for o in verdict.outcomes]
+    verdict.outcomes = _audited(verdict.outcomes, replaced)
     verdict.attempts = best.attempts
     return verdict if verdict.rank < best.rank else None
+
+
+def _audited(outcomes: list, replaced: dict[str, str]) -> list:
+    """Each locked term that substitution put in, with the draft's words it replaced (its audit)."""
+    return [replace(o, method=SUBSTITUTE, replaced=replaced[o.expected])
+            if o.expected in replaced and o.status == "locked" else o for o in outcomes]
+
+
+def _replaced(verdict: Translation) -> dict[str, str]:
+    return {o.expected: o.replaced for o in verdict.outcomes if o.replaced}
 
 
 def _matched(segment: Segment, match) -> str:
@@ -103,7 +112,7 @@ def dated(segment: Segment, best: Translation, tags: list) -> Translation:
         return best
     verdict = verify(text, segment.terms, _expected(segment), best.method, source=segment.norm, tags=tags,
                      year=segment.year)
-    verdict.attempts = best.attempts
+    verdict.outcomes, verdict.attempts = _audited(verdict.outcomes, _replaced(best)), best.attempts
     return verdict if verdict.rank < best.rank else best
 
 
@@ -156,9 +165,7 @@ def finalize(text: str, segment: Segment, best: Translation, gloss_kept: bool = 
     tags = inner(segment.tags) if best.marked is not None else _tags_in(segment, english)
     verdict = verify(english, segment.terms, expected, best.method, judged=best, tags=tags)
     verdict.attempts, verdict.reused = best.attempts, best.reused
-    substituted_terms = {o.expected: o for o in best.outcomes if o.replaced}
-    verdict.outcomes = [replace(o, method=SUBSTITUTE, replaced=substituted_terms[o.expected].replaced)
-                        if o.expected in substituted_terms and o.status == "locked" else o for o in verdict.outcomes]
+    verdict.outcomes = _audited(verdict.outcomes, _replaced(best))
     return verdict
 
 
