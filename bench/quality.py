@@ -31,6 +31,7 @@ CONFIGS = {  # each names every lever, so a change of the defaults does not chan
     "prompt": ["--context", "0", "--examples", "0"],
     "prompt+hints": ["--context", "0", "--examples", "0"],  # the same, run after the number hints landed
     "context": ["--context", "2", "--examples", "0"],
+    "context1": ["--context", "1", "--examples", "0"],
     "examples": ["--context", "0", "--examples", "2"],
     "default": [],  # whatever pipeline/ chose
     "context+examples": ["--context", "2", "--examples", "2"],

@@ -151,8 +151,8 @@ def _prompt_options(p: argparse.ArgumentParser) -> None:
     from pipeline.translate.locking import DEFAULT_CONTEXT, DEFAULT_EXAMPLES
 
     p.add_argument("--context", type=non_negative, default=DEFAULT_CONTEXT,
-                   help="sentences before each one in its document shown to the model with their English "
-                        f"(a document's sentences are then translated in order; default {DEFAULT_CONTEXT})")
+                   help="sentences before each one in its document shown to the model with a first draft of "
+                        f"their English (drafts of every sentence are written first, at once; default {DEFAULT_CONTEXT})")
     p.add_argument("--examples", type=non_negative, default=DEFAULT_EXAMPLES,
                    help="similar translated pairs shown to the model, from the translation memory and the "
                         f"project's example set (default {DEFAULT_EXAMPLES})")

@@ -83,9 +83,10 @@ class _Translator:
     def fits(self, request) -> bool:
         return self.engine.fits(request)
 
-    def lock(self, sources: list, batch_size: int, examples=None) -> tuple[list, float]:
+    def lock(self, sources: list, batch_size: int, examples=None, first_only: bool = False) -> tuple[list, float]:
         started = time.perf_counter()
-        verdicts = lock(self.engine, sources, batch_size, examples=examples or (lambda segment: ()))
+        verdicts = lock(self.engine, sources, batch_size, examples=examples or (lambda segment: ()),
+                        first_only=first_only)
         return verdicts, time.perf_counter() - started
 
 
@@ -112,7 +113,8 @@ class _RemoteEngine:
     def fits(self, request) -> bool:
         return self.ray.get(self.actors[0].fits.remote(request))
 
-    def lock(self, _engine, sources: list, batch_size: int, finished, checkpoint, examples) -> list:
+    def lock(self, _engine, sources: list, batch_size: int, finished=lambda i, verdict: None,
+             checkpoint=lambda: None, examples=None, first_only: bool = False) -> list:
         """``locking.lock`` on the actors: the sources shared out among them, verdicts in order."""
         from ray.util import ActorPool
 
@@ -120,7 +122,8 @@ class _RemoteEngine:
             return []
         share = -(-len(sources) // len(self.actors))
         chunks = [sources[i:i + share] for i in range(0, len(sources), share)]
-        results = ActorPool(self.actors).map(lambda actor, chunk: actor.lock.remote(chunk, batch_size), chunks)
+        results = ActorPool(self.actors).map(lambda actor, chunk: actor.lock.remote(chunk, batch_size, None, first_only),
+                                             chunks)
         verdicts = [verdict for result in results for verdict in result[0]]
         for i, verdict in enumerate(verdicts):
             finished(i, verdict)
@@ -215,7 +218,7 @@ class RayRunner(Runner):
         here = NodeAffinitySchedulingStrategy(self.ray.get_runtime_context().get_node_id(), soft=False)
         finisher = self.ray.remote(_finish_documents).options(scheduling_strategy=here, num_cpus=0)
         if context.prompting:
-            return self._translate_in_order(docs, context, report, all_records, finisher, finish_context)
+            return self._translate_with_prompting(docs, context, report, all_records, finisher, finish_context)
         seen: dict = {}           # key → verdict, as the local backend's run-level memory
         claimed: dict = {}        # key → None once a group translates it (plan() reuses it in later groups)
         plans = []
@@ -266,9 +269,9 @@ class RayRunner(Runner):
                 advance()
         self.timings["writing"] += time.perf_counter() - t1
 
-    def _translate_in_order(self, docs, context: Context, report, all_records, finisher, finish_context) -> None:
-        """With context in the prompt: every document's k-th sentence at once (shared out among the
-        actors), wave after wave, planned on the driver as the local backend does; then finished."""
+    def _translate_with_prompting(self, docs, context: Context, report, all_records, finisher, finish_context) -> None:
+        """With context or examples in the prompt: the drafts, then the translation, each shared out
+        among the actors, planned on the driver as the local backend does; then finished."""
         items = [(doc.text, s) for doc in docs for s in doc.segments]
         t0 = time.perf_counter()
         with _progress() as progress:

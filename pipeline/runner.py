@@ -59,7 +59,7 @@ class RunOptions:
     cache_path: Path | None = None
     engine_options: dict = field(default_factory=dict)  # e.g. threads, parallel
     run_terms: bool = True  # one rendering per name the term base lacks, locked for the run
-    context: int = DEFAULT_CONTEXT    # sentences before each one shown with their English
+    context: int = DEFAULT_CONTEXT    # sentences before each one shown with their drafts
     examples: int = DEFAULT_EXAMPLES  # similar translated pairs shown (shipped examples, the memory)
 
 
@@ -273,6 +273,15 @@ class Runner:
 
         translate_segments(context.engine, items, context.batch_size, cache=context.cache, examples=examples)
 
+    def _engine_stats(self) -> dict:
+        """The engine's counters (requests, tokens, seconds) and the locking loop's requests by method."""
+        engine = getattr(self, "_engine", None)
+        stats = dict(getattr(engine, "stats", {}) or {})
+        by_method = getattr(engine, "requests_by_method", None)  # a Ray run's engines count on the actors
+        if by_method:
+            stats["by_method"] = dict(by_method)
+        return stats
+
     def _start_engine(self):
         options = self.options
         return load_engine(options.engine, options.model, log=lambda m: console.err.print(m, markup=False),
@@ -356,7 +365,7 @@ class Runner:
                          "cache": str(options.cache_path) if options.cache_path else None,
                          "memory": str(options.memory_path) if options.memory_path else None},
             "versions": versions(),
-            "engine_stats": dict(getattr(getattr(self, "_engine", None), "stats", {}) or {}),
+            "engine_stats": self._engine_stats(),
             "inputs": [{"path": d.path, "doc": d.doc, "sha256": d.sha256, "characters": d.characters,
                         "segments": d.segments} for d in report.documents],
             "documents": [asdict(d) for d in report.documents],

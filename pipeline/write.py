@@ -125,9 +125,19 @@ def exchange(a: Path, b: Path) -> bool:
     raise OSError(error, os.strerror(error), str(b))
 
 
-def _swap_in(scratch: Path, folder: Path) -> None:
+def _swap_in(scratch: Path, folder: Path, tries: int = 3) -> None:
     """The new folder in place of the old: atomically where the system can, else in two renames that
-    ``recover`` completes if a kill falls between them."""
+    ``recover`` completes if a kill falls between them. Where another run put the folder in place
+    between the look and the rename, it is swapped again (the later run's files win, whole)."""
+    for attempt in range(tries):
+        try:
+            return _swap_once(scratch, folder)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST) or attempt == tries - 1:
+                raise
+
+
+def _swap_once(scratch: Path, folder: Path) -> None:
     if folder.is_dir() and exchange(scratch, folder):
         shutil.rmtree(scratch, ignore_errors=True)  # now the old folder
         return

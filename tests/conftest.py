@@ -1,6 +1,10 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -59,3 +63,38 @@ def _isolated_cache(request, tmp_path, monkeypatch):
     """Each test gets its own segment cache; the slow test uses the real installed model."""
     if "slow" not in request.keywords:
         monkeypatch.setenv("ZHEN_CACHE", str(tmp_path / "zhen-cache"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(tiny_gguf):
+    """llama-cpp-python's OpenAI-compatible server with the tiny model, on a free local port."""
+    pytest.importorskip("httpx")
+    pytest.importorskip("uvicorn", reason="llama-cpp-python's [server] extra")
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(tiny_gguf),
+                                "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048",
+                                "--model_alias", "tiny-gguf"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}/v1"
+    import httpx
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the server did not start: {process.stderr.read().decode()[-2000:]}")
+        try:
+            if httpx.get(f"{url}/models", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    else:
+        process.kill()
+        pytest.fail("the server did not answer in 120 s")
+    yield url
+    process.terminate()
+    process.wait(timeout=30)

@@ -57,18 +57,18 @@ def test_glossary_edit_retranslates_only_affected_segments(project, capsys):
     assert run["totals"]["translated"] == 2  # the two segments that hold 王明
 
 
-def test_with_context_an_edit_also_retranslates_the_sentences_that_saw_it(project):
-    """The English of a sentence is part of its next two sentences' prompts (``--context 2``, the
-    default), so they are translated again; a sentence whose context did not change is reused."""
-    _translate()
+def test_with_context_an_edited_sentence_also_retranslates_the_two_that_saw_it(project):
+    """A sentence's Chinese and draft are part of its next two sentences' prompts (``--context 2``),
+    so an edit of its text translates them again. A glossary edit changes no Chinese; the sentences
+    after one holding the term are translated again only where its draft changed (the fake's draft
+    of a sentence with a term is always "It was said.")."""
+    _translate("--context", "2")
     Path("g.csv").write_text(GLOSSARY + "bg,博古,,Bo Gu,person,transliterate,,,test,approved\n", encoding="utf-8")
-    run = _translate()
-    assert run["totals"]["translated"] == 3  # 博古说话 and the two after it in a.md
-    Path("g.csv").write_text(GLOSSARY.replace("Wang Ming", "WANG Ming") +
-                             "bg,博古,,Bo Gu,person,transliterate,,,test,approved\n", encoding="utf-8")
-    run = _translate()
-    # 王明回国 and the two after it (the third sees neither change); 王明回信, last in b.md
-    assert run["totals"]["translated"] == 4
+    assert _translate("--context", "2")["totals"]["translated"] == 1  # 博古说话 alone
+    Path("in/a.md").write_text(ARTICLES["a.md"].replace("王明回国。", "王明回国了。"), encoding="utf-8")
+    run = _translate("--context", "2")
+    # 王明回国了, then 博古说话 and the heading 生平 that see it; 共产国际开会 sees neither
+    assert run["totals"]["translated"] == 3
 
 
 KILLER = """
@@ -118,3 +118,11 @@ def test_jobs_2_gives_the_same_outputs(project):
     one = _snapshot()
     _translate("--no-cache", "--jobs", "2")
     assert _snapshot() == one
+
+
+def test_run_json_counts_the_requests_of_each_locking_method(project):
+    """The fake's first answer drops every term, so each segment holding 王明 is asked twice."""
+    stats = _translate("--context", "0")["engine_stats"]
+    # a.md: 王明回国, 博古说话, 生平, 共产国际开会; b.md: 张闻天写信, 王明回信 — three hold a locked
+    # term (生平 is the shipped headings' "Biography")
+    assert stats["by_method"] == {"prompt": 6, "constrained": 3}

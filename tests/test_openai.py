@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,44 +16,12 @@ pytest.importorskip("httpx")
 pytest.importorskip("uvicorn", reason="llama-cpp-python's [server] extra")
 
 from pipeline.cli import main  # noqa: E402
+from tests.conftest import _free_port  # noqa: E402
 from tests.fakes import write_project  # noqa: E402
 
 SECRET = "sk-zhen-test-secret-0123456789"
 GLOSSARY = ("id,zh,variants,en,type,action,forbidden,note,source,status\n"
             "wm,王明,,Wang Ming,person,transliterate,,,test,approved\n")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(tiny_gguf):
-    """llama-cpp-python's OpenAI-compatible server with the tiny model, on a free local port."""
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(tiny_gguf),
-                                "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048",
-                                "--model_alias", "tiny-gguf"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}/v1"
-    import httpx
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the server did not start: {process.stderr.read().decode()[-2000:]}")
-        try:
-            if httpx.get(f"{url}/models", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        pytest.fail("the server did not answer in 120 s")
-    yield url
-    process.terminate()
-    process.wait(timeout=30)
 
 
 class Proxy:

@@ -25,16 +25,40 @@ def _items(*texts: str) -> list:
     return [(doc.text, s) for doc in docs for s in doc.segments]
 
 
-def test_context_shows_the_sentences_before_with_their_english_and_batches_across_documents():
+class _Drafting(FakeEngine):
+    """Says which pass wrote an answer: a draft (no context) or the translation that saw the drafts."""
+
+    drafts = {"会议召开。": "The meeting opened.", "他发言。": "He spoke.", "他回国。": "He came home."}
+
+    def english(self, request: Request) -> str:
+        return self.drafts.get(request.source, "It was said.") if not request.context else "Seen."
+
+
+def test_context_shows_the_drafts_of_the_sentences_before_and_no_sentence_waits_for_another():
     items = _items("会议召开。他发言。大家同意。\n", "他回国。她留下。\n")
-    translate_segments(FakeEngine(), items, prompting=Prompting(context=2))
-    asked = {r.source: r for r in FakeEngine.calls}
+    translate_segments(_Drafting(), items, prompting=Prompting(context=2))
+    sources = [r.source for r in FakeEngine.calls]
+    # one batch of drafts (every sentence a later one shows), then one batch of translations
+    assert sources == ["会议召开。", "他发言。", "他回国。"] + ["会议召开。", "他发言。", "大家同意。", "他回国。", "她留下。"]
+    asked = {r.source: r for r in FakeEngine.calls[3:]}
     assert asked["会议召开。"].context == () and asked["他回国。"].context == ()
-    assert asked["他发言。"].context == (("会议召开。", "It was said."),)
-    assert asked["大家同意。"].context == (("会议召开。", "It was said."), ("他发言。", "It was said."))
-    assert asked["她留下。"].context == (("他回国。", "It was said."),)
-    # the first sentence of each document in one batch, then the second of each …
-    assert [r.source for r in FakeEngine.calls][:2] == ["会议召开。", "他回国。"]
+    assert asked["他发言。"].context == (("会议召开。", "The meeting opened."),)
+    assert asked["大家同意。"].context == (("会议召开。", "The meeting opened."), ("他发言。", "He spoke."))
+    assert asked["她留下。"].context == (("他回国。", "He came home."),)  # never across documents
+    assert [s.translation.tgt for _t, s in items] == ["The meeting opened.", "Seen.", "Seen.", "He came home.", "Seen."]
+
+
+def test_drafts_are_cached_so_a_rerun_asks_the_model_nothing(tmp_path):
+    from pipeline.cache import SegmentCache
+
+    cache = SegmentCache(tmp_path / "c.sqlite", {"engine": "fake"})
+    translate_segments(_Drafting(), _items("会议召开。他发言。\n"), cache=cache, prompting=Prompting(context=1))
+    cache.commit()
+    FakeEngine.calls.clear()
+    items = _items("会议召开。他发言。\n")
+    translate_segments(_Drafting(), items, cache=cache, prompting=Prompting(context=1))
+    cache.close()
+    assert FakeEngine.calls == [] and items[1][1].context == (("会议召开。", "The meeting opened."),)
 
 
 def test_without_context_every_sentence_goes_in_one_batch_as_before():
@@ -109,9 +133,9 @@ def test_a_verified_candidate_beats_the_consensus():
     assert consensus(verdicts) == 2  # the only one without a problem
 
 
-def test_with_context_a_translation_group_holds_enough_documents_for_a_batch():
+def test_a_translation_group_holds_a_batch_of_segments_whatever_the_context():
     from pipeline.translate import groups
 
     docs = [analyze_text("甲。乙。丙。\n" * 4, f"d{i}") for i in range(5)]  # 12 segments each
     assert [len(g) for g in groups(docs, 8)] == [1, 1, 1, 1, 1]
-    assert [len(g) for g in groups(docs, 2, by_documents=True)] == [2, 2, 1]
+    assert [len(g) for g in groups(docs, 24)] == [2, 2, 1]

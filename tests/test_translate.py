@@ -159,6 +159,35 @@ def test_batched_decoding_shares_the_prompt_prefixes(batched_engine):
     assert fed == own  # the prefix was already in place: each request paid only for its own tokens
 
 
+def test_batched_decoding_reads_no_more_prompt_tokens_than_one_at_a_time(tiny_gguf):
+    """Counted, not timed: for the same requests (plain, with terms, tagged, with a context pair)
+    the batched decoder evaluates no more prompt tokens than the one-at-a-time engine, which reuses
+    what a prompt shares with the one before it: the shared prefixes are read once, the longer one
+    from the shorter. (One at a time also reuses a message's first words, "Chinese:" or "Glossary
+    …:", between consecutive requests of one kind — about 1% here, hence the 2%.)"""
+    from dataclasses import replace
+
+    from pipeline.translate.engines.llama import LlamaEngine
+    pairs = (("会议召开。", "The meeting opened."), ("王明回国。", "Wang Ming came back."))
+    requests = _requests(MIXED + [("<a1>王明</a1>回国<f1/>。", (), "prompt"), ("他见了<a1>博古</a1>。", (), "prompt")])
+    requests = [replace(r, method="prompt") for r in requests]
+    requests += [replace(r, context=(pair,)) for r, pair in zip(requests[:2], pairs)]
+    one = LlamaEngine(str(tiny_gguf), parallel=1, log=lambda m: None)
+    evaluated, original = [], one.llm.eval
+    one.llm.eval = lambda tokens: (evaluated.append(len(tokens)), original(tokens))[1]
+    one_at_a_time = 0
+    for request in requests:  # the first evaluation of each request is its prompt (what is not reused)
+        start = len(evaluated)
+        one.translate_one(request)
+        one_at_a_time += evaluated[start]
+    one.close()
+    batched = LlamaEngine(str(tiny_gguf), parallel=3, log=lambda m: None)
+    batched.translate(requests)
+    fed = batched._decoder.stats["prompt_tokens"]  # the shared prefixes included
+    batched.close()
+    assert 0 < fed <= one_at_a_time * 1.02
+
+
 def test_batched_matches_one_at_a_time_through_the_locking_loop(tiny_gguf, batched_engine):
     """Escalation runs to the end when requests are decoded together: a term is locked, or reported
     missing only after every method (a random tiny model's forced answers are broken English, which

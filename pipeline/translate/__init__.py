@@ -30,8 +30,7 @@ def make_translator(context: Context):
         return docs
 
     def pipe(docs: Iterable[Document]) -> Iterator[Document]:
-        # With context a document's sentences go one per batch, so a batch needs as many documents.
-        for group in groups(docs, context.batch_size, by_documents=bool(prompting.context)):
+        for group in groups(docs, context.batch_size):
             yield from translate_group(group)
 
     def translate(doc: Document) -> Document:
@@ -41,14 +40,13 @@ def make_translator(context: Context):
     return translate
 
 
-def groups(docs: Iterable[Document], batch_size: int, by_documents: bool = False) -> Iterator[list[Document]]:
-    """Consecutive documents gathered until they hold ``batch_size`` segments (one engine batch),
-    or ``batch_size`` documents."""
+def groups(docs: Iterable[Document], batch_size: int) -> Iterator[list[Document]]:
+    """Consecutive documents gathered until they hold ``batch_size`` segments (one engine batch)."""
     group: list[Document] = []
     segments = 0
     for doc in docs:
         group.append(doc)
-        segments += 1 if by_documents else sum(1 for _ in doc.segments)
+        segments += sum(1 for _ in doc.segments)
         if segments >= batch_size:
             yield group
             group, segments = [], 0

@@ -269,8 +269,10 @@ def _notes(verdict: Translation | None, segment: Segment) -> tuple[str, ...]:
 def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
          finished: Callable[[int, Translation], None] = lambda i, verdict: None,
          checkpoint: Callable[[], None] = lambda: None,
-         examples: Callable[[Segment], tuple[TermPair, ...]] = lambda segment: ()) -> list[Translation]:
-    """The best verdict for each source: its weakest method first, the next while a problem is left.
+         examples: Callable[[Segment], tuple[TermPair, ...]] = lambda segment: (),
+         first_only: bool = False) -> list[Translation]:
+    """The best verdict for each source: its weakest method first, the next while a problem is left
+    (``first_only``: the first answer alone, repaired without the model — a draft).
 
     ``finished(i, verdict)`` is called as each source is done. This is all that needs the engine,
     so it can run where the engine is (a worker process or a Ray actor).
@@ -287,6 +289,7 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
     def request(i: int) -> Request:
         segment = sources[i]
         source = tagged_source(segment) if sent[i] else segment.norm
+        engine.requests_by_method[engine.methods[levels[i]]] += 1
         return Request(source, _unique_pairs(term_pairs(segment)), engine.methods[levels[i]],
                        best[i].tagged if i in best else "", examples(segment), _notes(best.get(i), segment),
                        segment.context)
@@ -306,17 +309,18 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
         better = substituted(sources[i], best[i], sent[i], looked_up)
         if better is not None:
             best[i] = better
-        if not engine.lookups or best[i].unusable:
+        if first_only or not engine.lookups or best[i].unusable:
             return None
         for outcome in best[i].outcomes:
             zh = _matched(sources[i], outcome.match)
             if outcome.status == "missing" and outcome.match.term.action != "keep" and zh not in looked_up:
                 asking[i] = zh
+                engine.requests_by_method[repair.LOOKUP] += 1
                 return Request(zh, (), repair.LOOKUP)
         return None
 
     def advance(i: int) -> Request | None:
-        following = _next_level(engine, best[i], levels[i] + 1)
+        following = None if first_only else _next_level(engine, best[i], levels[i] + 1)
         if following is not None:
             levels[i] = following
             return request(i)
@@ -361,10 +365,12 @@ def store(cache, key: tuple, verdict: Translation) -> None:
     cache.put(key, verdict.tagged, verdict.method, verdict.attempts, verdict.degenerate)
 
 
-# Chosen on FLORES dev lines 1–200 (bench/quality.py, README "Quality"): two sentences of context
-# paid +1.16 chrF (p 0.049) for 2.3× the time; two retrieved examples +0.51 (p 0.14, not
-# significant) for 1.3× — left off.
-DEFAULT_CONTEXT = 2
+# Chosen on FLORES dev lines 1–200 (bench/quality.py; bench/RESULTS.md), 2026-12-02, one machine:
+# no context chrF 50.79 in 2.23 s/line; two sentences with their drafts 51.04 (p 0.21) in 8.61 s/line;
+# two sentences' Chinese alone 49.38 (p 0.005). Context waiting for the English before it had paid
+# +1.16 (p 0.049) but made a document's sentences wait for each other. Two retrieved examples
+# +0.51 (p 0.14) for 1.3× — left off.
+DEFAULT_CONTEXT = 0
 DEFAULT_EXAMPLES = 0
 
 
@@ -372,8 +378,8 @@ DEFAULT_EXAMPLES = 0
 class Prompting:
     """What goes into the prompt beside the sentence: ``examples`` similar translated pairs (from an
     ``ExampleIndex``), and the ``context`` sentences before it in its document with their English.
-    With context, a document's segments are translated in order: the k-th of every document in one
-    batch, so batches still run across documents."""
+    That English is their first draft, written for every sentence at once before the translation
+    proper, so no sentence waits for the one before it and one article fills a batch."""
 
     context: int = 0
     examples: int = 0
@@ -397,7 +403,7 @@ def documents(items: Sequence[Item]) -> list[list[Item]]:
 def _with_context(engine: Engine, segment: Segment, pairs: tuple[tuple[str, str], ...]) -> tuple:
     """The most of ``pairs`` (the nearest kept) with which the request still fits the engine."""
     request = Request(tagged_source(segment), _unique_pairs(term_pairs(segment)))
-    while pairs and not engine.fits(Request(request.source, request.terms, context=pairs)):
+    while pairs and not engine.fits(replace(request, context=pairs)):
         pairs = pairs[1:]
     return pairs
 
@@ -408,9 +414,33 @@ def _similar(prompting: Prompting, segment: Segment) -> tuple[tuple[str, str], .
     return prompting.index.similar(segment.norm, prompting.examples)
 
 
-def _prior(done: list[Item], count: int) -> tuple[tuple[str, str], ...]:
-    """The last ``count`` translated Chinese sentences before a segment, with their English."""
-    pairs = [(s.norm, s.translation.tgt) for _t, s in done if s.translation and s.translation.tgt and has_han(s.norm)]
+DRAFT = ("draft",)  # a first draft's cache key: its sentence's key and this
+
+
+def first_drafts(engine: Engine, items: Sequence[Item], batch_size: int, cache, locker) -> dict[int, str]:
+    """The first answer (no context, no further request) of every sentence that a later one shows
+    as context, all at once: id of the segment → English."""
+    shown = {}
+    for doc in documents(items):
+        with_han = [segment for _text, segment in doc if has_han(segment.norm)]
+        shown.update((source_key(segment), segment) for segment in with_han[:-1])
+    drafts = {}
+    for key in shown:
+        cached = cache.get(key + DRAFT) if cache is not None else None
+        if cached is not None:
+            drafts[key] = strip_tags(cached[0])
+    pending = [key for key in shown if key not in drafts]
+    verdicts = locker(engine, [shown[key] for key in pending], batch_size, first_only=True)
+    for key, verdict in zip(pending, verdicts):
+        drafts[key] = verdict.tgt
+        if cache is not None:
+            store(cache, key + DRAFT, verdict)
+    return {id(segment): drafts[source_key(segment)] for _t, segment in items if source_key(segment) in drafts}
+
+
+def _prior(done: list[Item], drafts: dict[int, str], count: int) -> tuple[tuple[str, str], ...]:
+    """The last ``count`` Chinese sentences before a segment, with their drafts."""
+    pairs = [(s.norm, drafts[id(s)]) for _t, s in done if drafts.get(id(s))]
     return tuple(pairs[-count:]) if count else ()
 
 
@@ -425,20 +455,16 @@ def translate_segments(engine: Engine, items: Sequence[Item], batch_size: int = 
     receives) the verdicts of earlier batches of the run; ``prompting`` what the prompt shows
     beside each sentence; ``locker`` runs the locking loop (default ``lock``: here, on ``engine``).
     """
-    batch = partial(_translate_batch, engine, batch_size=batch_size, on_done=on_done, memory=memory, cache=cache,
-                    seen=seen, examples=examples, locker=locker or lock)
-    if not prompting.context:  # the examples depend on the sentence alone: one batch
-        for _text, segment in items:
-            segment.context = _with_context(engine, segment, _similar(prompting, segment))
-        return batch(items)
-    docs = documents(items)
-    for k in range(max(len(d) for d in docs) if docs else 0):
-        for doc in docs:
-            if k < len(doc):
-                segment = doc[k][1]
+    locker = locker or lock
+    for _text, segment in items:  # the examples depend on the sentence alone
+        segment.context = _with_context(engine, segment, _similar(prompting, segment))
+    if prompting.context:
+        drafts = first_drafts(engine, items, batch_size, cache, locker)
+        for doc in documents(items):
+            for k, (_text, segment) in enumerate(doc):
                 segment.context = _with_context(engine, segment,
-                                                _similar(prompting, segment) + _prior(doc[:k], prompting.context))
-        batch([doc[k] for doc in docs if k < len(doc)])
+                                                segment.context + _prior(doc[:k], drafts, prompting.context))
+    _translate_batch(engine, items, batch_size, on_done, memory, cache, seen, examples, locker)
 
 
 def _translate_batch(engine, items, batch_size, on_done, memory, cache, seen, examples, locker) -> None:

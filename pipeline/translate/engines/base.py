@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
@@ -59,6 +60,13 @@ class Engine(ABC):
         if "_term_renderings" not in self.__dict__:
             self._term_renderings: dict[str, str] = {}
         return self._term_renderings
+
+    @property
+    def requests_by_method(self) -> Counter:
+        """How many requests the locking loop sent, by method (``lookup`` for a term alone), this run."""
+        if "_requests_by_method" not in self.__dict__:
+            self._requests_by_method: Counter = Counter()
+        return self._requests_by_method
 
     @abstractmethod
     def translate(self, requests: list[Request]) -> list[str]:

@@ -83,14 +83,23 @@ class BatchDecoder:
             self.stats["decode_calls"] += 1
 
     def _set_prefixes(self, prefixes: list[list[int]]) -> None:
+        """Each shared prefix into its reserved sequence; one that extends a prefix already in place
+        (the tag instructions after the system prompt) is copied from it and only its rest read."""
         for k, prefix in enumerate(prefixes[:len(self.prefixes)]):
             if prefix == self.prefixes[k]:
                 continue
             seq = self.n_seq + k
             llama_cpp.llama_memory_seq_rm(self.memory, seq, -1, -1)
-            if prefix:
-                self._decode([(t, p, seq, False) for p, t in enumerate(prefix)])
-                self.stats["prompt_tokens"] += len(prefix)
+            self.prefixes[k] = []
+            start = 0
+            for j, shorter in enumerate(self.prefixes[:k]):
+                if start < len(shorter) <= len(prefix) and prefix[:len(shorter)] == shorter:
+                    source, start = self.n_seq + j, len(shorter)
+            if start:
+                llama_cpp.llama_memory_seq_cp(self.memory, source, seq, -1, -1)
+            if len(prefix) > start:
+                self._decode([(t, p, seq, False) for p, t in enumerate(prefix) if p >= start])
+                self.stats["prompt_tokens"] += len(prefix) - start
             self.prefixes[k] = prefix
 
     def _sampler(self, grammar: str | None, sample: tuple[float, int] | None = None):
