@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
-from functools import partial
 from typing import Callable, Sequence
 
 from pipeline import facts
@@ -420,22 +419,20 @@ DRAFT = ("draft",)  # a first draft's cache key: its sentence's key and this
 def first_drafts(engine: Engine, items: Sequence[Item], batch_size: int, cache, locker) -> dict[int, str]:
     """The first answer (no context, no further request) of every sentence that a later one shows
     as context, all at once: id of the segment → English."""
+    keys = {id(segment): source_key(segment) for _text, segment in items}
     shown = {}
     for doc in documents(items):
         with_han = [segment for _text, segment in doc if has_han(segment.norm)]
-        shown.update((source_key(segment), segment) for segment in with_han[:-1])
-    drafts = {}
-    for key in shown:
-        cached = cache.get(key + DRAFT) if cache is not None else None
-        if cached is not None:
-            drafts[key] = strip_tags(cached[0])
+        shown.update((keys[id(segment)], segment) for segment in with_han[:-1])
+    cached = {key: cache.get(key + DRAFT) for key in shown} if cache is not None else {}
+    drafts = {key: strip_tags(entry[0]) for key, entry in cached.items() if entry is not None}
     pending = [key for key in shown if key not in drafts]
     verdicts = locker(engine, [shown[key] for key in pending], batch_size, first_only=True)
     for key, verdict in zip(pending, verdicts):
         drafts[key] = verdict.tgt
         if cache is not None:
             store(cache, key + DRAFT, verdict)
-    return {id(segment): drafts[source_key(segment)] for _t, segment in items if source_key(segment) in drafts}
+    return {segment_id: drafts[key] for segment_id, key in keys.items() if key in drafts}
 
 
 def _prior(done: list[Item], drafts: dict[int, str], count: int) -> tuple[tuple[str, str], ...]:
