@@ -177,12 +177,27 @@ TASK_ECHO = re.compile(
     r"|\bThe Chinese (?:term|word|phrase|characters?)\s*[\"“'‘]", re.IGNORECASE)
 
 
+_SENTENCES = re.compile(r"(?<=[.!?])[\"”’)]*\s+")
+
+
+def _terms_appended(output: str, source: str, terms: tuple[str, ...]) -> str:
+    """A last sentence that is nothing but locked terms, after a sentence the source does not end
+    with ("… reorganized the Politburo. **Politburo**."): the model listed what it was told to use."""
+    sentences = _SENTENCES.split(output.strip())
+    if len(sentences) < 2 or sum(source.count(end) for end in _SENTENCE_END) > 1:
+        return ""
+    last = sentences[-1]
+    if not any(t and t.lower() in last.lower() for t in terms):
+        return ""
+    return "" if _words(last, terms) else last
+
+
 def broken(output: str, source: str, terms: tuple[str, ...] = ()) -> str:
     """Why a reader would reject ``output`` outright, whatever its terms ("" when it reads as a
     translation): a stuttering loop or a run of words written twice; the task narrated or the prompt
     echoed ("The translation is now complete.", "… is translated as …", "Note:", " = "); parentheses
     holding no word where the source's hold words; far too long for the source; cut off mid-word or
-    mid-sentence; or glossary pairs echoed as parentheticals the source does not have (two, or one that
+    mid-sentence; locked terms listed after the sentence; or glossary pairs echoed as parentheticals the source does not have (two, or one that
     lists two of the ``terms``: "… (Ministry of Public Security, Kang Sheng, Xie Fuzhi)")."""
     if re.search(r"(.{2,12}?)\1{3,}", output):
         return "the English stutters (a loop)"
@@ -201,6 +216,9 @@ def broken(output: str, source: str, terms: tuple[str, ...] = ()) -> str:
         return "the English is cut off"
     source_parens = source.count("（") + source.count("(")
     added = len(_PARENTHETICAL.findall(output)) - source_parens
+    appended = _terms_appended(output, source, terms)
+    if appended:
+        return f"the English lists terms after its sentence ({appended!r})"
     listing = any(sum(t in group for t in set(terms)) >= 2 for group in _PARENTHETICAL.findall(output))
     if added >= 2 or (added >= 1 and listing):
         return "the English echoes glossary pairs in parentheses"

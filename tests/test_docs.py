@@ -80,6 +80,21 @@ def test_pages_link_to_each_other_and_the_readme_links_every_page():
         assert f"docs/{page.name}" in README or page.name == "review-screenshot.png", page.name
 
 
+def _slug(heading: str) -> str:
+    """The anchor GitHub gives a Markdown heading."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_link_to_a_figure_lands_on_a_heading_and_the_bench_readme_quotes_none():
+    results = ROOT / "bench" / "RESULTS.md"
+    anchors = {_slug(h) for h in re.findall(r"(?m)^#+ (.+)$", results.read_text(encoding="utf-8"))}
+    bench_readme = (ROOT / "bench" / "README.md").read_text(encoding="utf-8")
+    for text in (README, GUIDE, bench_readme):
+        for anchor in re.findall(r"RESULTS\.md#([\w-]+)", text):
+            assert anchor in anchors, anchor
+    assert not re.search(r"\b2026-\d\d-\d\d\b|\d+\.\d+ s\b", bench_readme)  # figures live in RESULTS.md
+
+
 def _page_commands(page: Path) -> list[str]:
     block = re.search(r"```bash\n(.*?)\n```", page.read_text(encoding="utf-8"), re.S).group(1)
     return [c.strip() for c in re.split(r"&&|;|\n", block) if c.strip().startswith("zhen ")]

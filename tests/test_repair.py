@@ -71,6 +71,17 @@ def test_fluent_english_is_not_called_broken(source, english):
     assert broken(english, source) == ""
 
 
+def test_locked_terms_listed_after_the_sentence_are_broken_english():
+    source, terms = "会上批评陈独秀等人的右倾机会主义，改组中央政治局。", ("Right opportunism", "Politburo")
+    appended = ("At the meeting, they criticized Chen Duxiu and others as \"right opportunism,\" reorganized the "
+                "Politburo, **Right opportunism**. **Politburo**.")  # a forced answer kept by the landed code
+    assert "lists terms" in broken(appended, source, terms)
+    assert broken("They criticized right opportunism and reorganized the Politburo. Chen Duxiu resigned.",
+                  source, terms) == ""
+    assert broken("Politburo", "中央政治局", ("Politburo",)) == ""  # a heading that is one term
+    assert broken("He joined the Politburo. Politburo.", "他加入政治局。政治局。", ("Politburo",)) == ""
+
+
 def test_a_forced_answer_may_edit_its_draft_but_not_rewrite_it():
     draft = "Xie Fuzhi, the Minister of Public Security, signed the order, and he was executed in November 1969."
     edited = ("Kang Sheng and Xie Fuzhi, the Minister of Public Security, signed the order, and he was executed "
