@@ -178,13 +178,18 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
                         "guided (vLLM), none")
     p.add_argument("--timeout", type=positive, help="seconds the openai engine waits for one answer (default 300)")
     p.add_argument("--retries", type=non_negative, help="tries again of a failed request, with backoff (default 4)")
+    p.add_argument("--force-terms", action="store_true", default=None,
+                   help="where a locked term is still missing after the re-prompt, a grammar forces it into an "
+                        "edit of the draft (llama, and openai where the server takes a grammar; off by default: "
+                        "on the default model it placed none of the terms the re-prompts missed)")
     p.add_argument("--candidates", type=positive, help="first answers the llama engine writes per sentence (one "
                                                   "greedy, the rest sampled); the verified consensus one is "
                                                   "kept (MBR with chrF; default 1)")
 
 
 def _engine_settings(args: argparse.Namespace) -> dict:
-    names = ("threads", "parallel", "gpu_layers", "candidates", "base_url", "grammar", "timeout", "retries")
+    names = ("threads", "parallel", "gpu_layers", "candidates", "force_terms", "base_url", "grammar", "timeout",
+             "retries")
     return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 

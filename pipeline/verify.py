@@ -145,20 +145,32 @@ _CUT_OFF = re.compile(r"(?:[-–(\[“‘]|\b(?:the|a|an|of|and|or|with|from|whi
                       re.IGNORECASE)
 
 REPEAT_WORDS = 6  # a run of this many words twice is a loop, not prose ("the sentence written twice")
-SOURCE_REPEAT_WORDS = 10  # where the source itself repeats a phrase, its English may too
+SOURCE_REPEAT_WORDS = 10  # where the source itself repeats a phrase, its English may too (at least this)
 
 
-def _source_repeats(source: str, size: int = 4) -> bool:
-    """The source has a phrase of ``size`` characters twice (中共中央 … 中共中央)."""
+def _longest_repeat(source: str, least: int = 4) -> int:
+    """The length of the longest phrase the source has twice (中共中央 … 中共中央), 0 if none of ``least``
+    characters or more."""
     text = "".join(source.split())
-    grams = [text[i:i + size] for i in range(len(text) - size + 1)]
-    return len(set(grams)) < len(grams)
+
+    def repeats(size: int) -> bool:
+        grams = [text[i:i + size] for i in range(len(text) - size + 1)]
+        return len(set(grams)) < len(grams)
+
+    if not repeats(least):
+        return 0
+    low, high = least, len(text) // 2
+    while low < high:  # the largest size with a repeat (a repeat of n characters has one of n - 1)
+        mid = (low + high + 1) // 2
+        low, high = (mid, high) if repeats(mid) else (low, mid - 1)
+    return low
 
 
 def _repeated_run(output: str, source: str) -> str:
-    """The first run of words written twice (``REPEAT_WORDS`` long, more where the source repeats
-    itself), or ""."""
-    size = SOURCE_REPEAT_WORDS if _source_repeats(source) else REPEAT_WORDS
+    """The first run of words written twice (``REPEAT_WORDS`` long; where the source itself repeats
+    a phrase, longer than its English may be: a title listed twice with one opening)."""
+    repeat = _longest_repeat(source)
+    size = max(SOURCE_REPEAT_WORDS, round(1.5 * repeat) + 2) if repeat else REPEAT_WORDS
     words = output.split()
     seen = set()
     for i in range(len(words) - size + 1):

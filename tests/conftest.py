@@ -47,7 +47,7 @@ def tiny_marian(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def llama_engine(tiny_gguf):
     from pipeline.translate.engines.llama import LlamaEngine
-    engine = LlamaEngine(str(tiny_gguf), log=lambda m: None)
+    engine = LlamaEngine(str(tiny_gguf), force_terms=True, log=lambda m: None)  # the whole ladder, grammar included
     yield engine
     engine.close()
 

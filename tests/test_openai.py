@@ -97,7 +97,12 @@ def test_translation_through_the_server(server):
 
 def test_grammar_support_is_detected_and_forced_answers_hold_every_term(server):
     from pipeline.translate.engines.base import Request, TermPair
-    engine = _engine(server)
+    plain = _engine(server)
+    try:
+        assert plain.settings["grammar"] == "gbnf" and "constrained" not in plain.methods  # forcing is opt-in
+    finally:
+        plain.close()
+    engine = _engine(server, force_terms=True)
     try:
         assert engine.settings["grammar"] == "gbnf" and engine.methods[-1] == "constrained"
         terms = (TermPair("王明", "Wang Ming"), TermPair("共产国际", "Comintern"))
@@ -108,7 +113,7 @@ def test_grammar_support_is_detected_and_forced_answers_hold_every_term(server):
 
 
 def test_without_grammar_the_ladder_ends_at_revise_and_a_missing_term_is_reported(server, tmp_path, monkeypatch):
-    engine = _engine(server, grammar="none")
+    engine = _engine(server, grammar="none", force_terms=True)
     try:
         assert engine.methods == ("prompt", "inject", "revise") and not engine.forcing
     finally:

@@ -9,7 +9,7 @@ from pipeline.document import Segment
 from pipeline.terms.glossary import Term
 from pipeline.terms.matcher import TermMatch
 from pipeline.translate.engines.base import Request
-from pipeline.translate.locking import SUBSTITUTE, judge, lock
+from pipeline.translate.locking import FILL_IN, SUBSTITUTE, judge, lock
 from pipeline.translate.repair import LOOKUP
 from pipeline.verify import broken, rewrote_draft
 from tests.fakes import FakeEngine, ScriptedEngine
@@ -69,6 +69,16 @@ FLUENT = [
 @pytest.mark.parametrize("source,english", FLUENT)
 def test_fluent_english_is_not_called_broken(source, english):
     assert broken(english, source) == ""
+
+
+def test_titles_the_source_lists_with_one_opening_may_repeat_it_in_english():
+    source = "湖北全省总工会连续发出《湖北全省总工会解散纠察队布告》、《湖北全省总工会致国民政府军事委员会函》、《湖北全省总工会致管理武汉卫戍事宜汉口办事处函》。"
+    english = ('The Hubei General Labour Union issued "The Hubei General Labour Union Dissolves the Pickets", '
+               '"The Hubei General Labour Union sent a letter to the Military Committee of the Nationalist Government" '
+               'and "The Hubei General Labour Union sent a letter to the Wuhan Garrison Office in Hankou".')
+    assert broken(english, source) == ""  # seen flagged in a run: the source repeats 湖北全省总工会致 itself
+    looping = "The union issued a notice and a letter. The union issued a notice and a letter."
+    assert "twice" in broken(looping, "工会发出布告和信函。")
 
 
 def test_locked_terms_listed_after_the_sentence_are_broken_english():
@@ -158,6 +168,56 @@ def test_a_term_is_looked_up_once_a_run():
     verdicts = [lock(engine, [segment])[0] for segment in segments]  # two batches of one run (context waves)
     assert [v.tgt for v in verdicts] == ["The Comintern sent Besso Lominadze to Hankou.", "Besso Lominadze returned home."]
     assert [r.method for r in FakeEngine.calls] == ["prompt", LOOKUP, "prompt"]
+
+
+def test_chinese_left_in_a_draft_is_looked_up_and_filled_in_without_a_re_prompt():
+    verdict = _repaired("湖北全省总工会解散纠察队。", [("湖北全省总工会", "Hubei General Labour Union")],
+                        "The Hubei General Labour Union dissolved the纠察队.", alone={"纠察队": "pickets"})
+    assert verdict.tgt == "The Hubei General Labour Union dissolved the pickets."
+    assert verdict.method == FILL_IN and not verdict.defects and verdict.count("locked") == 1
+    assert [r.method for r in FakeEngine.calls] == ["prompt", LOOKUP]  # the run alone, no sentence again
+
+
+def test_a_run_of_chinese_is_looked_up_once_a_run_and_a_useless_answer_falls_back_to_the_dictionary():
+    engine = Drafting()
+    sources = ["他们解散纠察队。", "纠察队成立。", "他是学员。"]
+    Drafting.answers = {(sources[0], "prompt"): "They dissolved the纠察队.",
+                        (sources[1], "prompt"): "The纠察队 was founded.",
+                        (sources[2], "prompt"): "He was a学员."}
+    Drafting.alone = {"纠察队": "Pickets", "学员": "学员 means a student."}
+    FakeEngine.calls.clear()
+    verdicts = [lock(engine, [_segment(s, [])])[0] for s in sources]
+    assert [v.tgt for v in verdicts] == ["They dissolved the Pickets.", "The Pickets was founded.", "He was a student."]
+    assert [r.method for r in FakeEngine.calls] == ["prompt", LOOKUP, "prompt", "prompt", LOOKUP]
+
+
+class Laddered(Drafting):
+    methods = ("prompt", "inject", "revise", "constrained")
+    forcing = ("constrained",)
+    reword = ("revise",)
+
+
+def test_a_missing_term_skips_the_rewording_re_prompt_where_a_forcing_edit_follows():
+    source = "康生和谢富治签署命令。"
+    segment = _segment(source, _terms(source, ("康生", "Kang Sheng"), ("谢富治", "Xie Fuzhi")))
+    Laddered.answers = {(source, "prompt"): "Xie Fuzhi signed the order.",
+                        (source, "inject"): "Xie Fuzhi signed the order.",
+                        (source, "constrained"): "Kang Sheng and Xie Fuzhi signed the order."}
+    FakeEngine.calls.clear()
+    verdict = lock(Laddered(), [segment])[0]
+    assert verdict.tgt == "Kang Sheng and Xie Fuzhi signed the order."
+    assert [r.method for r in FakeEngine.calls] == ["prompt", LOOKUP, "inject", "constrained"]
+
+
+def test_a_year_wrong_still_gets_the_rewording_re_prompt():
+    source = "1928年2月，他回国。"
+    segment = _segment(source, [])
+    Laddered.answers = {(source, "prompt"): "In February 1922, he returned home.",
+                        (source, "revise"): "In February 1928, he returned home."}
+    FakeEngine.calls.clear()
+    verdict = lock(Laddered(), [segment])[0]
+    assert verdict.tgt == "In February 1928, he returned home." and not verdict.defects
+    assert [r.method for r in FakeEngine.calls] == ["prompt", "revise"]
 
 
 def test_a_part_of_the_approved_name_is_completed():

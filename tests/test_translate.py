@@ -45,6 +45,16 @@ def test_every_term_is_locked_even_when_the_model_drops_it(engine):
     assert all(s.translation.attempts == len(engine.methods) for s in doc.segments)
 
 
+def test_the_forcing_grammar_is_opt_in(tiny_gguf):
+    from pipeline.translate.engines.llama import LlamaEngine
+    engine = LlamaEngine(str(tiny_gguf), log=lambda m: None)
+    try:
+        assert engine.methods == ("prompt", "inject", "revise") and not engine.forcing
+        assert "force_terms" not in engine.settings  # the cache key of a default run is unchanged by the option
+    finally:
+        engine.close()
+
+
 def test_traditional_input_is_matched_and_recorded_as_written():
     doc = _translate("共產國際派羅明那茲前往漢口。")
     segment = _only(doc)

@@ -18,7 +18,7 @@ from pipeline.document import Segment, Translation
 from pipeline.markup import TAG, inner, protect, restore, strip_tags, tagged_text
 from pipeline.terms.suggest import leftover_english
 from pipeline.translate.choose import consensus
-from pipeline.translate.cleanup import clean, restore_targets
+from pipeline.translate.cleanup import clean, restore_targets, strip_wrappers
 from pipeline.translate import repair
 from pipeline.translate.engines.base import Engine, Request, TermPair
 from pipeline.verify import REWORDING_RULES, occurrences, repair_case, verify
@@ -168,24 +168,45 @@ def finalize(text: str, segment: Segment, best: Translation, gloss_kept: bool = 
     return verdict
 
 
-FILL_IN = "fill-in"  # the method name of English filled in for Chinese the model left, after every method
+FILL_IN = "fill-in"  # the method name of English filled in for Chinese the model left in its draft
 
 
-def filled_in(segment: Segment, best: Translation, tags: list) -> Translation:
-    """The last resort for Chinese the model left in its best English: each run of it (outside `keep`
-    terms) replaced by ``leftover_english`` — pinyin for a name, a dictionary sense for a word —
-    so no Chinese ships inside English; QA's `filled-in` asks a reviewer to check it."""
-    keep = sorted({p.target for p in term_pairs(segment) if p.action == "keep"}, key=len, reverse=True)
+def _keep_targets(segment: Segment) -> list[str]:
+    return sorted({p.target for p in term_pairs(segment) if p.action == "keep"}, key=len, reverse=True)
+
+
+def chinese_runs(segment: Segment, verdict: Translation) -> list[str]:
+    """The runs of Chinese the model left in its English, outside `keep` terms, in order."""
+    keep = _keep_targets(segment)
+    runs = HAN_ONLY.findall(_without(verdict.tagged, keep))
+    return list(dict.fromkeys(runs))
+
+
+def _without(text: str, keep: list[str]) -> str:
+    for k in keep:
+        text = text.replace(k, " ")
+    return text
+
+
+def filled_in(segment: Segment, best: Translation, tags: list, looked_up: dict[str, str] | None = None) -> Translation:
+    """Repair, don't regenerate: each run of Chinese the model left in its English (outside `keep`
+    terms) replaced by the model's own rendering of that run alone (``looked_up``, asked once a run),
+    else by ``leftover_english`` — pinyin for a name, a dictionary sense for a word — so no Chinese
+    ships inside English; QA's `filled-in` asks a reviewer to check it."""
+    keep = _keep_targets(segment)
+    looked_up = looked_up or {}
     pattern = re.compile("|".join([re.escape(k) for k in keep] + [HAN_ONLY.pattern]))
 
     def fill(m: re.Match) -> str:
         if m.group(0) in keep:
             return m.group(0)
         before, after = m.string[m.start() - 1:m.start()], m.string[m.end():m.end() + 1]
-        return (" " if before.isalnum() else "") + leftover_english(m.group(0)) + (" " if after.isalnum() else "")
+        english = looked_up.get(m.group(0)) or leftover_english(m.group(0))
+        return (" " if before.isalnum() else "") + english + (" " if after.isalnum() else "")
 
     verdict = verify(pattern.sub(fill, best.tagged), segment.terms, _expected(segment), FILL_IN,
                      source=segment.norm, tags=tags, year=segment.year)
+    verdict.outcomes = _audited(verdict.outcomes, _replaced(best))
     verdict.attempts = best.attempts
     return verdict if verdict.rank <= best.rank else best
 
@@ -244,15 +265,24 @@ def _rewording_only(best: Translation) -> bool:
 
 
 def _next_level(engine: Engine, best: Translation, level: int) -> int | None:
-    """The next method to try, if any: the next one while a term or text problem is left; where only
-    tags or numbers are wrong, only the engine's ``reword`` methods (a re-prompt that shows the draft
-    and what is wrong with it), never a forcing one — a grammar that forces tags into place wrecks
-    the sentence around them, it cannot mend a year, and render has a fallback for a tag."""
+    """The next method to try, if any: the next one while a term or text problem is left, but not a
+    rewording re-prompt where a forcing method follows (on the default model it placed a missing
+    term in none of the cases logged, while the forcing edit of the draft did); where only tags or
+    numbers are wrong, only the engine's ``reword`` methods (a re-prompt that shows the draft and
+    what is wrong with it), never a forcing one — a grammar that forces tags into place wrecks the
+    sentence around them, it cannot mend a year, and render has a fallback for a tag."""
+    methods = engine.methods
     if best.text_problems and not _rewording_only(best):
-        return level if level < len(engine.methods) else None
+        return next((i for i in range(level, len(methods)) if not _reword_before_forcing(engine, i)), None)
     if best.problems:
         return next((i for i in range(level, len(engine.methods)) if engine.methods[i] in engine.reword), None)
     return None
+
+
+def _reword_before_forcing(engine: Engine, i: int) -> bool:
+    method = engine.methods[i]
+    return method in engine.reword and method not in engine.forcing \
+        and any(m in engine.forcing for m in engine.methods[i + 1:])
 
 
 def _notes(verdict: Translation | None, segment: Segment) -> tuple[str, ...]:
@@ -302,9 +332,15 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
             return None
         return answers[consensus(answers)]
 
+    def look_up(i: int, zh: str) -> Request:
+        asking[i] = zh
+        engine.requests_by_method[repair.LOOKUP] += 1
+        return Request(zh, (), repair.LOOKUP)
+
     def repair_or_look_up(i: int) -> Request | None:
-        """Substitute what the draft renders otherwise; ask the model for a missing term's Chinese
-        alone (once a run) where the draft's words for it are not known yet."""
+        """Repair the draft before asking again: substitute what it renders otherwise, fill in the
+        Chinese it left; ask the model for a missing term's Chinese, or a run of Chinese it left,
+        alone (once a run) where its English is not known yet."""
         better = substituted(sources[i], best[i], sent[i], looked_up)
         if better is not None:
             best[i] = better
@@ -313,9 +349,14 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
         for outcome in best[i].outcomes:
             zh = _matched(sources[i], outcome.match)
             if outcome.status == "missing" and outcome.match.term.action != "keep" and zh not in looked_up:
-                asking[i] = zh
-                engine.requests_by_method[repair.LOOKUP] += 1
-                return Request(zh, (), repair.LOOKUP)
+                return look_up(i, zh)
+        if _has_chinese_left(best[i]):
+            left = [zh for zh in chinese_runs(sources[i], best[i]) if zh not in looked_up]
+            if left:
+                return look_up(i, left[0])
+            best[i] = filled_in(sources[i], best[i], sent[i], looked_up)
+            better = substituted(sources[i], best[i], sent[i], looked_up)  # a term's Chinese was left too
+            best[i] = better or best[i]
         return None
 
     def advance(i: int) -> Request | None:
@@ -324,7 +365,7 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
             levels[i] = following
             return request(i)
         if _has_chinese_left(best[i]):
-            best[i] = filled_in(sources[i], best[i], sent[i])
+            best[i] = filled_in(sources[i], best[i], sent[i], looked_up)
         best[i] = dated(sources[i], best[i], sent[i])
         finished(i, best[i])
         return None
@@ -333,7 +374,7 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
         """Judge an answer; repair it; ask again with the next method while it has a problem."""
         i = owner[p]
         if i in asking:  # the model's rendering of a term alone
-            looked_up[asking.pop(i)] = repair.as_name(clean(raw))
+            looked_up[asking.pop(i)] = repair.as_name(" ".join(strip_wrappers(raw).split()))  # its own case
             return repair_or_look_up(i) or advance(i)
         level = levels[i]
         if n > 1 and level == 0:

@@ -71,16 +71,15 @@ def resolve_gguf(model: str | None, log=print) -> tuple[str, Path, str]:
 
 class LlamaEngine(Engine):
     name = "llama"
-    methods = ("prompt", "inject", "revise", "constrained")
+    methods = ("prompt", "inject", "revise")  # + "constrained" with force_terms
     markup = True
-    forcing = ("constrained",)
     reword = ("revise",)
 
     def __init__(self, model: str | None = None, *, n_ctx: int = 2048, threads: int | None = None,
                  seed: int = 0, temperature: float = 0.0, repeat_penalty: float = 1.0,
                  max_tokens_per_char: float = 3.0, system_prompt: str = prompts.SYSTEM,
                  parallel: int = DEFAULT_PARALLEL, gpu_layers: int = 0, candidates: int = 1,
-                 sample_temperature: float = 0.7, log=print):
+                 sample_temperature: float = 0.7, force_terms: bool = False, log=print):
         from llama_cpp import Llama
 
         self.model_name, self.path, self.sha256 = resolve_gguf(model, log)
@@ -93,6 +92,9 @@ class LlamaEngine(Engine):
         if candidates > 1:  # recorded only when used, so earlier runs' cache entries still match
             self.settings.update(candidates=candidates, sample_temperature=sample_temperature)
         self.candidates = max(1, candidates)
+        if force_terms:  # recorded only when used, as above
+            self.settings["force_terms"] = True
+            self.methods, self.forcing = (*self.methods, "constrained"), ("constrained",)
         if gpu_layers:  # recorded only when used: a GPU's arithmetic differs from the CPU's
             self.settings["gpu_layers"] = gpu_layers
         self._decoder = None

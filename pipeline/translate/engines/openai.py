@@ -53,7 +53,7 @@ class OpenAIEngine(Engine):
     def __init__(self, model: str | None = None, *, base_url: str | None = None, parallel: int = 8,
                  grammar: str = "auto", timeout: float = 300.0, retries: int = 4, seed: int = 0,
                  max_tokens_per_char: float = 3.0, n_ctx: int = 4096, system_prompt: str = prompts.SYSTEM,
-                 log=print):
+                 force_terms: bool = False, log=print):
         import httpx
 
         url = (base_url or os.environ.get("ZHEN_BASE_URL") or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL)
@@ -68,7 +68,9 @@ class OpenAIEngine(Engine):
                          "max_tokens_per_char": max_tokens_per_char, "n_ctx": n_ctx, "concurrent": parallel,
                          "timeout": timeout, "retries": retries}
         self.settings["grammar"] = self._grammar_support(grammar)
-        forced = ("constrained",) if self.settings["grammar"] != "none" else ()
+        forced = ("constrained",) if force_terms and self.settings["grammar"] != "none" else ()
+        if force_terms:
+            self.settings["force_terms"] = True
         self.methods, self.forcing = ("prompt", "inject", "revise", *forced), forced
         log(f"openai engine: {self.settings['base_url']} · model {self.model_name} · grammar "
             f"{self.settings['grammar']} · {parallel} requests at once")
