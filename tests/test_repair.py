@@ -241,6 +241,17 @@ def test_substitution_keeps_case_plural_article_and_possessive():
                      alone={"罗明纳兹": "Romina Nazi"}).tgt == "Besso Lominadze came."  # a capital at the start
 
 
+def test_a_term_missing_at_two_places_is_substituted_at_both():
+    source = "中国共产党成立后，他加入中国共产党。"
+    segment = _segment(source, [_match("中国共产党", "Chinese Communist Party", start=0),
+                                _match("中国共产党", "Chinese Communist Party", start=12)])
+    Drafting.answers, Drafting.alone = {(source, "prompt"): "After the Communist Party of China was founded, he "
+                                        "joined the Communist Party of China."}, {}
+    verdict = lock(Drafting(), [segment])[0]  # CC-CEDICT's sense is the draft's words
+    assert verdict.tgt == "After the Chinese Communist Party was founded, he joined the Chinese Communist Party."
+    assert verdict.method == SUBSTITUTE and verdict.count("locked") == 2
+
+
 def test_substitution_inside_a_link_tag():
     from pipeline.markup import Tag
     from pipeline.document import SpanKind

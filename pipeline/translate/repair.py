@@ -11,6 +11,7 @@ Only where none is found does the locking loop ask the model again.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Callable
 
 from pipeline.chinese import all_han, has_han
@@ -105,6 +106,13 @@ def plural(english: str) -> str:
     return english + ("es" if english.endswith(("s", "x", "ch", "sh")) else "s")
 
 
+def _free_hits(tagged: str, rendering: str, protected_targets: list[str]) -> list[re.Match]:
+    """The places ``rendering`` occurs in ``tagged`` outside every protected target and every tag."""
+    protected = _spans(tagged, protected_targets)
+    return [m for m in _pattern(rendering).finditer(tagged)
+            if not any(lo < m.end() and m.start() < hi for lo, hi in protected) and "<" not in m.group(0)]
+
+
 def substitute(tagged: str, missing: list[TermOutcome], renderings_of: Callable[[TermOutcome], list[str]],
                present: list[str]) -> tuple[str, dict[str, str]]:
     """``tagged`` with each missing term's draft rendering replaced by its approved English.
@@ -113,18 +121,17 @@ def substitute(tagged: str, missing: list[TermOutcome], renderings_of: Callable[
     ``present``: the approved English of every locked term (their places are never touched). Returns
     the English and, for each term substituted, the words it replaced."""
     replaced: dict[str, str] = {}
+    wanted = Counter(o.expected for o in missing if o.expected)  # a term missing at two places: both
     for outcome in missing:
         approved = outcome.expected
         if approved in replaced or not approved:
             continue
         for rendering in renderings_of(outcome):
-            protected = _spans(tagged, [*present, *replaced])
-            hit = next((m for m in _pattern(rendering).finditer(tagged)
-                        if not any(lo < m.end() and m.start() < hi for lo, hi in protected)
-                        and "<" not in m.group(0)), None)
-            if hit is None:
+            hits = _free_hits(tagged, rendering, [*present, *replaced])[:wanted[approved]]
+            if not hits:
                 continue
-            tagged = tagged[:hit.start()] + _replacement(tagged, hit, approved) + tagged[hit.end():]
-            replaced[approved] = hit.group(0)
+            for hit in reversed(hits):  # from the end, so earlier offsets hold
+                tagged = tagged[:hit.start()] + _replacement(tagged, hit, approved) + tagged[hit.end():]
+            replaced[approved] = hits[0].group(0)
             break
     return tagged, replaced
