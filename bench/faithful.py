@@ -8,7 +8,7 @@ segments a model translated (Chinese in the source):
   that drop a year the source states;
 - forced answers kept (method ``constrained``), substitutions, locked terms present;
 - model calls and seconds per segment (``run.json``: the engine's request counter, the translation time).
-Then the worst sentences: every broken one, then those dropping a year.
+Then the worst sentences: every broken one, then those inventing a year, then those dropping one.
 Usage: python bench/faithful.py OUT [OUT ...]   (one column per run)
 """
 from __future__ import annotations
@@ -64,6 +64,8 @@ def run_figures(out: Path) -> dict:
         "substituted": sum(s["method"] == "substitute" for s in segments),
         "locked terms present": f"{locked}/{len(terms)} ({locked / max(1, len(terms)):.1%})",
         "model calls per segment": round(stats["requests"] / n, 2) if stats.get("requests") else "–",
+        "of which lookups (a term or a run of Chinese alone)": (round(stats["by_method"].get("lookup", 0) / n, 2)
+                                                                if "by_method" in stats else "–"),
         "seconds per segment": round(run.get("timings", {}).get("translation", 0) / n, 2) if run else "–",
         "_segments": segments,
     }
@@ -86,10 +88,13 @@ def main() -> None:
         cells = [share(f[key], f["segments"]) if key not in ("segments",) else str(f[key]) for f in figures]
         print(f"| {key} | " + " | ".join(cells) + " |")
     for out, f in zip(outs, figures):
-        worst = [s for s in f["_segments"] if s["broken"]] + [s for s in f["_segments"] if s["dropped"] and not s["broken"]]
+        segments = f["_segments"]
+        worst = ([s for s in segments if s["broken"]] + [s for s in segments if s["invented"] and not s["broken"]]
+                 + [s for s in segments if s["dropped"] and not s["broken"] and not s["invented"]])
         print(f"\n## {out}: the worst sentences ({len(worst)})")
         for s in worst[:20]:
-            why = s["broken"] or f"drops {', '.join(map(str, s['dropped']))}"
+            why = s["broken"] or (f"invents {s['invented']}" if s["invented"] else
+                                  f"drops {', '.join(map(str, s['dropped']))}")
             print(f"- {s['doc']}#{s['seg']} [{s['method']}] {why}\n  zh: {s['src'][:160]}\n  en: {s['tgt'][:320]}")
 
 

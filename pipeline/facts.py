@@ -203,6 +203,24 @@ def problems(english: str, source: str, year: int | None = None) -> list[str]:
 
 
 # Life dates a source leaves blank: 许白昊（），王某（-）.
+def mended_years(english: str, source: str, year: int | None = None) -> str:
+    """Years the English invents, mended where the source says which year it means: replaced by the one
+    year the source implies and the English lacks (同年12月 at 1925 written "December 1949" → "December
+    1925"); the end of a range the source does not have taken out ("1935-1936 Summer" → "1935 Summer").
+    Anything else is left for the `number-mismatch` finding."""
+    invented = invented_years(english, source, year)
+    if not invented:
+        return english
+    written = {int(y) for y in _ENGLISH_YEAR.findall(english)}
+    implied = sorted(implied_years(source, year) - written - stated_years(source))
+    for y in invented:
+        if len(implied) == 1:
+            english = re.sub(rf"(?<!\d){y}(?!\d)", str(implied[0]), english)
+        else:
+            english = re.sub(rf"(?<=\d)\s*[-–—]\s*{y}(?!\d)", "", english)
+    return english
+
+
 BLANK_DATES = re.compile(r"[（(][\s\u3000]*[-－—–~～？?]?[\s\u3000]*[）)]")
 # A parenthetical of dates only: (1894-1978), (1894–?), (born 1894), (c. 1900 – March 3, 1931), ().
 _DATE_WORDS = "|".join(MONTHS + ["born", "died", "b", "d", "c", "ca", "circa", "unknown", "birth", "death",

@@ -312,6 +312,21 @@ def test_a_dropped_opening_year_is_put_back():
     assert not verdict.defects
 
 
+def test_an_invented_year_is_mended_where_the_source_says_which_year_it_means():
+    assert facts.mended_years("December 1949, CCP Northern Bureau member.", "同年12月，任中共中央北方局常委。", 1925) == \
+        "December 1925, CCP Northern Bureau member."
+    assert facts.mended_years("On 2 July 2023, he was arrested.", "7月2日，赵世炎被捕。", 1927) == \
+        "On 2 July 1927, he was arrested."
+    assert facts.mended_years("1935-1936 Summer to Xinjiang.", "1935年夏到新疆。", 1934) == "1935 Summer to Xinjiang."
+    assert facts.mended_years("In 1949 he left.", "他离开了。", 1927) == "In 1949 he left."  # which year? unknown: left
+    source = "同年12月，任中共中央北方局常委。"
+    segment = _segment(source, [])
+    segment.year = 1925
+    ScriptedEngine.answers = {source: "December 1949, member of the CCP Northern Bureau."}
+    verdict = lock(ScriptedEngine(), [segment])[0]
+    assert verdict.tgt == "December 1925, member of the CCP Northern Bureau." and not verdict.defects
+
+
 # -- rule 4: names by rule ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("zh,english", [

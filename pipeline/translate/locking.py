@@ -102,11 +102,13 @@ def _matched(segment: Segment, match) -> str:
 
 
 def dated(segment: Segment, best: Translation, tags: list) -> Translation:
-    """An English that dropped the date the source opens with gets it back in front ("In 1931, …"),
-    where that mends a number problem the model left."""
+    """Number problems the model left, mended by rule where that verifies better: a year it invented
+    where the source says which one it means (``facts.mended_years``), and the date the source opens
+    with, dropped, back in front ("In 1931, …")."""
     if not any(f.check == "number-mismatch" for f in best.defects):
         return best
-    text = facts.with_leading_date(best.tagged, segment.norm)
+    text = facts.mended_years(best.tagged, segment.norm, segment.year)
+    text = facts.with_leading_date(text, segment.norm)
     if text == best.tagged:
         return best
     verdict = verify(text, segment.terms, _expected(segment), best.method, source=segment.norm, tags=tags,
