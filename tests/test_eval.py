@@ -76,8 +76,8 @@ def testset(tmp_path):
 def test_eval_end_to_end_locks_given_terms(testset, tiny_gguf, capsys):
     out = testset / "run"
     assert main(["eval", "--src", str(testset / "src.txt"), "--ref", str(testset / "ref.txt"), "--terms",
-                 str(testset / "terms.jsonl"), "--model", str(tiny_gguf), "--out", str(out)]) == 0
-    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+                 str(testset / "terms.jsonl"), "--model", str(tiny_gguf), "--force-terms", "--out", str(out)]) == 0
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))  # a random model: only forcing places terms
     assert report["lines"] == 3 and report["term_success"] == 1.0 and report["term_consistency"] == 1.0
     assert report["invalid_term_lines"] == [{"line": 2, "problem": report["invalid_term_lines"][0]["problem"]}]
     assert {"chrf", "bleu", "term_success", "term_consistency"} <= report["signatures"].keys()

@@ -44,7 +44,8 @@ def test_installed_package_runs_outside_the_repository(installed, tmp_path, tiny
     assert not list(installed.rglob("glossary/terms.csv"))  # nothing written into the installed package
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.md").write_text("[王明](../Page/王明.md)与某某人会面。\n", encoding="utf-8")
-    result = _zhen(installed, tmp_path, "translate", "in", "--model", str(tiny_gguf), "--no-cache", "--no-tm")
+    result = _zhen(installed, tmp_path, "translate", "in", "--model", str(tiny_gguf), "--no-cache", "--no-tm",
+                   "--force-terms")  # a random model: only the forcing grammar places the terms
     assert result.returncode == 0, result.stderr
     english = (tmp_path / "outputs" / "a" / "a.en.md").read_text(encoding="utf-8")
     assert "Moumou Ren" in english and "Wang Ming" in english  # the user's edited term base was used

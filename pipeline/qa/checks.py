@@ -81,10 +81,10 @@ def substituted(text: str, segment: Segment) -> Messages:
 
 @check("filled-in", WARNING)
 def filled_in(text: str, segment: Segment) -> Messages:
-    """Chinese the model left after every method was filled in (pinyin for a name, a CC-CEDICT sense
-    for a word): the English needs a reader's eye."""
+    """Chinese the model left in its English was filled in (the model's rendering of that Chinese
+    alone, else pinyin for a name or a CC-CEDICT sense for a word): the English needs a reader's eye."""
     if segment.translation.method == FILL_IN:
-        yield "Chinese the model left untranslated was filled in with pinyin or a dictionary sense: check it"
+        yield "Chinese the model left untranslated was filled in (its own rendering of the words alone, or a dictionary sense): check it"
 
 
 @check("same-as-source", ERROR)
