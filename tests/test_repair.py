@@ -178,6 +178,18 @@ def test_chinese_left_in_a_draft_is_looked_up_and_filled_in_without_a_re_prompt(
     assert [r.method for r in FakeEngine.calls] == ["prompt", LOOKUP]  # the run alone, no sentence again
 
 
+def test_a_filled_in_word_reads_as_part_of_its_sentence():
+    cases = [("他们清算了陈独秀。", "They conducted a清算 of Chen Duxiu.", {"清算": "Clearing"},
+              "They conducted a clearing of Chen Duxiu."),  # a common word: lower case inside a sentence
+             ("任湘鄂西团省委书记。", "He was secretary of the湘鄂西团省委.", {"湘鄂西团省委": "The Hunan-Hubei-West Committee"},
+              "He was secretary of the Hunan-Hubei-West Committee."),  # one article
+             ("工人纠察队成立。", "The workers'纠察队 was founded.", {"纠察队": "Pickets"},
+              "The workers' Pickets was founded."),  # a space after a possessive; no dictionary sense: as answered
+             ("清算开始。", "清算 began.", {"清算": "Clearing"}, "Clearing began.")]  # a sentence's first word
+    for source, draft, alone, english in cases:
+        assert _repaired(source, [], draft, alone=alone).tgt == english
+
+
 def test_a_run_of_chinese_is_looked_up_once_a_run_and_a_useless_answer_falls_back_to_the_dictionary():
     engine = Drafting()
     sources = ["他们解散纠察队。", "纠察队成立。", "他是学员。"]

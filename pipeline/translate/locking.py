@@ -16,7 +16,7 @@ from pipeline import facts
 from pipeline.chinese import HAN_ONLY, has_han
 from pipeline.document import Segment, Translation
 from pipeline.markup import TAG, inner, protect, restore, strip_tags, tagged_text
-from pipeline.terms.suggest import leftover_english
+from pipeline.terms.suggest import cedict_gloss, leftover_english
 from pipeline.translate.choose import consensus
 from pipeline.translate.cleanup import clean, restore_targets, strip_wrappers
 from pipeline.translate import repair
@@ -177,6 +177,22 @@ def _keep_targets(segment: Segment) -> list[str]:
     return sorted({p.target for p in term_pairs(segment) if p.action == "keep"}, key=len, reverse=True)
 
 
+_ARTICLE_BEFORE = re.compile(r"\b(?:the|a|an)\s*$", re.IGNORECASE)
+
+
+def _in_sentence(english: str, zh: str, before: str) -> str:
+    """A rendering of Chinese alone, as the words go inside a sentence: no second article after the
+    draft's ("the The Hunan …"), and a common word — CC-CEDICT's sense is lowercase — in lower case
+    inside a sentence, though the model capitalized it alone ("conducted a Clearing")."""
+    plain = strip_tags(before)
+    if _ARTICLE_BEFORE.search(plain):
+        english = re.sub(r"^(?:the|a|an)\s+", "", english, flags=re.IGNORECASE)
+    inside = bool(plain.strip()) and not plain.rstrip().endswith((".", "!", "?", ":"))
+    if inside and cedict_gloss(zh)[:1].islower():
+        english = " ".join(w.lower() if w[:1].isupper() and not w.isupper() else w for w in english.split())
+    return english
+
+
 def chinese_runs(segment: Segment, verdict: Translation) -> list[str]:
     """The runs of Chinese the model left in its English, outside `keep` terms, in order."""
     keep = _keep_targets(segment)
@@ -203,8 +219,11 @@ def filled_in(segment: Segment, best: Translation, tags: list, looked_up: dict[s
         if m.group(0) in keep:
             return m.group(0)
         before, after = m.string[m.start() - 1:m.start()], m.string[m.end():m.end() + 1]
-        english = looked_up.get(m.group(0)) or leftover_english(m.group(0))
-        return (" " if before.isalnum() else "") + english + (" " if after.isalnum() else "")
+        english = _in_sentence(looked_up.get(m.group(0)) or leftover_english(m.group(0)), m.group(0),
+                               m.string[:m.start()])
+        possessive = bool(before) and before in "'’" and m.string[m.start() - 2:m.start() - 1].isalpha()
+        return (" " if before.isalnum() or (before and before in ",;:") or possessive else "") + english + \
+            (" " if after.isalnum() else "")
 
     verdict = verify(pattern.sub(fill, best.tagged), segment.terms, _expected(segment), FILL_IN,
                      source=segment.norm, tags=tags, year=segment.year)
