@@ -18,7 +18,7 @@ class FakeEngine(Engine):
     name = "fake"
     methods = ("prompt", "constrained")
     markup = True
-    reword = ("constrained",)  # not a grammar here: the fake's second method keeps the tags
+    reword = ("constrained",)  # not a grammar here: the fake's re-prompt method
     lookups = False  # its answer for a term alone would be "It was said."
     calls: list[Request] = []  # every request any instance saw (tests reset it)
 
@@ -27,8 +27,8 @@ class FakeEngine(Engine):
         self.settings = {"variant": os.environ.get("ZHEN_FAKE_VARIANT", "")} | settings
 
     def english(self, request: Request) -> str:
-        if request.method == self.methods[0] and (request.terms or TAG.search(request.source)):
-            return "It was said."  # drops the terms and tags: the loop must escalate
+        if request.method == self.methods[0] and request.terms:
+            return "It was said."  # drops the terms (and tags): the loop must escalate
         if TAG.search(request.source):
             return self.tagged(request) + self.settings["variant"]
         terms = ", ".join(dict.fromkeys(t.target for t in request.terms))

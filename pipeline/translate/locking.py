@@ -281,21 +281,22 @@ def _tags_to_send(engine: Engine, segment: Segment) -> list:
 
 
 def _rewording_only(best: Translation) -> bool:
-    """Only tags or numbers are wrong: a re-prompt that shows the draft can mend them."""
+    """Only numbers are wrong (tags may be too): a re-prompt that shows the draft can mend them."""
     return not best.count("missing") and all(f.check in REWORDING_RULES for f in best.defects)
 
 
 def _next_level(engine: Engine, best: Translation, level: int) -> int | None:
     """The next method to try, if any: the next one while a term or text problem is left, but not a
     rewording re-prompt where a forcing method follows (asked to force terms, skip a call that placed
-    1 of 5 missing terms on the 12 articles of the measurements); where only tags or
-    numbers are wrong, only the engine's ``reword`` methods (a re-prompt that shows the draft and
-    what is wrong with it), never a forcing one — a grammar that forces tags into place wrecks the
-    sentence around them, it cannot mend a year, and render has a fallback for a tag."""
+    1 of 5 missing terms on the 12 articles of the measurements); where only numbers are wrong, only
+    the engine's ``reword`` methods (a re-prompt that shows the draft and what is wrong with it), never
+    a forcing one: a grammar cannot mend a year. Tags alone get no re-prompt: render places their
+    markup (a re-prompt mended 1 of 22 such segments on the 12 articles; a forcing grammar wrecks
+    the sentence around them)."""
     methods = engine.methods
     if best.text_problems and not _rewording_only(best):
         return next((i for i in range(level, len(methods)) if not _reword_before_forcing(engine, i)), None)
-    if best.problems:
+    if best.text_problems:
         return next((i for i in range(level, len(engine.methods)) if engine.methods[i] in engine.reword), None)
     return None
 

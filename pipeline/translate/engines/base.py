@@ -49,7 +49,7 @@ class Engine(ABC):
     batch_size: int = 8  # requests worth handing over at once
     markup: bool = False  # translates inline tags (<a1>…</a1>, <f1/>) in the source; else render places the markup
     forcing: tuple[str, ...] = ()  # methods that force terms into the output (a grammar): for missing terms only
-    reword: tuple[str, ...] = ()    # methods worth a try when only tags or numbers came out wrong
+    reword: tuple[str, ...] = ()    # methods worth a try when only numbers came out wrong
     candidates: int = 1             # first answers per sentence (one greedy, the rest sampled); the
                                     # locking loop keeps the consensus one (``pipeline/translate/choose.py``)
     lookups: bool = True            # worth asking for a term's Chinese alone, to find its words in a draft
