@@ -171,11 +171,13 @@ def _repeated_run(output: str, source: str) -> str:
     a phrase, longer than its English may be: a title listed twice with one opening)."""
     repeat = _longest_repeat(source)
     size = max(SOURCE_REPEAT_WORDS, round(1.5 * repeat) + 2) if repeat else REPEAT_WORDS
+    aliases = any(p in source for p in "(（")  # 共青团中央局（又称少共中央局）: an alias may repeat the name's words
     words = output.split()
-    seen = set()
+    seen, depth = set(), 0
     for i in range(len(words) - size + 1):
-        run = tuple(w.lower().strip(",.;:") for w in words[i:i + size])
-        if run in seen:
+        depth += words[i].count("(") - words[i].count(")")
+        run = tuple(w.lower().strip(",.;:()") for w in words[i:i + size])
+        if run in seen and not (aliases and depth > 0):
             return " ".join(words[i:i + size])
         seen.add(run)
     return ""
