@@ -51,9 +51,16 @@ def _unwritable(exc: sqlite3.Error) -> bool:
     return isinstance(exc, sqlite3.OperationalError)
 
 
+LOCK_WAIT_S = 300  # another run sharing the cache holds its write lock until its next checkpoint
+
+
 def cannot_write(path: Path, exc: sqlite3.Error) -> ZhenError:
-    return ZhenError(f"cannot write the segment cache: {exc}", path=str(path),
-                     hint="free some space (finished segments are kept: a rerun resumes) or run with --no-cache")
+    if "locked" in str(exc):
+        hint = (f"another run kept the cache locked for {LOCK_WAIT_S} s (finished segments are kept: a rerun "
+                "resumes); give each run its own --cache, or run with --no-cache")
+    else:
+        hint = "free some space (finished segments are kept: a rerun resumes) or run with --no-cache"
+    return ZhenError(f"cannot write the segment cache: {exc}", path=str(path), hint=hint)
 
 
 def engine_signature(described: dict) -> str:
@@ -97,7 +104,7 @@ class SegmentCache:
             self.db = self._open()
 
     def _open(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30)
+        db = sqlite3.connect(self.path, timeout=LOCK_WAIT_S)
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(SCHEMA)

@@ -180,6 +180,21 @@ def test_import_merges_adds_changes_and_never_shrinks_the_base(tmp_path, capsys)
     assert "1 added (d); 1 changed (b); 2 not in the import, kept (--replace to drop them); 4 rows now" in out
 
 
+def test_an_import_reports_only_the_findings_it_brings_and_names_the_term_base(tmp_path, capsys):
+    import shutil
+    into = tmp_path / "terms.csv"
+    shutil.copy(Path(__file__).resolve().parent.parent / "glossary" / "terms.csv", into)  # has nested-term warnings
+    edit = _write(tmp_path, "id,zh,en,status\nper-besso-lominadze,罗明那兹,Vissarion Lominadze,approved\n",
+                  name="edit.csv")
+    assert main(["glossary", "import", str(edit), "--into", str(into)]) == 0
+    captured = capsys.readouterr()
+    said = captured.out + captured.err
+    # the base had its nested-term warnings before: only the one naming the changed row is the import's
+    assert said.count("[nested-term]") == 1 and "'罗明' (Luo Ming) also occurs inside '罗明那兹'" in said
+    assert "lint warning(s) the term base already had" in said
+    assert "/tmp" not in said.replace(str(tmp_path), "")  # the user's file is named, never a temporary copy
+
+
 def test_import_replace_is_explicit_and_reports_removals(tmp_path, capsys):
     into = _write(tmp_path, BASE, name="terms.csv")
     edit = _write(tmp_path, "b,博古,,Bo Gu,person,transliterate,,,,approved\n", name="edit.csv")

@@ -1,9 +1,10 @@
 """Glossary round trip through a spreadsheet: export for editing, validated import with a backup."""
 from __future__ import annotations
 
+import re
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace as with_fields
 from pathlib import Path
 
 from pipeline.tables import Table, csv_text
@@ -135,9 +136,9 @@ def import_table(source: Path, into: Path, *, replace: bool = False, base: Path 
         header = ordered_header(list(dict.fromkeys((old_table.header if old_table else []) + table.header)))
         removed = []
     text = csv_text(header, rows)
-    merged_findings = _lint_text(text)
+    merged_findings = _lint_text(text, into)
     _stop_on_errors(merged_findings, into, " in the term base the import would make")
-    old_findings = {_where_free(f) for f in _lint_text(csv_text(old_table.header, old))} if old_table else set()
+    old_findings = {_where_free(f) for f in _lint_text(csv_text(old_table.header, old), into)} if old_table else set()
     backup = _backup(into)
     into.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(into, text)
@@ -147,15 +148,17 @@ def import_table(source: Path, into: Path, *, replace: bool = False, base: Path 
 
 
 def _where_free(finding: Finding) -> str:
-    """A finding without the temporary file's name, to compare the base before and after."""
-    return str(finding).split(": ", 1)[-1]
+    """A finding without its row, to compare the base before and after (rows move when rows are added)."""
+    return re.sub(r":\d+([,)])", r"\1", f"{finding.rule} {finding.message}")
 
 
-def _lint_text(text: str) -> list[Finding]:
-    """Lint a term base's CSV text (what an import would write) before anything is written."""
+def _lint_text(text: str, shown: Path) -> list[Finding]:
+    """Lint a term base's CSV text (what an import would write) before anything is written; the
+    findings name ``shown``, the file the text is for, never the temporary copy."""
     import tempfile
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "terms.csv"
         path.write_text(text, encoding="utf-8")
-        return lint(load_glossary([path]))
+        return [with_fields(f, file=str(shown), message=f.message.replace(str(path), str(shown)))
+                for f in lint(load_glossary([path]))]
