@@ -184,26 +184,22 @@ def _in_sentence(english: str, zh: str, before: str) -> str:
     """A rendering of Chinese alone, as the words go inside a sentence: no second article after the
     draft's ("the The Hunan …"), and a common word — CC-CEDICT's sense is lowercase — in lower case
     inside a sentence, though the model capitalized it alone ("conducted a Clearing")."""
-    plain = strip_tags(before)
-    if _ARTICLE_BEFORE.search(plain):
+    if _ARTICLE_BEFORE.search(strip_tags(before)):
         english = re.sub(r"^(?:the|a|an)\s+", "", english, flags=re.IGNORECASE)
-    inside = bool(plain.strip()) and not plain.rstrip().endswith((".", "!", "?", ":"))
-    if inside and cedict_gloss(zh)[:1].islower():
+    if not repair.at_sentence_start(before, len(before)) and cedict_gloss(zh)[:1].islower():
         english = " ".join(w.lower() if w[:1].isupper() and not w.isupper() else w for w in english.split())
     return english
+
+
+def _leftovers(keep: list[str]) -> re.Pattern:
+    """Runs of Chinese, with each `keep` term matched whole so it can be told apart and left alone."""
+    return re.compile("|".join([re.escape(k) for k in keep] + [HAN_ONLY.pattern]))
 
 
 def chinese_runs(segment: Segment, verdict: Translation) -> list[str]:
     """The runs of Chinese the model left in its English, outside `keep` terms, in order."""
     keep = _keep_targets(segment)
-    runs = HAN_ONLY.findall(_without(verdict.tagged, keep))
-    return list(dict.fromkeys(runs))
-
-
-def _without(text: str, keep: list[str]) -> str:
-    for k in keep:
-        text = text.replace(k, " ")
-    return text
+    return list(dict.fromkeys(m.group(0) for m in _leftovers(keep).finditer(verdict.tagged) if m.group(0) not in keep))
 
 
 def filled_in(segment: Segment, best: Translation, tags: list, looked_up: dict[str, str] | None = None) -> Translation:
@@ -213,7 +209,7 @@ def filled_in(segment: Segment, best: Translation, tags: list, looked_up: dict[s
     ships inside English; QA's `filled-in` asks a reviewer to check it."""
     keep = _keep_targets(segment)
     looked_up = looked_up or {}
-    pattern = re.compile("|".join([re.escape(k) for k in keep] + [HAN_ONLY.pattern]))
+    pattern = _leftovers(keep)
 
     def fill(m: re.Match) -> str:
         if m.group(0) in keep:
@@ -297,7 +293,7 @@ def _next_level(engine: Engine, best: Translation, level: int) -> int | None:
     if best.text_problems and not _rewording_only(best):
         return next((i for i in range(level, len(methods)) if not _reword_before_forcing(engine, i)), None)
     if best.text_problems:
-        return next((i for i in range(level, len(engine.methods)) if engine.methods[i] in engine.reword), None)
+        return next((i for i in range(level, len(methods)) if methods[i] in engine.reword), None)
     return None
 
 

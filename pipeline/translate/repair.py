@@ -79,7 +79,7 @@ def _spans(text: str, targets: list[str]) -> list[tuple[int, int]]:
     return [(s, s + len(t)) for t in set(targets) for s in occurrences(text, t)]
 
 
-def _at_sentence_start(text: str, at: int) -> bool:
+def at_sentence_start(text: str, at: int) -> bool:
     before = re.sub(r"<[^>]+>", "", text[:at]).rstrip()
     return not before or before.endswith((".", "!", "?", ":"))
 
@@ -89,7 +89,7 @@ def _replacement(text: str, m: re.Match, approved: str) -> str:
     if approved.lower().startswith("the "):
         article = ""
     english = approved
-    if _at_sentence_start(text, m.start()) and english[:1].islower():
+    if at_sentence_start(text, m.start()) and english[:1].islower():
         english = english[:1].upper() + english[1:]
     elif article[:1] == "T" and english[:1].isupper():
         article = "The "
