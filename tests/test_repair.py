@@ -8,6 +8,7 @@ from pipeline import facts
 from pipeline.document import Segment
 from pipeline.terms.glossary import Term
 from pipeline.terms.matcher import TermMatch
+from pipeline.terms.suggest import cedict_senses
 from pipeline.translate.engines.base import Request
 from pipeline.translate.locking import FILL_IN, SUBSTITUTE, judge, lock
 from pipeline.translate.repair import LOOKUP
@@ -227,7 +228,16 @@ def test_a_missing_term_skips_the_rewording_re_prompt_where_a_forcing_edit_follo
     FakeEngine.calls.clear()
     verdict = lock(Laddered(), [segment])[0]
     assert verdict.tgt == "Kang Sheng and Xie Fuzhi signed the order."
-    assert [r.method for r in FakeEngine.calls] == ["prompt", LOOKUP, "inject", "constrained"]
+    assert [r.method for r in FakeEngine.calls] == ["prompt", "inject", "constrained"]  # Kang Sheng is pinyin: no lookup
+
+
+def test_a_name_spelled_in_its_pinyin_is_not_looked_up():
+    from pipeline.translate.repair import worth_looking_up
+    assert not worth_looking_up("康生", Term("康生", "Kang Sheng"))
+    assert not worth_looking_up("延安", Term("延安", "Yan'an"))
+    assert not worth_looking_up("凯丰", Term("何克全", "Kai Feng", variants=("凯丰",)))  # a variant's pinyin
+    assert worth_looking_up("罗明纳兹", Term("罗明纳兹", "Besso Lominadze"))  # the model may write "Romina Nazi"
+    assert worth_looking_up("共产国际", Term("共产国际", "Comintern"))
 
 
 def test_a_year_wrong_still_gets_the_rewording_re_prompt():
@@ -271,6 +281,20 @@ def test_a_term_missing_at_two_places_is_substituted_at_both():
     verdict = lock(Drafting(), [segment])[0]  # CC-CEDICT's sense is the draft's words
     assert verdict.tgt == "After the Chinese Communist Party was founded, he joined the Chinese Communist Party."
     assert verdict.method == SUBSTITUTE and verdict.count("locked") == 2
+
+
+def test_each_dictionary_sense_of_a_term_is_a_rendering_before_any_lookup():
+    assert cedict_senses("国民党") == ["KMT", "Guomindang", "Kuomintang", "Nationalist Party"]  # (KMT), a second sense
+    assert cedict_senses("中共") == ["Chinese Communist Party"]  # "abbr. for 中国共产党, …": the rendering, not the note
+    assert cedict_senses("莫斯科") == ["Moscow"]  # not "capital of Russia"
+    assert cedict_senses("左") == ["left"]  # one character: its first sense alone
+    cases = [("共产国际指示中共。", ("共产国际", "Comintern"), "The Communist International instructed the CCP.",
+              "The Comintern instructed the CCP."),  # "Communist International or Comintern": the first alternative
+             ("国民党浙江省党部。", ("国民党", "Kuomintang"), "The KMT Zhejiang branch.", "The Kuomintang Zhejiang branch.")]
+    for source, pair, draft, english in cases:
+        verdict = _repaired(source, [pair, ("中共", "CCP")] if "中共" in source else [pair], draft)
+        assert verdict.tgt == english and verdict.method == SUBSTITUTE
+        assert [r.method for r in FakeEngine.calls] == ["prompt"]  # no lookup, no re-prompt
 
 
 def test_substitution_inside_a_link_tag():

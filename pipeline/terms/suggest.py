@@ -63,6 +63,32 @@ def cedict_gloss(word: str) -> str:
     return re.sub(r"\s+([,.])", r"\1", re.sub(r"\s{2,}", " ", first)).strip(" ,")
 
 
+_ABBREVIATION = re.compile(r"\w\s*\(([A-Z]{2,6})\)")  # Kuomintang (KMT), not "(PRC) rightist deviation"
+
+
+def cedict_senses(word: str, max_words: int = 8) -> list[str]:
+    """The English renderings CC-CEDICT gives for ``word``, each alternative apart, without the
+    explanations after a comma: 国民党 → KMT, Guomindang, Kuomintang, Nationalist Party; 中共 →
+    Chinese Communist Party. One character has too many senses to stand for it: its first alone."""
+    if len(word) < 2:
+        return [cedict_gloss(word)] if cedict_gloss(word) else []
+    try:
+        definitions = _cedict().get_definitions(word) or []
+    except (KeyError, TypeError):
+        return []
+    senses: list[str] = []
+    for sense in (part for definition in definitions for part in definition.split(";")):
+        senses += _ABBREVIATION.findall(sense)
+        sense = _CEDICT_REFERENCE.sub("", re.sub(r"\([^)]*\)", "", sense))
+        parts = [p.strip() for p in sense.replace("abbr. for", ",").split(",") if p.strip()]
+        sense = parts[0] if parts else ""  # "abbr. for 中国共产党, Chinese Communist Party": what is left first
+        for alternative in re.split(r"\bor\b", sense.split(" also ")[0]):
+            alternative = " ".join(alternative.split()).strip(" .")
+            if alternative and len(alternative.split()) <= max_words:
+                senses.append(alternative)
+    return list(dict.fromkeys(senses))
+
+
 def pinyin_name(name: str) -> str:
     """Mao Zedong style: family name, then the given name joined, both capitalized."""
     for length in (2, 1):

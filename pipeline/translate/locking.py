@@ -366,7 +366,8 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
             return None
         for outcome in best[i].outcomes:
             zh = _matched(sources[i], outcome.match)
-            if outcome.status == "missing" and outcome.match.term.action != "keep" and zh not in looked_up:
+            if (outcome.status == "missing" and outcome.match.term.action != "keep" and zh not in looked_up
+                    and repair.worth_looking_up(zh, outcome.match.term)):
                 return look_up(i, zh)
         if _has_chinese_left(best[i]):
             left = [zh for zh in chinese_runs(sources[i], best[i]) if zh not in looked_up]

@@ -3,8 +3,8 @@
 The words in the draft that render the term's Chinese are replaced by the approved English. Where
 those words come from, in order: the model's own rendering of the term alone (asked once per term
 per run, ``LOOKUP``), the term base's forbidden renderings, pinyin of the term and its variants,
-its CC-CEDICT sense, and the approved English's own words ("Lominadze" for "Besso Lominadze",
-"Politburo" for "Provisional Politburo"). A match may differ in case, carry an article, a plural
+its CC-CEDICT senses (国民党: KMT, Kuomintang, Nationalist Party), and the approved English's own
+words ("Lominadze" for "Besso Lominadze", "Politburo" for "Provisional Politburo"). A match may differ in case, carry an article, a plural
 or a possessive; it never reaches into another locked term's English, nor across an inline tag.
 Only where none is found does the locking loop ask the model again.
 """
@@ -16,7 +16,7 @@ from typing import Callable
 
 from pipeline.chinese import all_han, has_han
 from pipeline.document import TermOutcome
-from pipeline.terms.suggest import cedict_gloss, joined_pinyin, pinyin_name, pinyin_words
+from pipeline.terms.suggest import cedict_senses, joined_pinyin, pinyin_name, pinyin_words
 from pipeline.verify import occurrences
 
 LOOKUP = "lookup"  # the method of a request for a term's Chinese alone (the model's own rendering)
@@ -36,6 +36,18 @@ def as_name(english: str) -> str:
     if not english or has_han(english) or len(english.split()) > MAX_RENDERING_WORDS or re.search(r"[.!?:;]\s", english):
         return ""
     return english
+
+
+def _squashed(text: str) -> str:
+    return re.sub(r"[\s'’\-‐]", "", text).lower()
+
+
+def worth_looking_up(zh: str, term) -> bool:
+    """Whether the model's rendering of a missing term alone can tell more than the draft was
+    searched for already: not where the approved English is the term's pinyin (Mao Zedong, Yan'an) —
+    the model renders such a name alone in that pinyin, and it is missing from the draft."""
+    return not (all_han(zh) and _squashed(term.en) in (_squashed(joined_pinyin(zh)),
+                                                        *(_squashed(joined_pinyin(v)) for v in term.variants if all_han(v))))
 
 
 def _partials(approved: str) -> list[str]:
@@ -59,9 +71,7 @@ def draft_renderings(zh: str, match, looked_up: str = "") -> list[str]:
         if term.type == "person" or term.action == "transliterate":
             found += [pinyin_name(form), joined_pinyin(form)]
         found.append(pinyin_words(form))
-        gloss = cedict_gloss(form)
-        if gloss and len(gloss.split()) <= 4:
-            found.append(gloss)
+        found += cedict_senses(form)
     found += _partials(term.en)
     return sorted({f.strip() for f in found if f.strip() and f.strip() != term.en}, key=len, reverse=True)
 
