@@ -72,21 +72,25 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server(tiny_gguf):
+def server(tiny_gguf, tmp_path_factory):
     """llama-cpp-python's OpenAI-compatible server with the tiny model, on a free local port."""
     pytest.importorskip("httpx")
     pytest.importorskip("uvicorn", reason="llama-cpp-python's [server] extra")
     port = _free_port()
+    # The server's log goes to a file: an unread pipe fills after a few hundred requests and the
+    # server blocks on its next log line (every later request then waits forever).
+    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    log = open(log_path, "wb")
     process = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(tiny_gguf),
                                 "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048",
                                 "--model_alias", "tiny-gguf"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                               stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"
     import httpx
     deadline = time.time() + 120
     while time.time() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"the server did not start: {process.stderr.read().decode()[-2000:]}")
+            pytest.fail(f"the server did not start: {log_path.read_text(errors='replace')[-2000:]}")
         try:
             if httpx.get(f"{url}/models", timeout=2).status_code == 200:
                 break
@@ -98,3 +102,4 @@ def server(tiny_gguf):
     yield url
     process.terminate()
     process.wait(timeout=30)
+    log.close()

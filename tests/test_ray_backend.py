@@ -2,6 +2,7 @@
 actor that dies mid-batch is restarted and its batch retried, and the local backend never imports Ray."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -52,6 +53,17 @@ def test_ray_backend_writes_the_local_backends_files(cluster, project, tiny_gguf
     assert main([*common, "--out", "ray", "--backend", "ray", "--workers", "2"]) == 0
     local, remote = files("local"), files("ray")
     assert len(local) == 3 * 10 + 3 and remote == local  # + qa-summary.json, run-terms.csv, run-terms.xlsx
+
+
+def test_ray_actors_share_an_openai_endpoint(cluster, project, server):
+    """No model in the actors: each sends its requests to the one server, and the files are the
+    local backend's."""
+    common = ["translate", "in", "--glossary", "g.csv", "--engine", "openai", "--base-url", server, "--grammar",
+              "none", "--no-tm", "--no-cache", "--batch-size", "2"]
+    assert main([*common, "--out", "local"]) == 0
+    assert main([*common, "--out", "ray", "--backend", "ray", "--workers", "2"]) == 0
+    assert files("ray") == files("local")
+    assert json.loads(Path("ray/run.json").read_text(encoding="utf-8"))["engine"]["model"] == "tiny-gguf"
 
 
 def test_a_dying_actor_is_restarted_and_its_batch_retried(cluster, project):
