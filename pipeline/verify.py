@@ -22,14 +22,17 @@ if TYPE_CHECKING:
     from pipeline.terms.matcher import TermMatch
 
 
-def occurrences(text: str, needle: str, *, ignore_case: bool = False, whole_word: bool = True) -> list[int]:
+def occurrences(text: str, needle: str, *, ignore_case: bool = False, whole_word: bool = True,
+                singular_too: bool = False) -> list[int]:
     """Start offsets of ``needle`` in ``text``.
 
     By default a capitalized or lower-cased first letter also counts and the needle must be a whole
-    word (or its plural); ``ignore_case`` (with ``whole_word=False``) is the WMT 2023 terminology rule.
+    word (or its plural; with ``singular_too``, a plural term's singular: a term's presence); ``ignore_case`` (with ``whole_word=False``) is the WMT 2023 terminology rule.
     """
     if not needle:
         return []
+    if singular_too and whole_word and not ignore_case:
+        needle = singular(needle)  # the optional plural ending below gives the plural back
     if ignore_case:
         pattern, flags = re.escape(needle), re.IGNORECASE
     else:
@@ -42,10 +45,22 @@ def occurrences(text: str, needle: str, *, ignore_case: bool = False, whole_word
     return [m.start() for m in re.finditer(f"{boundary_l}(?:{pattern}){boundary_r}", text, flags)]
 
 
+def singular(english: str) -> str:
+    """A plural rendering's singular, which names one of them ("Shanghai workers' armed uprisings" →
+    "… armed uprising": the sentence speaks of the third); any other rendering as it is. A short last
+    word ("News", "Arts") or one not made plural by -s ("Congress", "Soviet Union's") is left alone."""
+    last = english.rsplit(" ", 1)[-1]
+    if len(last) <= 4 or not last.isalpha() or not last.endswith("s") or last.endswith(("ss", "us", "is")):
+        return english
+    if last.endswith(("sses", "xes", "ches", "shes")):
+        return english[:-2]
+    return english[:-1]
+
+
 def repair_case(output: str, expected: list[str]) -> str:
     """Where an approved rendering appears with other capitalization only, restore the approved form."""
     for target in sorted(set(expected), key=len, reverse=True):
-        if not target or occurrences(output, target) or not any(c.isalpha() for c in target):
+        if not target or occurrences(output, target, singular_too=True) or not any(c.isalpha() for c in target):
             continue
         match = re.search(re.escape(target), output, re.IGNORECASE)
         if match:
@@ -62,7 +77,7 @@ def locate(output: str, matches: list[TermMatch], expected: list[str], method: s
     claimed: set[int] = set()
     spans: dict[str, list[int]] = {}
     for target in sorted(set(expected), key=len, reverse=True):
-        free = [s for s in occurrences(output, target) if not claimed & set(range(s, s + len(target)))]
+        free = [s for s in occurrences(output, target, singular_too=True) if not claimed & set(range(s, s + len(target)))]
         spans[target] = free
         for start in free:
             claimed.update(range(start, start + len(target)))
@@ -98,7 +113,7 @@ Rule = Callable[[Candidate], Iterator[Finding]]
 def _outside_target(output: str, bad: str, target: str) -> bool:
     """``bad`` occurs somewhere that is not part of an occurrence of the approved ``target``."""
     covered = set()
-    for start in occurrences(output, target):
+    for start in occurrences(output, target, singular_too=True):
         covered.update(range(start, start + len(target)))
     return any(start not in covered for start in occurrences(output, bad))
 
@@ -143,6 +158,18 @@ HOLLOW_PARENS = re.compile(r"[(（][^\w()（）]*[)）]")
 # cannot end an English sentence.
 _CUT_OFF = re.compile(r"(?:[-–(\[“‘]|\b(?:the|a|an|of|and|or|with|from|which|whose|its|their))\s*$",
                       re.IGNORECASE)
+
+def closed(output: str, source: str) -> str:
+    """``output``, an answer the model ended itself (``Engine.ended``: not stopped by its token
+    budget), with the final stop it left out ("Former CCP Propaganda Department Director" for
+    曾任中共中央宣传部部长。) where the source ends a sentence and the English ends on a whole word.
+    An English that ends inside a word or on "the", "of" … stays cut off."""
+    bare = strip_tags(output).rstrip()
+    ends_sentence = source.rstrip("”’」』）)").endswith(_SENTENCE_END)
+    if ends_sentence and bare and bare[-1].isalnum() and not _CUT_OFF.search(bare):
+        return output.rstrip() + "."
+    return output
+
 
 REPEAT_WORDS = 6  # a run of this many words twice is a loop, not prose ("the sentence written twice")
 SOURCE_REPEAT_WORDS = 10  # where the source itself repeats a phrase, its English may too (at least this)

@@ -35,8 +35,11 @@ def engine(request, llama_engine, marian_engine):
     return {"llama": llama_engine, "marian": marian_engine}[request.param]
 
 
-def test_every_term_is_locked_even_when_the_model_drops_it(engine):
+def test_every_term_is_locked_even_when_the_model_drops_it(engine, monkeypatch):
     # The tiny models emit noise, so every term is first dropped, then forced by the strongest method.
+    # Noise the random model ends itself would read as a sentence once its final stop is put in
+    # (``verify.closed``): here its missing stop keeps marking it unusable, as a real cut would.
+    monkeypatch.setattr(type(engine), "tells_budget_cuts", False)
     doc = _translate("1927年，共产国际派罗明那兹来到汉口。王明回国。", engine)
     audit = _audit(doc)
     assert [(k, s, text) for k, s, _m, text in audit] == [
@@ -154,6 +157,18 @@ def test_batched_decoding_mixes_methods_and_grammars_and_is_deterministic(batche
         if method == "constrained":  # each sequence kept its own grammar: every target is there
             assert all(en in english for _zh, en in terms), english
     assert batched_engine._decoder.stats["completion_tokens"] > 0
+
+
+def test_the_engine_tells_an_answer_its_budget_cut_from_one_the_model_ended(batched_engine):
+    from pipeline.translate.engines.llama_batch import Job
+    prompts = [batched_engine.prompt(r) for r in _requests(MIXED)]
+    jobs = [Job(i, p, max_tokens=2 + i) for i, p in enumerate(prompts)]
+    batched_engine._decode_jobs(jobs)
+    for job in jobs:  # cut exactly when the budget, not the model's end-of-turn, stopped it
+        assert job.cut == (len(job.output) >= job.max_tokens)
+    answers = [batched_engine._answer(job) for job in jobs]  # as the engine hands them to the locking loop
+    assert [batched_engine.ended(a) for a in answers] == [not job.cut for job in jobs]
+    assert any(job.cut for job in jobs)
 
 
 def test_batched_decoding_shares_the_prompt_prefixes(batched_engine):

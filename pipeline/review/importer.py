@@ -110,7 +110,7 @@ def proposed_rendering(record: dict, term: dict, reviewed: str) -> str:
 def _proposals(record: dict, reviewed: str, where: str) -> list[dict]:
     out = []
     for term in record["terms"]:
-        if term["status"] != "locked" or term.get("action") == "keep" or occurrences(reviewed, term["tgt"]):
+        if term["status"] != "locked" or term.get("action") == "keep" or occurrences(reviewed, term["tgt"], singular_too=True):
             continue
         out.append({"id": term["id"], "zh": term["src"], "en": proposed_rendering(record, term, reviewed),
                     "current_en": term.get("approved", term["tgt"]), "status": "proposed",

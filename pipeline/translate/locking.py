@@ -21,7 +21,7 @@ from pipeline.translate.choose import consensus
 from pipeline.translate.cleanup import clean, restore_targets, strip_wrappers
 from pipeline.translate import repair
 from pipeline.translate.engines.base import Engine, Request, TermPair
-from pipeline.verify import REWORDING_RULES, occurrences, repair_case, verify
+from pipeline.verify import REWORDING_RULES, closed, occurrences, repair_case, verify
 
 Item = tuple[str, Segment]  # (the document's text, one of its segments)
 
@@ -51,12 +51,14 @@ def _expected(segment: Segment) -> list[str]:
     return [p.target for p in term_pairs(segment)]
 
 
-def judge(segment: Segment, raw: str, method: str, tags: list = (), draft: str = "") -> Translation:
+def judge(segment: Segment, raw: str, method: str, tags: list = (), draft: str = "", ended: bool = False) -> Translation:
     """The verdict on a model's raw output for ``segment``, after clean-up, case repair and life
     dates the source leaves blank taken out. ``tags``: the inline tags the engine was sent; any
-    others it wrote are dropped. ``draft``: the English a forcing method was to edit."""
+    others it wrote are dropped. ``draft``: the English a forcing method was to edit. ``ended``: the
+    model ended the answer itself (not its token budget): a final stop it left out is put in."""
     expected = _expected(segment)
     text = restore_targets(restore(clean(protect(raw), segment.norm)), expected)
+    text = closed(text, segment.norm) if ended else text
     text = facts.blank_life_dates(repair_case(text if tags else strip_tags(text), expected), segment.norm, segment.year)
     return verify(text, segment.terms, expected, method, source=segment.norm, tags=tags, year=segment.year,
                   draft=draft)
@@ -345,7 +347,7 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
         """Collect source ``owner[p]``'s first answers; once all are in, the consensus verdict."""
         i = owner[p]
         answers = drafts.setdefault(i, [None] * n)
-        answers[p % n] = judge(sources[i], raw, engine.methods[0], sent[i])
+        answers[p % n] = judge(sources[i], raw, engine.methods[0], sent[i], ended=engine.ended(raw))
         if any(a is None for a in answers):
             return None
         return answers[consensus(answers)]
@@ -403,7 +405,7 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
         else:
             method = engine.methods[level]
             draft = best[i].tagged if method in engine.forcing and i in best else ""
-            verdict = judge(sources[i], raw, method, sent[i], draft)
+            verdict = judge(sources[i], raw, method, sent[i], draft, ended=engine.ended(raw))
         if i not in best or verdict.rank < best[i].rank:
             best[i] = verdict
         best[i].attempts = level + 1

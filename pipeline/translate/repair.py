@@ -86,7 +86,7 @@ def _pattern(rendering: str) -> re.Pattern:
 
 
 def _spans(text: str, targets: list[str]) -> list[tuple[int, int]]:
-    return [(s, s + len(t)) for t in set(targets) for s in occurrences(text, t)]
+    return [(s, s + len(t)) for t in set(targets) for s in occurrences(text, t, singular_too=True)]
 
 
 def at_sentence_start(text: str, at: int) -> bool:

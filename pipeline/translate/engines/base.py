@@ -62,6 +62,20 @@ class Engine(ABC):
         return self._term_renderings
 
     @property
+    def budget_cut(self) -> set[str]:
+        """Answers the engine stopped at their token budget (the model had not ended them)."""
+        if "_budget_cut" not in self.__dict__:
+            self._budget_cut: set[str] = set()
+        return self._budget_cut
+
+    def ended(self, answer: str) -> bool:
+        """Whether the model ended ``answer`` itself, so a missing final stop is punctuation and not
+        a cut (``verify.closed``). False where the engine cannot tell (this default)."""
+        return self.tells_budget_cuts and answer not in self.budget_cut
+
+    tells_budget_cuts: bool = False  # the engine records the answers its token budget stopped
+
+    @property
     def requests_by_method(self) -> Counter:
         """How many requests the locking loop sent, by method (``lookup`` for a term alone), this run."""
         if "_requests_by_method" not in self.__dict__:
@@ -100,9 +114,14 @@ class Engine(ABC):
             parts += pieces
             owners += [i] * len(pieces)
         joined: list[list[str]] = [[] for _ in requests]
+        cut: set[int] = set()
         for owner, text in zip(owners, translate_parts(parts)):
             joined[owner].append(text.strip())
-        return [" ".join(t for t in texts if t) for texts in joined]
+            if text in self.budget_cut:
+                cut.add(owner)
+        answers = [" ".join(t for t in texts if t) for texts in joined]
+        self.budget_cut.update(answers[i] for i in cut)  # one part cut: the joined answer is
+        return answers
 
     @abstractmethod
     def describe(self) -> dict:

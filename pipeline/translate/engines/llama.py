@@ -145,7 +145,12 @@ class LlamaEngine(Engine):
         self.stats["prompt_tokens"] += usage.get("prompt_tokens", 0)
         self.stats["completion_tokens"] += usage.get("completion_tokens", 0)
         self.stats["seconds"] += time.perf_counter() - started
-        return result["choices"][0]["message"]["content"] or ""
+        answer = result["choices"][0]["message"]["content"] or ""
+        if result["choices"][0].get("finish_reason") == "length":
+            self.budget_cut.add(answer)
+        return answer
+
+    tells_budget_cuts = True
 
     def _sampling(self, request: Request) -> tuple[float, int]:
         """(temperature, seed): greedy for a request's first answer, sampled with a seed of its own
@@ -246,10 +251,17 @@ class LlamaEngine(Engine):
     def _text(self, tokens: list[int]) -> str:
         return self.llm.detokenize(tokens).decode("utf-8", errors="ignore")
 
+    def _answer(self, job) -> str:
+        answer = self._text(job.output)
+        if job.cut:
+            self.budget_cut.add(answer)
+        return answer
+
     def translate_batched(self, requests: list[Request]) -> list[str]:
         self.stats["requests"] += len(requests)
-        outputs = self._decode_jobs([self._job(i, r) for i, r in enumerate(requests)])
-        return [self._text(tokens) for tokens in outputs]
+        jobs = [self._job(i, r) for i, r in enumerate(requests)]
+        self._decode_jobs(jobs)
+        return [self._answer(job) for job in jobs]
 
     def translate_followed(self, requests, follow, batch_size=8, checkpoint=lambda: None) -> None:
         """Continuous batching across locking methods: an item's next request starts as soon as its
@@ -271,7 +283,7 @@ class LlamaEngine(Engine):
             return self._job(index, request)
 
         def on_done(job):
-            return ready(job.index, follow(job.index, self._text(job.output)))
+            return ready(job.index, follow(job.index, self._answer(job)))
 
         jobs = [job for i, r in enumerate(requests) if (job := ready(i, r)) is not None]
         # Longest prompts first: long answers start early, and the last to finish are short ones.

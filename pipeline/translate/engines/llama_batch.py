@@ -29,6 +29,7 @@ class Job:
     grammar: str | None = None
     sample: tuple[float, int] | None = None  # (temperature, seed); None: greedy
     output: list[int] = field(default_factory=list)
+    cut: bool = False          # stopped at max_tokens or the sequence's end, not by the model
 
 
 @dataclass
@@ -190,11 +191,13 @@ class BatchDecoder:
             token = llama_cpp.llama_sampler_sample(slot.sampler, self.ctx, row)
             job = slot.job
             if llama_cpp.llama_vocab_is_eog(self.vocab, token) or slot.pos >= self.n_ctx_seq - 1:
+                job.cut = not llama_cpp.llama_vocab_is_eog(self.vocab, token)
                 self._finish(slot, job)
                 continue
             job.output.append(token)
             self.stats["completion_tokens"] += 1
             if len(job.output) >= job.max_tokens:
+                job.cut = True
                 self._finish(slot, job)
                 continue
             following.append((slot, [(token, slot.pos, slot.seq, True)]))

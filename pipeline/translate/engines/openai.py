@@ -171,7 +171,12 @@ class OpenAIEngine(Engine):
         self.stats["prompt_tokens"] += usage.get("prompt_tokens", 0) or 0
         self.stats["completion_tokens"] += usage.get("completion_tokens", 0) or 0
         self.stats["seconds"] += time.perf_counter() - started
-        return self._content(data)
+        answer = self._content(data)
+        if _finish_reason(data) == "length":
+            self.budget_cut.add(answer)
+        return answer
+
+    tells_budget_cuts = True
 
     @property
     def batch_size(self) -> int:
@@ -214,3 +219,10 @@ class OpenAIEngine(Engine):
 
     def close(self) -> None:
         self.client.close()
+
+
+def _finish_reason(data: dict | None) -> str:
+    try:
+        return data["choices"][0].get("finish_reason") or ""
+    except (TypeError, KeyError, IndexError, AttributeError):
+        return ""
