@@ -34,6 +34,7 @@ CONFIGS = {  # each names every lever, so a change of the defaults does not chan
     "context1": ["--context", "1", "--examples", "0"],
     "examples": ["--context", "0", "--examples", "2"],
     "default": [],  # whatever pipeline/ chose
+    "force-terms": ["--force-terms"],  # the defaults, and the forcing grammar at the end of the ladder
     "context+examples": ["--context", "2", "--examples", "2"],
     "candidates": ["--context", "0", "--examples", "0", "--candidates", "4"],
     "context+candidates": ["--context", "2", "--examples", "0", "--candidates", "4"],

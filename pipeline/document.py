@@ -201,13 +201,15 @@ class Translation:
         return self.text_problems + len(self.tag_problems)
 
     @property
-    def rank(self) -> tuple[int, int, int, int]:
+    def rank(self) -> tuple[int, int, int, int, int]:
         """Lower is better: a usable answer before any unusable one, whatever terms either holds (a
-        reviewer adds a missing term in seconds; a broken sentence must be translated again); then
+        reviewer adds a missing term in seconds; a broken sentence must be translated again), and of
+        unusable ones an empty answer last (a broken sentence still gives the reviewer words); then
         term and text problems (a term missing at two places counts once), then missing terms (of two
         answers with as many problems, the one with every term), then tag problems."""
         missing = len({o.expected for o in self.outcomes if o.status == "missing"})
-        return int(self.unusable), missing + len(self.defects), missing, len(self.tag_problems)
+        return (int(self.unusable), int(not self.tgt.strip()), missing + len(self.defects), missing,
+                len(self.tag_problems))
 
     @property
     def degenerate(self) -> bool:

@@ -142,6 +142,42 @@ def test_a_usable_answer_missing_a_term_beats_a_broken_one_with_every_term():
     assert verdict.tgt == looped  # both broken: the one with every term (an error for review)
 
 
+def test_an_empty_answer_loses_to_a_broken_one_that_says_something():
+    from tests.fakes import ScriptedEngine
+    from pipeline.translate.locking import lock
+    source = "在华盛顿队以5-3的比分战胜亚特兰大鸫鸟队的比赛中，他贡献了2个进球和2次助攻。"
+    segment = _segment(source, [])
+    cut = "In Washington's 5-3 win over the Atlanta Thrashers, he scored 2 goals and"  # cut off, a finding
+    ScriptedEngine.answers = {source: cut, (source, "prompt"): ""}
+    verdict = lock(ScriptedEngine(), [segment])[0]  # seen on FLORES line 25: the empty answer shipped
+    assert verdict.tgt == cut and verdict.unusable
+    ScriptedEngine.answers = {source: ""}
+    assert lock(ScriptedEngine(), [segment])[0].tgt == ""  # nothing else: empty, an empty-output error
+
+
+def test_an_echo_of_the_chinese_in_every_method_gets_the_rescue_grammar_and_nothing_else_does():
+    from tests.fakes import ScriptedEngine
+    from pipeline.translate.locking import lock
+
+    class Rescuing(ScriptedEngine):
+        methods = ("prompt", "inject", "revise")
+        rescue = ("constrained",)
+
+    source = "在华盛顿队以5-3的比分战胜亚特兰大鸫鸟队的比赛中，他贡献了2个进球和2次助攻。"
+    english = "In Washington's 5-3 win over the Atlanta Thrashers, he scored 2 goals and 2 assists."
+    Rescuing.answers = {source: source, (source, "constrained"): english}  # FLORES dev line 25: echoed thrice
+    ScriptedEngine.calls.clear()
+    verdict = lock(Rescuing(), [_segment(source, [])])[0]
+    assert verdict.tgt == english and verdict.method == "constrained"
+    assert [r.method for r in ScriptedEngine.calls] == ["prompt", "inject", "revise", "constrained"]
+    source = "康生和谢富治签署命令。"
+    Rescuing.answers = {source: "Xie Fuzhi signed the order."}  # English, a term missing: no rescue
+    ScriptedEngine.calls.clear()
+    segment = _segment(source, [_match("康生", "Kang Sheng"), _match("谢富治", "Xie Fuzhi", start=3)])
+    assert lock(Rescuing(), [segment])[0].count("missing") == 1
+    assert "constrained" not in [r.method for r in ScriptedEngine.calls]
+
+
 def test_an_answer_narrating_the_task_is_degenerate():
     assert degenerate("Politburo. The corrected English version is: August 7 Emergency Conference.", "八七会议。")
     assert degenerate("The Chinese left in the draft remains unchanged.", "会议。")

@@ -283,6 +283,11 @@ def _rewording_only(best: Translation) -> bool:
     return not best.count("missing") and all(f.check in REWORDING_RULES for f in best.defects)
 
 
+def ladder(engine: Engine) -> tuple[str, ...]:
+    """The engine's methods, weakest first, then its rescue methods (``Engine.rescue``)."""
+    return (*engine.methods, *(m for m in engine.rescue if m not in engine.methods))
+
+
 def _next_level(engine: Engine, best: Translation, level: int) -> int | None:
     """The next method to try, if any: the next one while a term or text problem is left, but not a
     rewording re-prompt where a forcing method follows (asked to force terms, skip a call that placed
@@ -290,19 +295,23 @@ def _next_level(engine: Engine, best: Translation, level: int) -> int | None:
     the engine's ``reword`` methods (a re-prompt that shows the draft and what is wrong with it), never
     a forcing one: a grammar cannot mend a year. Tags alone get no re-prompt: render places their
     markup (a re-prompt mended 1 of 22 such segments on the 12 articles; a forcing grammar wrecks
-    the sentence around them)."""
-    methods = engine.methods
+    the sentence around them). A rescue method only when no attempt gave any English: the model echoed
+    the Chinese in every method (FLORES dev line 25, thrice), and a grammar that admits no Chinese is
+    the one request that can end the echo."""
+    methods = ladder(engine)
+    usable = len(engine.methods) if best.tgt.strip() else len(methods)
     if best.text_problems and not _rewording_only(best):
-        return next((i for i in range(level, len(methods)) if not _reword_before_forcing(engine, i)), None)
+        return next((i for i in range(level, usable) if not _reword_before_forcing(engine, i)), None)
     if best.text_problems:
         return next((i for i in range(level, len(methods)) if methods[i] in engine.reword), None)
     return None
 
 
 def _reword_before_forcing(engine: Engine, i: int) -> bool:
-    method = engine.methods[i]
+    methods = ladder(engine)
+    method = methods[i]
     return method in engine.reword and method not in engine.forcing \
-        and any(m in engine.forcing for m in engine.methods[i + 1:])
+        and any(m in engine.forcing for m in methods[i + 1:])
 
 
 def _notes(verdict: Translation | None, segment: Segment) -> tuple[str, ...]:
@@ -334,12 +343,13 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
     drafts: dict[int, list] = {}
     asking: dict[int, str] = {}  # item → the term's Chinese whose rendering alone it waits for
     looked_up = engine.term_renderings
+    methods = ladder(engine)
 
     def request(i: int) -> Request:
         segment = sources[i]
         source = tagged_source(segment) if sent[i] else segment.norm
-        engine.requests_by_method[engine.methods[levels[i]]] += 1
-        return Request(source, _unique_pairs(term_pairs(segment)), engine.methods[levels[i]],
+        engine.requests_by_method[methods[levels[i]]] += 1
+        return Request(source, _unique_pairs(term_pairs(segment)), methods[levels[i]],
                        best[i].tagged if i in best else "", examples(segment), _notes(best.get(i), segment),
                        segment.context)
 
@@ -403,7 +413,7 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
             if verdict is None:
                 return None
         else:
-            method = engine.methods[level]
+            method = methods[level]
             draft = best[i].tagged if method in engine.forcing and i in best else ""
             verdict = judge(sources[i], raw, method, sent[i], draft, ended=engine.ended(raw))
         if i not in best or verdict.rank < best[i].rank:

@@ -53,6 +53,8 @@ class Engine(ABC):
     candidates: int = 1             # first answers per sentence (one greedy, the rest sampled); the
                                     # locking loop keeps the consensus one (``pipeline/translate/choose.py``)
     lookups: bool = True            # worth asking for a term's Chinese alone, to find its words in a draft
+    rescue: tuple[str, ...] = ()    # methods asked only when no attempt gave any English (the model
+                                    # echoed the Chinese): a grammar that admits no Chinese
 
     @property
     def term_renderings(self) -> dict[str, str]:

@@ -95,6 +95,8 @@ class LlamaEngine(Engine):
         if force_terms:  # recorded only when used, as above
             self.settings["force_terms"] = True
             self.methods, self.forcing = (*self.methods, "constrained"), ("constrained",)
+        else:
+            self.rescue = ("constrained",)
         if gpu_layers:  # recorded only when used: a GPU's arithmetic differs from the CPU's
             self.settings["gpu_layers"] = gpu_layers
         self._decoder = None

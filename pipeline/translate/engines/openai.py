@@ -72,6 +72,8 @@ class OpenAIEngine(Engine):
         if force_terms:
             self.settings["force_terms"] = True
         self.methods, self.forcing = ("prompt", "inject", "revise", *forced), forced
+        if self.settings["grammar"] != "none" and not forced:
+            self.rescue = ("constrained",)
         log(f"openai engine: {self.settings['base_url']} · model {self.model_name} · grammar "
             f"{self.settings['grammar']} · {parallel} requests at once")
 
