@@ -194,11 +194,34 @@ def invented_years(english: str, source: str, year: int | None = None,
     return [y for y in dict.fromkeys(_ENGLISH_YEAR.findall(english)) if int(y) not in allowed and float(y) not in stated]
 
 
+# A date written as numbers, 1933-03-01 (not a year range such as 1910-11: the day is required).
+_ENGLISH_NUMERIC_DATE = re.compile(r"\b(?:1[5-9]|20)\d\d-(0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])\b")
+
+
+def invented_months(english: str, numbers: list[Number]) -> list[str]:
+    """Numeric dates in the English whose month the source does not state ("1933-03-01 to 1933-03-31"
+    for 1933年去苏联…: a model that invents a date in ISO form)."""
+    months = {n.value for n in numbers if n.month}
+    return [m.group(0) for m in _ENGLISH_NUMERIC_DATE.finditer(english) if float(int(m.group(1))) not in months]
+
+
+def _dates_to_years(english: str, source: str) -> str:
+    """Numeric dates whose month the source does not state cut to their year, and a range from a
+    year to itself to that year ("1933-01-01 to 1933-06-30" → "1933")."""
+    if not invented_months(english, source_numbers(source)):
+        return english
+    months = {n.value for n in source_numbers(source) if n.month}
+    english = _ENGLISH_NUMERIC_DATE.sub(lambda m: m.group(0) if float(int(m.group(1))) in months else m.group(0)[:4],
+                                        english)
+    return re.sub(r"\b(\d{4})(?:\s*(?:[-–—]|to)\s*\1)+\b", r"\1", english)
+
+
 def problems(english: str, source: str, year: int | None = None) -> list[str]:
-    """What the English gets wrong about the source's numbers: a number left out, a year added."""
+    """What the English gets wrong about the source's numbers: a number left out, a year or a month added."""
     values, lower, numbers = english_values(english), english.lower(), source_numbers(source)
     found = [f"the number {n} is not in the English" for n in numbers if not _said(n, english, values, lower)]
     hint = f" (the text is at {year})" if year is not None and implied_years(source, year) else ""
+    found += [f"the date {d} has a month the source does not state" for d in invented_months(english, numbers)]
     return found + [f"the year {y} is not in the source{hint}" for y in invented_years(english, source, year, numbers)]
 
 
@@ -206,8 +229,9 @@ def problems(english: str, source: str, year: int | None = None) -> list[str]:
 def mended_years(english: str, source: str, year: int | None = None) -> str:
     """Years the English invents, mended where the source says which year it means: replaced by the one
     year the source implies and the English lacks (同年12月 at 1925 written "December 1949" → "December
-    1925"); the end of a range the source does not have taken out ("1935-1936 Summer" → "1935 Summer").
-    Anything else is left for the `number-mismatch` finding."""
+    1925"); the end of a range the source does not have taken out ("1935-1936 Summer" → "1935 Summer");
+    a numeric date whose month the source does not state cut to its year. Anything else is left for the `number-mismatch` finding."""
+    english = _dates_to_years(english, source)
     invented = invented_years(english, source, year)
     if not invented:
         return english

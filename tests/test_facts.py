@@ -71,11 +71,31 @@ def test_the_year_a_document_is_at(source, before, after):
     ("About 1 million files.", "约 1,000 万份文件。", None, ["the number 1,000"]),
     ("It has been key since the 1970s, in the 20th century.", "自 20 世纪 70 年代以来一直是关键。", None, []),
     ("He finished with 22,432 points.", "以 2243 分排名第二。", None, ["the number 2243"]),
+    # a date in numbers whose month the source does not state (俞秀松 #9 in a run)
+    ("1933-03-01 to 1933-03-31: Soviet Union, Far East.", "1933年去苏联远东地区。", None,
+     ["the date 1933-03-01", "the date 1933-03-31"]),
+    ("On 1927-04-12 the purge began.", "1927年4月12日清党开始。", None, []),
     ("It can hold 55,000 barrels (2.3 million gallons).", "可容纳 55000 桶（230 万加仑）。", None, []),
 ])
 def test_number_problems(english, source, year, expected):
     found = problems(english, source, year)
     assert len(found) == len(expected) and all(f.startswith(e) for f, e in zip(found, expected)), found
+
+
+def test_a_year_range_is_not_read_as_a_date():
+    from pipeline.facts import invented_months
+    assert invented_months("In 1910-11 and 1926-1927 he studied.", []) == []
+    assert invented_months("On 1933-03-01 he left.", []) == ["1933-03-01"]
+
+
+def test_an_invented_numeric_date_is_cut_to_its_year():
+    from pipeline.facts import mended_years
+    source = "1933年去苏联远东地区任《工人之路报》副总编。"  # seen in a run, after every method
+    english = "1933-01-01 to 1933-06-30, Soviet Union, Deputy Editor of Labor Path Report."
+    assert mended_years(english, source) == "1933, Soviet Union, Deputy Editor of Labor Path Report."
+    assert not problems(mended_years(english, source), source)
+    kept = "On 1927-04-12 the purge began."
+    assert mended_years(kept, "1927年4月12日清党开始。") == kept  # the month is the source's
 
 
 def test_the_years_component_resolves_relative_years_across_segments():
