@@ -159,14 +159,17 @@ HOLLOW_PARENS = re.compile(r"[(（][^\w()（）]*[)）]")
 _CUT_OFF = re.compile(r"(?:[-–(\[“‘]|\b(?:the|a|an|of|and|or|with|from|which|whose|its|their))\s*$",
                       re.IGNORECASE)
 
+def _ends_sentence(source: str) -> bool:
+    return source.rstrip("”’」』）)").endswith(_SENTENCE_END)
+
+
 def closed(output: str, source: str) -> str:
     """``output``, an answer the model ended itself (``Engine.ended``: not stopped by its token
     budget), with the final stop it left out ("Former CCP Propaganda Department Director" for
     曾任中共中央宣传部部长。) where the source ends a sentence and the English ends on a whole word.
     An English that ends inside a word or on "the", "of" … stays cut off."""
     bare = strip_tags(output).rstrip()
-    ends_sentence = source.rstrip("”’」』）)").endswith(_SENTENCE_END)
-    if ends_sentence and bare and bare[-1].isalnum() and not _CUT_OFF.search(bare):
+    if _ends_sentence(source) and bare and bare[-1].isalnum() and not _CUT_OFF.search(bare):
         return output.rstrip() + "."
     return output
 
@@ -252,8 +255,7 @@ def broken(output: str, source: str, terms: tuple[str, ...] = ()) -> str:
         return "the English has parentheses holding no word"
     if len(source) >= 4 and len(output) > 8 * len(source) + 80:
         return "the English is far longer than the source"
-    ends_sentence = source.rstrip("”’」』）)").endswith(_SENTENCE_END)
-    if output and ((ends_sentence and not output.endswith(_ENGLISH_END)) or _CUT_OFF.search(output)):
+    if output and ((_ends_sentence(source) and not output.endswith(_ENGLISH_END)) or _CUT_OFF.search(output)):
         return "the English is cut off"
     source_parens = source.count("（") + source.count("(")
     added = len(_PARENTHETICAL.findall(output)) - source_parens

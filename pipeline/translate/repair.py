@@ -4,8 +4,9 @@ The words in the draft that render the term's Chinese are replaced by the approv
 those words come from, in order: the model's own rendering of the term alone (asked once per term
 per run, ``LOOKUP``), the term base's forbidden renderings, pinyin of the term and its variants,
 its CC-CEDICT senses (国民党: KMT, Kuomintang, Nationalist Party), and the approved English's own
-words ("Lominadze" for "Besso Lominadze", "Politburo" for "Provisional Politburo"). A match may differ in case, carry an article, a plural
-or a possessive; it never reaches into another locked term's English, nor across an inline tag.
+words ("Lominadze" for "Besso Lominadze", "Politburo" for "Provisional Politburo"). A match may
+differ in case, carry an article, a plural or a possessive; it never reaches into another locked
+term's English, nor across an inline tag.
 Only where none is found does the locking loop ask the model again.
 """
 from __future__ import annotations
@@ -46,8 +47,8 @@ def worth_looking_up(zh: str, term) -> bool:
     """Whether the model's rendering of a missing term alone can tell more than the draft was
     searched for already: not where the approved English is the term's pinyin (Mao Zedong, Yan'an) —
     the model renders such a name alone in that pinyin, and it is missing from the draft."""
-    return not (all_han(zh) and _squashed(term.en) in (_squashed(joined_pinyin(zh)),
-                                                        *(_squashed(joined_pinyin(v)) for v in term.variants if all_han(v))))
+    spelled = {_squashed(joined_pinyin(form)) for form in (zh, *term.variants) if all_han(form)}
+    return not (all_han(zh) and _squashed(term.en) in spelled)
 
 
 def _partials(approved: str) -> list[str]:

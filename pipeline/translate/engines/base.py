@@ -55,6 +55,7 @@ class Engine(ABC):
     lookups: bool = True            # worth asking for a term's Chinese alone, to find its words in a draft
     rescue: tuple[str, ...] = ()    # methods asked only when no attempt gave any English (the model
                                     # echoed the Chinese): a grammar that admits no Chinese
+    tells_budget_cuts: bool = False  # the engine records the answers its token budget stopped
 
     @property
     def term_renderings(self) -> dict[str, str]:
@@ -75,7 +76,11 @@ class Engine(ABC):
         a cut (``verify.closed``). False where the engine cannot tell (this default)."""
         return self.tells_budget_cuts and answer not in self.budget_cut
 
-    tells_budget_cuts: bool = False  # the engine records the answers its token budget stopped
+    def answered(self, answer: str, cut: bool) -> str:
+        """``answer``, recorded as stopped by its token budget where ``cut``."""
+        if cut:
+            self.budget_cut.add(answer)
+        return answer
 
     @property
     def requests_by_method(self) -> Counter:

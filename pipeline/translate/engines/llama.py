@@ -72,6 +72,7 @@ def resolve_gguf(model: str | None, log=print) -> tuple[str, Path, str]:
 class LlamaEngine(Engine):
     name = "llama"
     methods = ("prompt", "inject", "revise")  # + "constrained" with force_terms
+    tells_budget_cuts = True  # the decoder's job and finish_reason say where the budget stopped an answer
     markup = True
     reword = ("revise",)
 
@@ -147,12 +148,8 @@ class LlamaEngine(Engine):
         self.stats["prompt_tokens"] += usage.get("prompt_tokens", 0)
         self.stats["completion_tokens"] += usage.get("completion_tokens", 0)
         self.stats["seconds"] += time.perf_counter() - started
-        answer = result["choices"][0]["message"]["content"] or ""
-        if result["choices"][0].get("finish_reason") == "length":
-            self.budget_cut.add(answer)
-        return answer
-
-    tells_budget_cuts = True
+        choice = result["choices"][0]
+        return self.answered(choice["message"]["content"] or "", choice.get("finish_reason") == "length")
 
     def _sampling(self, request: Request) -> tuple[float, int]:
         """(temperature, seed): greedy for a request's first answer, sampled with a seed of its own
@@ -254,10 +251,7 @@ class LlamaEngine(Engine):
         return self.llm.detokenize(tokens).decode("utf-8", errors="ignore")
 
     def _answer(self, job) -> str:
-        answer = self._text(job.output)
-        if job.cut:
-            self.budget_cut.add(answer)
-        return answer
+        return self.answered(self._text(job.output), job.cut)
 
     def translate_batched(self, requests: list[Request]) -> list[str]:
         self.stats["requests"] += len(requests)

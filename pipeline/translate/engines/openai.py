@@ -47,6 +47,7 @@ def api_key() -> str:
 
 class OpenAIEngine(Engine):
     name = "openai"
+    tells_budget_cuts = True  # finish_reason "length"
     markup = True
     reword = ("revise",)
 
@@ -173,12 +174,7 @@ class OpenAIEngine(Engine):
         self.stats["prompt_tokens"] += usage.get("prompt_tokens", 0) or 0
         self.stats["completion_tokens"] += usage.get("completion_tokens", 0) or 0
         self.stats["seconds"] += time.perf_counter() - started
-        answer = self._content(data)
-        if _finish_reason(data) == "length":
-            self.budget_cut.add(answer)
-        return answer
-
-    tells_budget_cuts = True
+        return self.answered(self._content(data), _finish_reason(data) == "length")
 
     @property
     def batch_size(self) -> int:
