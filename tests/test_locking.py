@@ -88,6 +88,10 @@ def test_number_and_month_checks():
     ("The CCP was founded.\n\nNote: 中共 is the CCP.", "The CCP was founded."),
     ("```\nthe CCP ( founded ) in 1921 , grew .\n```", "The CCP (founded) in 1921, grew."),
     ("The CCP was founded “in 1921”，and grew。", 'The CCP was founded "in 1921," and grew.'),
+    # an opening single quote keeps its space (Moses alone glued it: "by'Chronicle …'", seed 003 #8)
+    ("Edited by 'Chronicle of Major Events in CCP History', CCP History Publishing House",
+     "Edited by 'Chronicle of Major Events in CCP History', CCP History Publishing House"),
+    ("'Left' errors , Mao's and O'Brien's 'Red Star' .", "'Left' errors, Mao's and O'Brien's 'Red Star'."),
 ])
 def test_cleanup(raw, expected):
     assert clean(raw, "中共成立。") == expected

@@ -139,3 +139,13 @@ def test_a_translation_group_holds_a_batch_of_segments_whatever_the_context():
     docs = [analyze_text("甲。乙。丙。\n" * 4, f"d{i}") for i in range(5)]  # 12 segments each
     assert [len(g) for g in groups(docs, 8)] == [1, 1, 1, 1, 1]
     assert [len(g) for g in groups(docs, 24)] == [2, 2, 1]
+
+
+def test_an_llm_engines_first_request_shows_each_terms_english_in_the_chinese():
+    """The first method injects: the glossary line and the English in place of the Chinese (the
+    glossary line alone left a term out of a quarter of the drafts with terms)."""
+    from pipeline.translate.engines.base import TermPair
+    from pipeline.translate.prompts import METHODS, user_message
+    message = user_message(Request("王明回国。", (TermPair("王明", "Wang Ming"),), METHODS[0]))
+    assert "王明 = Wang Ming" in message and "Chinese: Wang Ming 回国。" in message
+    assert METHODS[-1] == "revise"  # then a revision of the best draft, told what it lacks

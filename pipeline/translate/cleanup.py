@@ -23,6 +23,10 @@ def _mostly_chinese(line: str) -> bool:
     return han_share(line) > 0.5
 
 
+# An opening single quote (after a space, before a word): Moses' detokenizer would glue it to the
+# word before ("by'Chronicle …'"), so it passes the detokenizer as a placeholder.
+_OPENING_QUOTE = re.compile(r"(?:(?<=\s)|^)'(?=\w)")
+_QUOTE_HELD = "\ue000"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
@@ -50,7 +54,8 @@ def tidy(text: str) -> str:
     normalizer, detokenizer = _moses()
     text = normalizer.normalize(text)
     text = re.sub(r"([,;:!?]|[,.;:!?]\")(?=[A-Za-z])", r"\1 ", text)  # from full-width ，； etc.
-    text = detokenizer.detokenize(text.split())
+    text = _OPENING_QUOTE.sub(_QUOTE_HELD, text)
+    text = detokenizer.detokenize(text.split()).replace(_QUOTE_HELD, "'")
     text = re.sub(r"\s{2,}", " ", text).strip()
     first = re.search(r"[^\U000f0000-\U000f2fff]", text)  # after any leading protected inline tag
     if first and text[first.start()].islower():

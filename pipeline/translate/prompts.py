@@ -12,6 +12,15 @@ SYSTEM = ("You are an expert translator of Chinese historical writing into Engli
           "Reply with the English translation only: no notes, no explanations, no Chinese.")
 
 
+# The LLM engines' locking methods, weakest first: each locked term's English put into the Chinese
+# beside the glossary lines (``inject``), then the model revising its best draft, told what it lacks.
+# The glossary lines alone ("prompt") as the first method left a term out of a quarter of the drafts
+# that had terms; every one of those cost a look-up and a re-prompt, and substitution into the
+# model's own wording left seams ("the Communist Party of the Soviet Union Union's"). Measured in
+# bench/RESULTS.md ("Inject first").
+METHODS = ("inject", "revise")
+
+
 def _glossary_lines(terms: tuple[TermPair, ...]) -> str:
     lines = []
     for term in terms:

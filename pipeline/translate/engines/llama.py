@@ -1,8 +1,9 @@
 """Chat LLMs in GGUF form through llama-cpp-python (the default engine).
 
-Locking methods, weakest first: the term pairs in the prompt; the English also injected into the
-source; the model revising its best draft to contain the terms; and last a GBNF grammar over that
-revision that admits only outputs containing every locked term (and no Chinese).
+Locking methods, weakest first (``prompts.METHODS``): the term pairs in the prompt with their English
+injected into the source; the model revising its best draft to contain the terms; with
+``force_terms``, last a GBNF grammar over that revision that admits only outputs containing every
+locked term (and no Chinese).
 """
 from __future__ import annotations
 
@@ -71,7 +72,7 @@ def resolve_gguf(model: str | None, log=print) -> tuple[str, Path, str]:
 
 class LlamaEngine(Engine):
     name = "llama"
-    methods = ("prompt", "inject", "revise")  # + "constrained" with force_terms
+    methods = prompts.METHODS  # + "constrained" with force_terms
     tells_budget_cuts = True  # the decoder's job and finish_reason say where the budget stopped an answer
     markup = True
     reword = ("revise",)

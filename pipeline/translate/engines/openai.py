@@ -2,8 +2,8 @@
 llama-cpp-python's server), vLLM, SGLang, Ollama, LM Studio, a hosted API.
 
 Everything else stays as it is — the prompts (``prompts.py``), term locking and its audit, inline
-tags, run terms, facts, QA, cache, Ray. Locking methods by capability: the prompt, inject and revise
-methods everywhere; a forced edit of the draft (GBNF, ``grammar.py``) only where the server takes a
+tags, run terms, facts, QA, cache, Ray. Locking methods by capability: the inject and revise methods
+(``prompts.METHODS``) everywhere; a forced edit of the draft (GBNF, ``grammar.py``) only where the server takes a
 grammar — llama.cpp's ``grammar`` field, vLLM's ``guided_grammar`` — detected at start by asking for
 an answer only the grammar allows, or declared with ``--grammar``. Without one the ladder ends at
 revise and a term that cannot be placed is reported as the other engines report it.
@@ -72,7 +72,7 @@ class OpenAIEngine(Engine):
         forced = ("constrained",) if force_terms and self.settings["grammar"] != "none" else ()
         if force_terms:
             self.settings["force_terms"] = True
-        self.methods, self.forcing = ("prompt", "inject", "revise", *forced), forced
+        self.methods, self.forcing = (*prompts.METHODS, *forced), forced
         if self.settings["grammar"] != "none" and not forced:
             self.rescue = ("constrained",)
         log(f"openai engine: {self.settings['base_url']} · model {self.model_name} · grammar "
