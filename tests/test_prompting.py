@@ -148,4 +148,4 @@ def test_an_llm_engines_first_request_shows_each_terms_english_in_the_chinese():
     from pipeline.translate.prompts import METHODS, user_message
     message = user_message(Request("王明回国。", (TermPair("王明", "Wang Ming"),), METHODS[0]))
     assert "王明 = Wang Ming" in message and "Chinese: Wang Ming 回国。" in message
-    assert METHODS[-1] == "revise"  # then a revision of the best draft, told what it lacks
+    assert METHODS == ("inject", "prompt", "revise")  # then a draft without English in the source, then a revision
