@@ -229,3 +229,4 @@ def test_a_cached_answer_with_chinese_left_is_filled_in_too():
     verdict = from_cache(segment, ("姜雪晴 was a学员.", "prompt", 4, False))  # stored by an older version
     assert verdict.tgt == "Jiang Xueqing was a student." and verdict.method == FILL_IN
     assert verdict.reused == "cache" and verdict.attempts == 4 and not verdict.defects
+

@@ -115,7 +115,7 @@ def test_grammar_support_is_detected_and_forced_answers_hold_every_term(server):
 def test_without_grammar_the_ladder_ends_at_revise_and_a_missing_term_is_reported(server, tmp_path, monkeypatch):
     engine = _engine(server, grammar="none", force_terms=True)
     try:
-        assert engine.methods == ("inject", "prompt", "revise") and not engine.forcing
+        assert engine.methods == ("prompt", "inject", "revise") and not engine.forcing
     finally:
         engine.close()
     write_project(tmp_path, {"a.md": "王明回国。\n"}, GLOSSARY)

@@ -52,7 +52,7 @@ def test_the_forcing_grammar_is_opt_in(tiny_gguf):
     from pipeline.translate.engines.llama import LlamaEngine
     engine = LlamaEngine(str(tiny_gguf), log=lambda m: None)
     try:
-        assert engine.methods == ("inject", "prompt", "revise") and not engine.forcing
+        assert engine.methods == ("prompt", "inject", "revise") and not engine.forcing
         assert engine.rescue == ("constrained",)  # only for an answer with no English: no Chinese admitted
         assert "force_terms" not in engine.settings  # the cache key of a default run is unchanged by the option
     finally:

@@ -190,6 +190,16 @@ def joined_pinyin(han: str) -> str:
     return (syllables[0] + "".join(("'" if s[:1] in "aeo" else "") + s for s in syllables[1:])).capitalize()
 
 
+def _squashed(text: str) -> str:
+    return re.sub(r"[\s'’\-‐]", "", text).lower()
+
+
+def spelled_in_pinyin(english: str, *forms: str) -> bool:
+    """Whether ``english`` is one of the Chinese ``forms`` in pinyin, spaces, apostrophes, hyphens
+    and case aside (Mao Zedong, Yan'an): a model writes such a name by itself."""
+    return any(all_han(form) and _squashed(english) == _squashed(joined_pinyin(form)) for form in forms)
+
+
 def leftover_english(han: str) -> str:
     """English for Chinese a model left untranslated: a name in pinyin, family name first (姜雪晴 →
     Jiang Xueqing); a place by its unit (酉阳县 → Youyang County); a word by its CC-CEDICT sense (学员

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pipeline.facts import hints
 from pipeline.markup import TAG
+from pipeline.terms.suggest import spelled_in_pinyin
 from pipeline.translate.engines.base import Request, TermPair, inject
 
 SYSTEM = ("You are an expert translator of Chinese historical writing into English. Translate the "
@@ -12,13 +13,23 @@ SYSTEM = ("You are an expert translator of Chinese historical writing into Engli
           "Reply with the English translation only: no notes, no explanations, no Chinese.")
 
 
-# The LLM engines' locking methods, weakest first: each locked term's English put into the Chinese
-# beside the glossary lines (``inject``); where that draft still lacks a term or is unusable, a fresh
-# draft from the glossary lines alone (``prompt``: with English in the source the model sometimes
-# drops what surrounds it); then the model revising its best draft, told what it lacks. The
-# glossary lines alone as the first method left a term out of 62 of 234 first drafts on the 12
-# articles (inject: 19), each a look-up and a re-prompt. Measured in bench/RESULTS.md ("Inject first").
-METHODS = ("inject", "prompt", "revise")
+# The LLM engines' locking methods, weakest first: the glossary lines, with the English of each term
+# the model would not spell by itself (not a name in its pinyin) put into the Chinese in place of its
+# characters; then every term's English put in (``inject``); then the model revising its best draft,
+# told what it lacks. The glossary lines alone left a term out of 62 of 234 first drafts on the 12
+# articles; every term put in, 19 — but with a sentence's names in English the model dropped what
+# surrounds them (5 names of one sentence). Measured in bench/RESULTS.md ("What the first request
+# puts into the Chinese").
+METHODS = ("prompt", "inject", "revise")
+INJECTING = {"prompt": "unspelled", "inject": "all", "constrained": "all"}  # which terms each method puts in
+
+
+def injected(request: Request) -> tuple[TermPair, ...]:
+    """The terms whose English the request's method puts into the Chinese."""
+    which = INJECTING.get(request.method or METHODS[0])
+    if which == "unspelled":
+        return tuple(t for t in request.terms if not spelled_in_pinyin(t.en, t.zh))
+    return request.terms if which else ()
 
 
 def _glossary_lines(terms: tuple[TermPair, ...]) -> str:
@@ -66,8 +77,9 @@ def user_message(request: Request) -> str:
                      + "\n".join(f"{t.zh} = {t.en}" for t in request.examples))
     if request.terms:
         parts.append("Glossary (use exactly these English renderings):\n" + _glossary_lines(request.terms))
-    if request.method in ("inject", "constrained") and request.terms:
-        source = inject(source, request.terms)
+    english_in = [t for t in injected(request) if t.action != "keep"]
+    if english_in:
+        source = inject(source, tuple(english_in))
         parts.append("Some terms are already in English in the text; copy them exactly as written.")
     numbers = hints(request.source)
     if numbers:

@@ -17,7 +17,7 @@ from typing import Callable
 
 from pipeline.chinese import all_han, has_han
 from pipeline.document import TermOutcome
-from pipeline.terms.suggest import cedict_senses, joined_pinyin, pinyin_name, pinyin_words
+from pipeline.terms.suggest import cedict_senses, joined_pinyin, pinyin_name, pinyin_words, spelled_in_pinyin
 from pipeline.verify import occurrences
 
 LOOKUP = "lookup"  # the method of a request for a term's Chinese alone (the model's own rendering)
@@ -39,16 +39,11 @@ def as_name(english: str) -> str:
     return english
 
 
-def _squashed(text: str) -> str:
-    return re.sub(r"[\s'’\-‐]", "", text).lower()
-
-
 def worth_looking_up(zh: str, term) -> bool:
     """Whether the model's rendering of a missing term alone can tell more than the draft was
     searched for already: not where the approved English is the term's pinyin (Mao Zedong, Yan'an) —
     the model renders such a name alone in that pinyin, and it is missing from the draft."""
-    spelled = {_squashed(joined_pinyin(form)) for form in (zh, *term.variants) if all_han(form)}
-    return not (all_han(zh) and _squashed(term.en) in spelled)
+    return not (all_han(zh) and spelled_in_pinyin(term.en, zh, *term.variants))
 
 
 def _partials(approved: str) -> list[str]:

@@ -2,7 +2,7 @@
 llama-cpp-python's server), vLLM, SGLang, Ollama, LM Studio, a hosted API.
 
 Everything else stays as it is — the prompts (``prompts.py``), term locking and its audit, inline
-tags, run terms, facts, QA, cache, Ray. Locking methods by capability: the inject, prompt and revise
+tags, run terms, facts, QA, cache, Ray. Locking methods by capability: the prompt, inject and revise
 methods (``prompts.METHODS``) everywhere; a forced edit of the draft (GBNF, ``grammar.py``) only where the server takes a
 grammar — llama.cpp's ``grammar`` field, vLLM's ``guided_grammar`` — detected at start by asking for
 an answer only the grammar allows, or declared with ``--grammar``. Without one the ladder ends at
