@@ -142,17 +142,14 @@ def test_a_translation_group_holds_a_batch_of_segments_whatever_the_context():
 
 
 
-def test_the_first_request_puts_in_the_english_a_model_would_not_spell_and_the_re_prompt_all_of_it():
-    """The glossary lines alone left a term out of 62 of 234 first drafts on the 12 articles; with every
-    term's English in the Chinese the model dropped the names around them. So the first request puts
-    in only what is not a name in its pinyin (Comintern, Besso Lominadze; not Wang Ming)."""
+
+def test_the_llm_ladder_puts_english_into_the_chinese_only_in_its_re_prompt():
+    """The first request shows the glossary lines and the Chinese as it is: English put into the
+    first request made the model drop the words around it (measured: prompts.METHODS)."""
     from pipeline.translate.engines.base import TermPair
     from pipeline.translate.prompts import METHODS, user_message
-    terms = (TermPair("王明", "Wang Ming"), TermPair("共产国际", "Comintern"), TermPair("罗明那兹", "Besso Lominadze"),
-             TermPair("延安", "Yan'an"))
-    first = user_message(Request("王明和共产国际派罗明那兹去延安。", terms, METHODS[0]))
-    assert "Chinese: 王明和 Comintern 派 Besso Lominadze 去延安。" in first and "王明 = Wang Ming" in first
-    again = user_message(Request("王明和共产国际派罗明那兹去延安。", terms, METHODS[1]))
-    assert "Chinese: Wang Ming 和 Comintern 派 Besso Lominadze 去 Yan'an 。" in again
-    plain = user_message(Request("王明回国。", (TermPair("王明", "Wang Ming"),), METHODS[0]))
-    assert "Chinese: 王明回国。" in plain and "already in English" not in plain
+    terms = (TermPair("王明", "Wang Ming"), TermPair("共产国际", "Comintern"))
+    first = user_message(Request("王明和共产国际。", terms, METHODS[0]))
+    assert "Chinese: 王明和共产国际。" in first and "共产国际 = Comintern" in first
+    again = user_message(Request("王明和共产国际。", terms, METHODS[1]))
+    assert "Chinese: Wang Ming 和 Comintern 。" in again

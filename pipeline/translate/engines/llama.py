@@ -1,8 +1,7 @@
 """Chat LLMs in GGUF form through llama-cpp-python (the default engine).
 
-Locking methods, weakest first (``prompts.METHODS``): the term pairs in the prompt, the English of
-those the model would not spell by itself put into the source; every term's English put in; the
-model revising its best draft to contain the terms; with
+Locking methods, weakest first (``prompts.METHODS``): the term pairs in the prompt; the English also
+injected into the source; the model revising its best draft to contain the terms; with
 ``force_terms``, last a GBNF grammar over that revision that admits only outputs containing every
 locked term (and no Chinese).
 """
