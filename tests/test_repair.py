@@ -470,3 +470,14 @@ def test_the_shipped_term_base_names_the_young_communist_international_division(
     from pipeline.terms.matcher import TermMatcher
     (match,) = [m for m in TermMatcher(load_glossary().terms).find("少共国际师北上")]
     assert match[2].en == "Young Communist International Division"
+
+
+def test_a_word_beside_the_hit_that_spells_the_approved_word_otherwise_is_replaced_with_it():
+    # 罗亦农 #8 shipped "a great revolutionary leader of the labor labour movement": "movement" was
+    # found for "labour movement" and the "labor" before it stayed
+    assert _repaired("他是工人运动领袖。", [("工人运动", "labour movement")],
+                     "He was a leader of the labor movement.").tgt == "He was a leader of the labour movement."
+    assert _repaired("罗明纳兹来了。", [("罗明纳兹", "Besso Lominadze")],
+                     "Beso Lominadze came.").tgt == "Besso Lominadze came."  # at the sentence's start
+    assert _repaired("临时政治局开会。", [("临时政治局", "Provisional Politburo")],
+                     "The temporary Politburo met.").tgt == "The temporary Provisional Politburo met."  # not another word

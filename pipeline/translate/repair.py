@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from difflib import SequenceMatcher
 from typing import Callable
 
 from pipeline.chinese import all_han, has_han
@@ -90,12 +91,40 @@ def at_sentence_start(text: str, at: int) -> bool:
     return not before or before.endswith((".", "!", "?", ":"))
 
 
-def _replacement(text: str, m: re.Match, approved: str) -> str:
+SAME_WORD = 0.8  # difflib ratio at which a word beside a hit is the approved word in another spelling
+
+
+def _alike(word: str, other: str) -> bool:
+    return SequenceMatcher(None, word.lower(), other.lower().strip(",.'’")).ratio() >= SAME_WORD
+
+
+def _widened(text: str, m: re.Match, approved: str) -> tuple[int, int]:
+    """The hit's span, widened over the words beside it that repeat the approved English's own words
+    in another spelling: "labor" before a hit on "movement" for "labour movement" (one shipped as
+    "the labor labour movement"), "Union" after a hit on "Soviet" for "Soviet Union"."""
+    start, end = m.start(), m.end()
+    words, hit = approved.split(), m.group("body").split()
+    before = words[:len(words) - len(hit)] if words[len(words) - len(hit):] == hit else []
+    for word in reversed(before):
+        found = re.search(r"([A-Za-z][\w\-]*)\s+$", text[:start])
+        if not found or not _alike(found.group(1), word) or m.group("article"):
+            break
+        start = found.start(1)
+    after = words[len(hit):] if words[:len(hit)] == hit else []
+    for word in after:
+        found = re.match(r"\s+([A-Za-z][\w\-]*)", text[end:])
+        if not found or not _alike(found.group(1), word) or m.group("suffix"):
+            break
+        end += found.end(1)
+    return start, end
+
+
+def _replacement(text: str, m: re.Match, approved: str, start: int | None = None) -> str:
     article = m.group("article") or ""
     if approved.lower().startswith("the "):
         article = ""
     english = approved
-    if at_sentence_start(text, m.start()) and english[:1].islower():
+    if at_sentence_start(text, m.start() if start is None else start) and english[:1].islower():
         english = english[:1].upper() + english[1:]
     elif article[:1] == "T" and english[:1].isupper():
         article = "The "
@@ -137,7 +166,8 @@ def substitute(tagged: str, missing: list[TermOutcome], renderings_of: Callable[
             if not hits:
                 continue
             for hit in reversed(hits):  # from the end, so earlier offsets hold
-                tagged = tagged[:hit.start()] + _replacement(tagged, hit, approved) + tagged[hit.end():]
+                start, end = _widened(tagged, hit, approved)
+                tagged = tagged[:start] + _replacement(tagged, hit, approved, start) + tagged[end:]
             replaced[approved] = hits[0].group(0)
             break
     return tagged, replaced
