@@ -266,7 +266,7 @@ def test_ctrl_c_with_workers_is_one_line_and_exit_130(project):
     run = _zhen("translate", "in", "--glossary", "g.csv", *FAKE, "--no-tm", "--no-cache", "--jobs", "2",
                 ZHEN_FAKE_DELAY="2")
     assert _wait_for(lambda: len(_children(run.pid)) >= 2)
-    time.sleep(1.0)
+    time.sleep(3.0)  # past the workers' start (one Ctrl-C sent 1 s after it was lost once, on a slow CI run)
     children = _children(run.pid)
     run.send_signal(signal.SIGINT)
     for child in children:  # a terminal's Ctrl-C reaches the whole process group
