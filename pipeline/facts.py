@@ -198,21 +198,26 @@ def invented_years(english: str, source: str, year: int | None = None,
 _ENGLISH_NUMERIC_DATE = re.compile(r"\b(?:1[5-9]|20)\d\d-(0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])\b")
 
 
-def _month_invented(date: re.Match, numbers: list[Number]) -> bool:
-    return float(int(date.group(1))) not in {n.value for n in numbers if n.month}
+def _stated_months(numbers: list[Number]) -> set[float]:
+    return {n.value for n in numbers if n.month}
+
+
+def _month_invented(date: re.Match, months: set[float]) -> bool:
+    return float(int(date.group(1))) not in months
 
 
 def invented_months(english: str, numbers: list[Number]) -> list[str]:
     """Numeric dates in the English whose month the source does not state ("1933-03-01 to 1933-03-31"
     for 1933年去苏联…: a model that invents a date in ISO form)."""
-    return [m.group(0) for m in _ENGLISH_NUMERIC_DATE.finditer(english) if _month_invented(m, numbers)]
+    months = _stated_months(numbers)
+    return [m.group(0) for m in _ENGLISH_NUMERIC_DATE.finditer(english) if _month_invented(m, months)]
 
 
 def _dates_to_years(english: str, source: str) -> str:
     """Numeric dates whose month the source does not state cut to their year, and a range from a
     year to itself to that year ("1933-01-01 to 1933-06-30" → "1933")."""
-    numbers = source_numbers(source)
-    cut = _ENGLISH_NUMERIC_DATE.sub(lambda m: m.group(0)[:4] if _month_invented(m, numbers) else m.group(0), english)
+    months = _stated_months(source_numbers(source))
+    cut = _ENGLISH_NUMERIC_DATE.sub(lambda m: m.group(0)[:4] if _month_invented(m, months) else m.group(0), english)
     return english if cut == english else re.sub(r"\b(\d{4})(?:\s*(?:[-–—]|to)\s*\1)+\b", r"\1", cut)
 
 

@@ -159,6 +159,7 @@ HOLLOW_PARENS = re.compile(r"[(（][^\w()（）]*[)）]")
 _CUT_OFF = re.compile(r"(?:[-–(\[“‘]|\b(?:the|a|an|of|and|or|with|from|which|whose|its|their))\s*$",
                       re.IGNORECASE)
 
+
 def _ends_sentence(source: str) -> bool:
     return source.rstrip("”’」』）)").endswith(_SENTENCE_END)
 

@@ -301,14 +301,13 @@ def _next_level(engine: Engine, best: Translation, level: int) -> int | None:
     methods = ladder(engine)
     usable = len(engine.methods) if best.tgt.strip() else len(methods)
     if best.text_problems and not _rewording_only(best):
-        return next((i for i in range(level, usable) if not _reword_before_forcing(engine, i)), None)
+        return next((i for i in range(level, usable) if not _reword_before_forcing(engine, methods, i)), None)
     if best.text_problems:
         return next((i for i in range(level, len(methods)) if methods[i] in engine.reword), None)
     return None
 
 
-def _reword_before_forcing(engine: Engine, i: int) -> bool:
-    methods = ladder(engine)
+def _reword_before_forcing(engine: Engine, methods: tuple[str, ...], i: int) -> bool:
     method = methods[i]
     return method in engine.reword and method not in engine.forcing \
         and any(m in engine.forcing for m in methods[i + 1:])

@@ -104,27 +104,30 @@ def _widened(text: str, m: re.Match, approved: str) -> tuple[int, int]:
     "the labor labour movement"), "Union" after a hit on "Soviet" for "Soviet Union"."""
     start, end = m.start(), m.end()
     words, hit = approved.split(), m.group("body").split()
-    before = words[:len(words) - len(hit)] if words[len(words) - len(hit):] == hit else []
+    ends_approved, opens_approved = words[len(words) - len(hit):] == hit, words[:len(hit)] == hit
+    before = words[:len(words) - len(hit)] if ends_approved and not m.group("article") else []
+    after = words[len(hit):] if opens_approved and not m.group("suffix") else []
     for word in reversed(before):
         found = re.search(r"([A-Za-z][\w\-]*)\s+$", text[:start])
-        if not found or not _alike(found.group(1), word) or m.group("article"):
+        if not found or not _alike(found.group(1), word):
             break
         start = found.start(1)
-    after = words[len(hit):] if words[:len(hit)] == hit else []
     for word in after:
         found = re.match(r"\s+([A-Za-z][\w\-]*)", text[end:])
-        if not found or not _alike(found.group(1), word) or m.group("suffix"):
+        if not found or not _alike(found.group(1), word):
             break
         end += found.end(1)
     return start, end
 
 
-def _replacement(text: str, m: re.Match, approved: str, start: int | None = None) -> str:
+def _replacement(text: str, m: re.Match, approved: str, start: int) -> str:
+    """The approved English for hit ``m`` (its span widened to begin at ``start``), with the hit's
+    article and suffix, capitalized at a sentence's start."""
     article = m.group("article") or ""
     if approved.lower().startswith("the "):
         article = ""
     english = approved
-    if at_sentence_start(text, m.start() if start is None else start) and english[:1].islower():
+    if at_sentence_start(text, start) and english[:1].islower():
         english = english[:1].upper() + english[1:]
     elif article[:1] == "T" and english[:1].isupper():
         article = "The "

@@ -5,8 +5,9 @@ Everything else stays as it is — the prompts (``prompts.py``), term locking an
 tags, run terms, facts, QA, cache, Ray. Locking methods by capability: the prompt, inject and revise
 methods (``prompts.METHODS``) everywhere; a forced edit of the draft (GBNF, ``grammar.py``) only
 where the server takes a grammar — llama.cpp's ``grammar`` field, vLLM's ``guided_grammar`` —
-detected at start by asking for an answer only the grammar allows, or declared with ``--grammar``. Without one the ladder ends at
-revise and a term that cannot be placed is reported as the other engines report it.
+detected at start by asking for an answer only the grammar allows, or declared with ``--grammar``.
+Without one the ladder ends at revise and a term that cannot be placed is reported as the other
+engines report it.
 
 The API key (``ZHEN_API_KEY``, else ``OPENAI_API_KEY``) goes in the request header only: never into
 provenance, the cache key, a message or a file. The base URL is recorded without credentials.
