@@ -481,3 +481,19 @@ def test_a_word_beside_the_hit_that_spells_the_approved_word_otherwise_is_replac
                      "Beso Lominadze came.").tgt == "Besso Lominadze came."  # at the sentence's start
     assert _repaired("临时政治局开会。", [("临时政治局", "Provisional Politburo")],
                      "The temporary Politburo met.").tgt == "The temporary Provisional Politburo met."  # not another word
+
+
+def test_the_words_around_a_hit_inside_the_approved_english_are_not_written_twice():
+    # 吴亮平 shipped "copying the Communist Party of the Soviet Union Union's revolutionary methods"
+    # (a hit on "Soviet", the "Union" after it left) and "a CPC CCP Jiangsu Provincial Committee member"
+    assert _repaired("他们主张模仿苏共的革命方式。", [("苏共", "Communist Party of the Soviet Union")],
+                     "They advocated copying the Soviet Union's revolutionary methods.", alone={"苏共": "Soviet"}).tgt \
+        == "They advocated copying the Communist Party of the Soviet Union's revolutionary methods."
+    assert _repaired("任中共江苏省委常委。", [("中共江苏省委", "CCP Jiangsu Provincial Committee")],
+                     "He was a standing member of the CPC Jiangsu Provincial Committee.",
+                     alone={"中共江苏省委": "Jiangsu Provincial Committee"}).tgt \
+        == "He was a standing member of the CCP Jiangsu Provincial Committee."
+    assert _repaired("任中共江苏省委常委。", [("中共江苏省委", "CCP Jiangsu Provincial Committee")],
+                     "He was a standing member of the KMT Jiangsu Provincial Committee.",  # another acronym
+                     alone={"中共江苏省委": "Jiangsu Provincial Committee"}).tgt \
+        == "He was a standing member of the KMT CCP Jiangsu Provincial Committee."

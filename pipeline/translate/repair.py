@@ -95,18 +95,33 @@ SAME_WORD = 0.8  # difflib ratio at which a word beside a hit is the approved wo
 
 
 def _alike(word: str, other: str) -> bool:
-    return SequenceMatcher(None, word.lower(), other.lower().strip(",.'’")).ratio() >= SAME_WORD
+    """``word`` is ``other`` spelled otherwise: nearly the same letters, or the same acronym with its
+    letters in another order (CPC for CCP)."""
+    other = other.strip(",.'’")
+    if len(word) > 1 and word.isupper() and other.isupper() and sorted(word) == sorted(other):
+        return True
+    return SequenceMatcher(None, word.lower(), other.lower()).ratio() >= SAME_WORD
+
+
+def _place_in(words: list[str], hit: list[str]) -> int | None:
+    """Where the hit's words stand among the approved English's words (case aside), if they do."""
+    lowered, wanted = [w.lower() for w in words], [w.lower() for w in hit]
+    return next((k for k in range(len(words) - len(hit) + 1) if lowered[k:k + len(hit)] == wanted), None)
 
 
 def _widened(text: str, m: re.Match, approved: str) -> tuple[int, int]:
     """The hit's span, widened over the words beside it that repeat the approved English's own words
     in another spelling: "labor" before a hit on "movement" for "labour movement" (one shipped as
-    "the labor labour movement"), "Union" after a hit on "Soviet" for "Soviet Union"."""
+    "the labor labour movement"), "Union" after a hit on "Soviet" for "Communist Party of the Soviet
+    Union" (one shipped as "the Communist Party of the Soviet Union Union's"), "CPC" before a hit on
+    "Jiangsu Provincial Committee" for "CCP Jiangsu Provincial Committee"."""
     start, end = m.start(), m.end()
     words, hit = approved.split(), m.group("body").split()
-    ends_approved, opens_approved = words[len(words) - len(hit):] == hit, words[:len(hit)] == hit
-    before = words[:len(words) - len(hit)] if ends_approved and not m.group("article") else []
-    after = words[len(hit):] if opens_approved and not m.group("suffix") else []
+    k = _place_in(words, hit)
+    if k is None:
+        return start, end
+    before = words[:k] if not m.group("article") else []
+    after = words[k + len(hit):] if not m.group("suffix") else []
     for word in reversed(before):
         found = re.search(r"([A-Za-z][\w\-]*)\s+$", text[:start])
         if not found or not _alike(found.group(1), word):
