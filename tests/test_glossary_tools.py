@@ -38,6 +38,7 @@ def test_curated_base_has_300_approved_rows_and_lints_clean(capsys):
     assert by_en["六届四中全会" if "六届四中全会" in by_en else "中共六届四中全会"] == \
         "Fourth Plenary Session of the Sixth Central Committee"
     assert all(t.source for t in glossary.terms)
+    assert by_en["何克全"] == "He Kequan" and by_en["茅盾"] == "Mao Dun"  # other names, not variants
 
 
 @pytest.mark.parametrize("body, rule, severity, row", [
@@ -55,9 +56,15 @@ def test_curated_base_has_300_approved_rows_and_lints_clean(capsys):
     ("a,王,,Wang,person,,,,,approved\n", "short-key", "warning", 2),
     ("a,——,,dash,concept,,,,,approved\n", "punctuation-key", "error", 2),
     ("a,中共,,CCP,,,,,,\nb,中共中央政治局,,Politburo,,,,,,\n", "nested-term", "warning", 2),
+    ("a,凯丰,何克全,Kai Feng,person,,,,,approved\n", "another-name-as-variant", "warning", 2),
 ])
 def test_each_lint_rule(tmp_path, body, rule, severity, row):
     assert (rule, severity, row) in _rules(_write(tmp_path, body))
+
+
+def test_a_spelling_variant_is_not_another_name(tmp_path):
+    rules = _rules(_write(tmp_path, "a,罗明那兹,罗明纳兹|罗米那兹,Besso Lominadze,person,,,,,approved\n"))
+    assert not [r for r in rules if r[0] == "another-name-as-variant"]
 
 
 def test_lint_exit_codes(tmp_path, capsys):

@@ -8,10 +8,13 @@ from functools import lru_cache
 from typing import Callable, Iterator
 
 import ahocorasick
+from pypinyin import lazy_pinyin
 
+from pipeline.chinese import all_han
 from pipeline.normalize import normalize
 from pipeline.tables import FORMULA_PREFIXES
 from pipeline.terms.glossary import ACTIONS, STATUSES, TYPES, Glossary, Term
+from pipeline.terms.suggest import pinyin_name
 
 ERROR, WARNING = "error", "warning"
 _MARKUP = re.compile(r"<[A-Za-z/!]|&#?\w+;")
@@ -198,6 +201,20 @@ def oversized_cell(glossary: Glossary) -> Iterator[Finding]:
                                f"{MAX_TERM_CELL:,}): a pasted text, not a term")
 
 
+def another_name_as_variant(glossary: Glossary) -> Iterator[Finding]:
+    """A person's variant that shares no syllable with the name is another name (a birth name, a pen
+    name), not a spelling of it: matched as a variant, 原名何克全 reads "originally named Kai Feng"."""
+    for term in glossary.terms:
+        if term.type != "person" or not all_han(term.zh):
+            continue
+        syllables = set(lazy_pinyin(term.zh))
+        for variant in term.variants:
+            if all_han(variant) and not syllables & set(lazy_pinyin(variant)):
+                yield _finding("another-name-as-variant", WARNING, term,
+                               f"variant {variant!r} ({pinyin_name(variant)}) is not a spelling of {term.zh!r} "
+                               f"({term.en}): give another name of the same person its own entry")
+
+
 RULES: dict[str, Rule] = {
     "empty-source": empty_source,
     "empty-target": empty_target,
@@ -212,6 +229,7 @@ RULES: dict[str, Rule] = {
     "formula-cell": formula_cell,
     "markup-in-english": markup_in_english,
     "oversized-cell": oversized_cell,
+    "another-name-as-variant": another_name_as_variant,
 }
 
 
