@@ -83,10 +83,11 @@ class _Translator:
     def fits(self, request) -> bool:
         return self.engine.fits(request)
 
-    def lock(self, sources: list, batch_size: int, examples=None, first_only: bool = False) -> tuple[list, float]:
+    def lock(self, sources: list, batch_size: int, examples=None, first_only: bool = False,
+             listed: bool = False) -> tuple[list, float]:
         started = time.perf_counter()
         verdicts = lock(self.engine, sources, batch_size, examples=examples or (lambda segment: ()),
-                        first_only=first_only)
+                        first_only=first_only, listed=listed)
         return verdicts, time.perf_counter() - started
 
 
@@ -114,7 +115,7 @@ class _RemoteEngine:
         return self.ray.get(self.actors[0].fits.remote(request))
 
     def lock(self, _engine, sources: list, batch_size: int, finished=lambda i, verdict: None,
-             checkpoint=lambda: None, examples=None, first_only: bool = False) -> list:
+             checkpoint=lambda: None, examples=None, first_only: bool = False, listed: bool = False) -> list:
         """``locking.lock`` on the actors: the sources shared out among them, verdicts in order."""
         from ray.util import ActorPool
 
@@ -122,7 +123,8 @@ class _RemoteEngine:
             return []
         share = -(-len(sources) // len(self.actors))
         chunks = [sources[i:i + share] for i in range(0, len(sources), share)]
-        results = ActorPool(self.actors).map(lambda actor, chunk: actor.lock.remote(chunk, batch_size, None, first_only),
+        results = ActorPool(self.actors).map(lambda actor, chunk: actor.lock.remote(chunk, batch_size, None, first_only,
+                                                                                    listed),
                                              chunks)
         verdicts = [verdict for result in results for verdict in result[0]]
         for i, verdict in enumerate(verdicts):
@@ -201,7 +203,7 @@ class RayRunner(Runner):
         if work.pending:
             sources = [work.unique[k] for k in work.pending]
             verdicts, _seconds = self.ray.get(context.engine.actors[0].lock.remote(sources, context.batch_size,
-                                                                                   examples))
+                                                                                   examples, False, True))
             for key, verdict in zip(work.pending, verdicts):
                 work.best[key] = verdict
                 if context.cache is not None:

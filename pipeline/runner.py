@@ -271,7 +271,8 @@ class Runner:
     def _translate_items(items: list, context: Context, examples) -> None:
         from pipeline.translate.locking import translate_segments
 
-        translate_segments(context.engine, items, context.batch_size, cache=context.cache, examples=examples)
+        translate_segments(context.engine, items, context.batch_size, cache=context.cache, examples=examples,
+                           listed=True)
 
     def _engine_stats(self) -> dict:
         """The engine's counters (requests, tokens, seconds) and the locking loop's requests by method."""

@@ -69,6 +69,27 @@ class ScriptedEngine(FakeEngine):
         return super().english(request)
 
 
+class ListingEngine(ScriptedEngine):
+    """A scripted engine that also answers a numbered list of names a line each
+    (``pipeline/translate/lists.py``): a name's line is its ``(name, "list")`` answer, else its
+    answer alone; "" leaves the line out."""
+
+    name = "listing"
+    lists = True
+
+    def english(self, request: Request) -> str:
+        from pipeline.translate.lists import LIST, _NUMBERED
+
+        if request.method != LIST:
+            return super().english(request)
+        lines = []
+        for line in request.source.splitlines():
+            number, name = _NUMBERED.match(line).groups()
+            english = self.answers.get((name, LIST), self.answers.get(name, "It"))
+            lines += [f"{number}. {english}"] if english else []
+        return "\n".join(lines)
+
+
 FAKE = ("--engine", "tests.fakes:FakeEngine")  # command-line arguments that pick the fake engine
 
 

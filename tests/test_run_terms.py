@@ -12,7 +12,8 @@ from pipeline.terms import run_terms
 from pipeline.terms.glossary import Term
 from pipeline.terms import suggest
 from pipeline.terms.matcher import TermMatcher
-from tests.fakes import FakeEngine, ScriptedEngine
+from pipeline.translate.lists import LIST
+from tests.fakes import FakeEngine, ListingEngine, ScriptedEngine
 
 GLOSSARY = ("id,zh,variants,en,type,action,forbidden,note,source,status\n"
             "wm,王明,,Wang Ming,person,transliterate,,,test,approved\n"
@@ -95,6 +96,20 @@ def test_a_run_locks_each_name_once_everywhere_and_writes_the_table(tmp_path, mo
     merged = {r["zh"]: r for r in csv.DictReader(open("g.csv", encoding="utf-8"))}
     assert merged["蒯大富"]["status"] == "proposed" and merged["王明"]["status"] == "approved"
     assert merged["高饶事件"]["en"] == "Gao–Rao affair" and len(merged) == 6  # 3 rows + 3 new (高饶事件 updated)
+
+
+def test_names_go_to_the_engine_several_to_a_request_and_a_line_left_out_alone(tmp_path, monkeypatch):
+    monkeypatch.chdir(_project(tmp_path))
+    ListingEngine.answers = {"中共江苏省委": "Jiangsu Provincial Committee", ("星火", LIST): "", "星火": "Spark"}
+    FakeEngine.calls = []
+    assert main(["translate", "in", "--glossary", "g.csv", "--engine", "tests.fakes:ListingEngine", "--no-tm",
+                 "--no-cache"]) == 0
+    names = [r for r in FakeEngine.calls if r.source in ("星火", "中共江苏省委") or r.method == LIST]
+    assert [(r.method, r.source) for r in names] == [(LIST, "1. 中共江苏省委\n2. 星火"), ("prompt", "星火")]
+    rows = {r["zh"]: r for r in csv.DictReader(open("outputs/run-terms.csv", encoding="utf-8-sig"))}
+    assert rows["中共江苏省委"]["en"] == "Jiangsu Provincial Committee" and rows["星火"]["en"] == "Spark"
+    by_method = json.loads(Path("outputs/run.json").read_text(encoding="utf-8"))["engine_stats"]["by_method"]
+    assert by_method[LIST] == 1
 
 
 def test_no_run_terms_leaves_names_to_each_sentence(tmp_path, monkeypatch):

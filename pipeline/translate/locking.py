@@ -19,7 +19,7 @@ from pipeline.markup import TAG, inner, protect, restore, strip_tags, tagged_tex
 from pipeline.terms.suggest import cedict_gloss, leftover_english
 from pipeline.translate.choose import consensus
 from pipeline.translate.cleanup import clean, restore_targets, strip_wrappers
-from pipeline.translate import repair
+from pipeline.translate import lists, repair
 from pipeline.translate.engines.base import Engine, Request, TermPair
 from pipeline.verify import REWORDING_RULES, closed, occurrences, repair_case, verify
 
@@ -323,22 +323,44 @@ def _notes(verdict: Translation | None, segment: Segment) -> tuple[str, ...]:
     return (*left_out, *(f.message for f in verdict.defects if f.check in REWORDING_RULES))
 
 
+def in_lists(engine: Engine, sources: list[Segment],
+             examples: Callable[[Segment], tuple[TermPair, ...]]) -> dict[int, Translation]:
+    """The sources whose line of a list request came back clean (``pipeline/translate/lists.py``),
+    by index; the rest are left to the locking loop."""
+    groups = lists.chunks(len(sources))
+    requests = [lists.list_request([sources[i] for i in group], lambda s: _unique_pairs(term_pairs(s)), examples)
+                for group in groups]
+    engine.requests_by_method[lists.LIST] += len(requests)
+    done = {}
+    for group, answer in zip(groups, engine.translate(requests)):
+        for i, line in zip(group, lists.lines_of(answer, len(group))):
+            verdict = judge(sources[i], line, lists.LIST) if line else None
+            if verdict is not None and lists.clean(verdict):
+                done[i] = verdict
+    return done
+
+
 def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
          finished: Callable[[int, Translation], None] = lambda i, verdict: None,
          checkpoint: Callable[[], None] = lambda: None,
          examples: Callable[[Segment], tuple[TermPair, ...]] = lambda segment: (),
-         first_only: bool = False) -> list[Translation]:
+         first_only: bool = False, listed: bool = False) -> list[Translation]:
     """The best verdict for each source: its weakest method first, the next while a problem is left
-    (``first_only``: the first answer alone, repaired without the model — a draft).
+    (``first_only``: the first answer alone, repaired without the model — a draft). ``listed``: short
+    sources (names), first asked several to a request where the engine can (``in_lists``).
 
     ``finished(i, verdict)`` is called as each source is done. This is all that needs the engine,
     so it can run where the engine is (a worker process or a Ray actor).
     """
     best: dict[int, Translation] = {}
+    if listed and engine.lists and not first_only and len(sources) > 1:
+        best.update(in_lists(engine, sources, examples))
+        for i, verdict in best.items():
+            finished(i, verdict)
     levels = [0] * len(sources)
     sent = [_tags_to_send(engine, s) for s in sources]
     n = max(1, engine.candidates)
-    owner = [i for i in range(len(sources)) for _k in range(n)]  # the first requests: n per source
+    owner = [i for i in range(len(sources)) if i not in best for _k in range(n)]  # the first requests: n per source
     drafts: dict[int, list] = {}
     asking: dict[int, str] = {}  # item → the term's Chinese whose rendering alone it waits for
     looked_up = engine.term_renderings
@@ -420,7 +442,7 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
         best[i].attempts = level + 1
         return repair_or_look_up(i) or advance(i)
 
-    if sources:
+    if owner:
         first = [replace(request(i), sample=p % n) for p, i in enumerate(owner)]
         engine.translate_followed(first, follow, batch_size, checkpoint)
     return [best[i] for i in range(len(sources))]
@@ -515,13 +537,14 @@ def _prior(done: list[Item], drafts: dict[int, str], count: int) -> tuple[tuple[
 def translate_segments(engine: Engine, items: Sequence[Item], batch_size: int = 8,
                        on_done: Callable[[int], None] | None = None, memory=None, cache=None,
                        seen: dict | None = None, examples=lambda segment: (),
-                       prompting: Prompting = Prompting(), locker=None) -> None:
+                       prompting: Prompting = Prompting(), locker=None, listed: bool = False) -> None:
     """Fill ``segment.translation`` for every item; identical sources are translated once.
 
     ``memory`` (a TranslationMemory) supplies reviewed English for exact normalized-source matches;
     ``cache`` (a SegmentCache) supplies and stores finished translations; ``seen`` holds (and
     receives) the verdicts of earlier batches of the run; ``prompting`` what the prompt shows
-    beside each sentence; ``locker`` runs the locking loop (default ``lock``: here, on ``engine``).
+    beside each sentence; ``locker`` runs the locking loop (default ``lock``: here, on ``engine``);
+    ``listed``: the items are short names, asked several to a request first (``in_lists``).
     """
     locker = locker or lock
     for _text, segment in items:  # the examples depend on the sentence alone
@@ -532,10 +555,10 @@ def translate_segments(engine: Engine, items: Sequence[Item], batch_size: int = 
             for k, (_text, segment) in enumerate(doc):
                 segment.context = _with_context(engine, segment,
                                                 segment.context + _prior(doc[:k], drafts, prompting.context))
-    _translate_batch(engine, items, batch_size, on_done, memory, cache, seen, examples, locker)
+    _translate_batch(engine, items, batch_size, on_done, memory, cache, seen, examples, locker, listed)
 
 
-def _translate_batch(engine, items, batch_size, on_done, memory, cache, seen, examples, locker) -> None:
+def _translate_batch(engine, items, batch_size, on_done, memory, cache, seen, examples, locker, listed=False) -> None:
     work = plan(items, memory, cache, seen)
     if on_done:
         on_done(sum(n for key, n in work.copies.items() if key in work.best))
@@ -548,7 +571,7 @@ def _translate_batch(engine, items, batch_size, on_done, memory, cache, seen, ex
             on_done(work.copies[key])
 
     verdicts = locker(engine, [work.unique[k] for k in work.pending], batch_size, finished,
-                      cache.commit if cache is not None else lambda: None, examples)
+                      cache.commit if cache is not None else lambda: None, examples, listed=listed)
     work.best.update(zip(work.pending, verdicts))
     if seen is not None:
         seen.update(work.best)

@@ -53,6 +53,7 @@ class Engine(ABC):
     candidates: int = 1             # first answers per sentence (one greedy, the rest sampled); the
                                     # locking loop keeps the consensus one (``pipeline/translate/choose.py``)
     lookups: bool = True            # worth asking for a term's Chinese alone, to find its words in a draft
+    lists: bool = False             # renders a numbered list of short names a line each (``pipeline/translate/lists.py``)
     rescue: tuple[str, ...] = ()    # methods asked only when no attempt gave any English (the model
                                     # echoed the Chinese): a grammar that admits no Chinese
     tells_budget_cuts: bool = False  # the engine records the answers its token budget stopped

@@ -76,6 +76,7 @@ class LlamaEngine(Engine):
     tells_budget_cuts = True  # the decoder's job and finish_reason say where the budget stopped an answer
     markup = True
     reword = ("revise",)
+    lists = True
 
     def __init__(self, model: str | None = None, *, n_ctx: int = 2048, threads: int | None = None,
                  seed: int = 0, temperature: float = 0.0, repeat_penalty: float = 1.0,

@@ -51,6 +51,7 @@ class OpenAIEngine(Engine):
     tells_budget_cuts = True  # finish_reason "length"
     markup = True
     reword = ("revise",)
+    lists = True
 
     def __init__(self, model: str | None = None, *, base_url: str | None = None, parallel: int = 8,
                  grammar: str = "auto", timeout: float = 300.0, retries: int = 4, seed: int = 0,
