@@ -497,3 +497,25 @@ def test_the_words_around_a_hit_inside_the_approved_english_are_not_written_twic
                      "He was a standing member of the KMT Jiangsu Provincial Committee.",  # another acronym
                      alone={"中共江苏省委": "Jiangsu Provincial Committee"}).tgt \
         == "He was a standing member of the KMT CCP Jiangsu Provincial Committee."
+
+
+def test_tag_instructions_echoed_in_every_method_mean_once_more_without_tags():
+    # 武汉工人纠察队 #8: every tagged request came back as the prompt's tag instructions
+    from pipeline.markup import Tag
+    from pipeline.document import SpanKind
+    source = "共产国际派罗明纳兹来到汉口。"
+    at = source.index("汉口")
+    tag = Tag("a1", SpanKind.LINK, "[", "](../Page/汉口.md)", at, at + 2, at, at + 2, False, target="../Page/汉口.md")
+    segment = _segment(source, _terms(source, ("罗明纳兹", "Besso Lominadze")), [tag])
+    echo = ("The Chinese contains numbered markup tags such as <a1>…</a1>. Put every tag into the English "
+            "exactly once. Glossary (use exactly these English renderings): 罗明纳兹 = Besso Lominadze")
+    tagged = "共产国际派罗明纳兹来到<a1>汉口</a1>。"
+    Drafting.answers = {(tagged, m): echo for m in ("prompt", "constrained")}
+    Drafting.answers[(source, "prompt")] = "The Comintern sent Besso Lominadze to Hankou."
+    engine = Drafting()
+    engine.markup = True
+    FakeEngine.calls.clear()
+    verdict = lock(engine, [segment])[0]
+    assert verdict.tgt == "The Comintern sent Besso Lominadze to Hankou." and not verdict.unusable
+    assert [(r.method, r.source) for r in FakeEngine.calls] == [("prompt", tagged), ("constrained", tagged),
+                                                                 ("prompt", source)]

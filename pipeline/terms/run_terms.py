@@ -4,8 +4,9 @@ Before translation, every document of the run is searched for entity candidates 
 entry: wikilink targets (with the label text that names them, narrowed as the tagger narrows it),
 bold names and 《titles》. Each is rendered once — Chinese personal names by pypinyin (family name
 first), a `proposed` row of the term base by its drafted English, places and peoples CC-CEDICT names
-(诸暨 → Zhuji), bold aliases by pypinyin, anything else by the engine (a short request with the
-approved entries inside the name locked and related approved entries as a pattern) — and locked for the run like an
+(诸暨 → Zhuji), bold aliases by pypinyin, anything else by the engine (several names to a request,
+``pipeline/translate/lists.py``, the approved entries inside each locked and related approved entries
+as a pattern) — and locked for the run like an
 approved entry (curated entries win on the same key; the audit says ``via: run-terms``). A rendering
 that is not clean (Chinese left, empty, far too long) is not locked. The table is written as
 ``run-terms.csv`` / ``.xlsx`` in the term base's columns (status ``proposed``) for the glossary
@@ -122,7 +123,7 @@ def count(entries: list[RunTerm], docs: list[Document]) -> None:
 
 def render(entries: list[RunTerm], proposed: dict[str, Term], translate_names, curated: TermMatcher) -> None:
     """Each entry's English: pypinyin for Chinese personal names, the drafted English of a `proposed`
-    row, else ``translate_names(names)`` (the engine, one short request per name, the approved
+    row, else ``translate_names(names)`` (the engine, several names to a request, the approved
     entries inside it locked). A rendering that lacks the English of an approved entry inside the
     name is not locked: curated entries win."""
     for_engine = []

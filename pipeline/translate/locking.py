@@ -413,6 +413,10 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
 
     def advance(i: int) -> Request | None:
         following = None if first_only else _next_level(engine, best[i], levels[i] + 1)
+        if following is None and not first_only and sent[i] and best[i].unusable:
+            # Every tagged answer unusable (the model echoed the tag instructions, 武汉工人纠察队 #8, in
+            # all three methods): once more without tags; render places the markup.
+            sent[i], following = [], 0
         if following is not None:
             levels[i] = following
             return request(i)
@@ -429,7 +433,7 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
             looked_up[asking.pop(i)] = repair.as_name(" ".join(strip_wrappers(raw).split()))  # its own case
             return repair_or_look_up(i) or advance(i)
         level = levels[i]
-        if n > 1 and level == 0:
+        if n > 1 and level == 0 and None in drafts.get(i, [None]):  # the first answers, not a later retry
             verdict = first_answers(p, raw)
             if verdict is None:
                 return None
