@@ -257,9 +257,14 @@ _DATE_WORDS = "|".join(MONTHS + ["born", "died", "b", "d", "c", "ca", "circa", "
 _DATES_PAREN = re.compile(rf" ?\((?:[\s\d,.?–—\-~/]|\b(?:{_DATE_WORDS})\b)*\)", re.IGNORECASE)
 
 
+# A name, an inline tag that closes it, and the name again in parentheses: "Kai Feng (Kai Feng)".
+_NAME_AGAIN = re.compile(r"(?P<name>[A-Z][\w'’\-]*(?: [A-Z][\w'’\-]*){0,3})(?P<close></[a-z]+\d+>)? \((?P=name)\)")
+
+
 def blank_life_dates(english: str, source: str, year: int | None = None) -> str:
     """Where the source leaves life dates blank (``（）``), dates the model filled in are removed — and
-    so is a bare "()" — unless every year in them is one the source states."""
+    so is a bare "()" — unless every year in them is one the source states; so is the name written
+    again inside them (凯丰（） → "Kai Feng (Kai Feng)")."""
     if not BLANK_DATES.search(source):
         return english
     allowed = stated_years(source) | implied_years(source, year)
@@ -267,7 +272,7 @@ def blank_life_dates(english: str, source: str, year: int | None = None) -> str:
     def drop(m: re.Match) -> str:
         years = {int(y) for y in _ENGLISH_YEAR.findall(m.group(0))}
         return m.group(0) if years and years <= allowed else ""
-    return _DATES_PAREN.sub(drop, english)
+    return _NAME_AGAIN.sub(r"\g<name>\g<close>", _DATES_PAREN.sub(drop, english))
 
 
 _LEADING_DATE = re.compile(r"^\W*(\d{4})年(?:(\d{1,2})月(?:(\d{1,2})[日号])?)?")

@@ -219,7 +219,8 @@ TASK_ECHO = re.compile(
     r"corrected English|English (?:translation|version) (?:is|reads)\b|left in the draft|Draft English"
     r"|translation is (?:now )?complete|\b(?:is|are) (?:translated|rendered) as\b|(?:^|[.!?*]\s*)Notes?\s*:"
     r"|^\W*Here is\b|\bHere is the (?:English|translation|corrected)|\w\s+=\s+\w"
-    r"|\bThe Chinese (?:term|word|phrase|characters?)\s*[\"“'‘]", re.IGNORECASE)
+    r"|\bThe Chinese (?:term|word|phrase|characters?)\s*[\"“'‘]"
+    r"|\bis not in the (?:English|source)\b|\bthe source does not state\b", re.IGNORECASE)  # a re-prompt's notes
 
 
 _SENTENCES = re.compile(r"(?<=[.!?])[\"”’)]*\s+")

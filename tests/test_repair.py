@@ -49,6 +49,8 @@ BROKEN = [  # (source, English a reader would reject) — each seen in a run of 
     ("他回到上海。", "Here is the English translation: He returned to Shanghai."),
     ("他在会上当选为委员。", "At the meeting he was elected a member of the"),
     ("他在会上当选为委员", "At the meeting he was elected a mem-"),
+    ("王云程于1930年代叛变，1969年11月被处决。",  # a re-prompt's notes written into the English (王云程 #5)
+     "Wang Yuncheng was executed in 1969. The number 1930 is not in the English. The number 11 is not in the English."),
 ]
 
 
@@ -389,6 +391,10 @@ def test_blank_life_dates_stay_blank():
     segment = _segment(source, [])
     assert judge(segment, "Xu Baihao (1894–1978), from Yingcheng County, Hubei Province.", "prompt").tgt == \
         "Xu Baihao, from Yingcheng County, Hubei Province."
+    # 凯丰 #0: the blank filled with the name again
+    assert facts.blank_life_dates("<b1>Kai Feng</b1> (Kai Feng), originally He Kequan", "<b1>凯丰</b1>（），原名何克全") == \
+        "<b1>Kai Feng</b1>, originally He Kequan"
+    assert facts.blank_life_dates("Kai Feng (He Kequan), born", "凯丰（），原名何克全") == "Kai Feng (He Kequan), born"
 
 
 def test_a_dropped_opening_year_is_put_back():
