@@ -525,3 +525,10 @@ def test_tag_instructions_echoed_in_every_method_mean_once_more_without_tags():
     assert verdict.tgt == "The Comintern sent Besso Lominadze to Hankou." and not verdict.unusable
     assert [(r.method, r.source) for r in FakeEngine.calls] == [("prompt", tagged), ("constrained", tagged),
                                                                  ("prompt", source)]
+
+
+def test_a_rendering_alone_loses_its_pinyin_tone_marks():
+    # 鸡鸣三省 #1 shipped "De lóng Village": the model's rendering of 隆 alone, filled in
+    from pipeline.translate.repair import as_name
+    assert as_name("lóng") == "long" and as_name("“Lǚ Zhèngcāo.”") == "Lu Zhengcao"
+    assert as_name("Comintern") == "Comintern" and as_name("He went home. Then he left.") == ""

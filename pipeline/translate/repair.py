@@ -12,6 +12,7 @@ Only where none is found does the locking loop ask the model again.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from difflib import SequenceMatcher
 from typing import Callable
@@ -21,6 +22,7 @@ from pipeline.document import TermOutcome
 from pipeline.terms.suggest import cedict_senses, joined_pinyin, pinyin_name, pinyin_words, spelled_in_pinyin
 from pipeline.verify import occurrences
 
+_TONE_MARKS = re.compile("[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ]", re.IGNORECASE)
 LOOKUP = "lookup"  # the method of a request for a term's Chinese alone (the model's own rendering)
 MAX_RENDERING_WORDS = 6
 # Words too common to stand for a term on their own ("Party" is not "Chinese Communist Party").
@@ -32,9 +34,12 @@ expanded provisional political new international workers"""
 
 
 def as_name(english: str) -> str:
-    """The model's answer for a term alone, as a name: no wrapping quotes, no final stop; "" where it
-    is not a short rendering (a sentence, Chinese left)."""
+    """The model's answer for a term alone, as a name: no wrapping quotes, no final stop, no pinyin
+    tone marks (隆 → "lóng", shipped as "De lóng Village"); "" where it is not a short rendering (a
+    sentence, Chinese left)."""
     english = english.strip().strip('"“”\'').rstrip(".").strip()
+    if _TONE_MARKS.search(english):
+        english = "".join(c for c in unicodedata.normalize("NFD", english) if not unicodedata.combining(c))
     if not english or has_han(english) or len(english.split()) > MAX_RENDERING_WORDS or re.search(r"[.!?:;]\s", english):
         return ""
     return english
