@@ -191,7 +191,7 @@ def test_the_shipped_english_is_usable_when_any_attempt_was():
 class Drafting(ScriptedEngine):
     """Its first answer is scripted; its rendering of a term alone comes from ``alone``."""
 
-    lookups = True
+    lookups = term_lookups = True
     alone: dict = {}
 
     def english(self, request: Request) -> str:

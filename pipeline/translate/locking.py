@@ -390,8 +390,8 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
 
     def repair_or_look_up(i: int) -> Request | None:
         """Repair the draft before asking again: substitute what it renders otherwise, fill in the
-        Chinese it left; ask the model for a missing term's Chinese, or a run of Chinese it left,
-        alone (once a run) where its English is not known yet."""
+        Chinese it left; ask the model for a run of Chinese it left (and, with the engine's
+        ``term_lookups``, a missing term's Chinese) alone, once a run, where its English is not known yet."""
         better = substituted(sources[i], best[i], sent[i], looked_up)
         if better is not None:
             best[i] = better
@@ -399,8 +399,8 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
             return None
         for outcome in best[i].outcomes:
             zh = _matched(sources[i], outcome.match)
-            if (outcome.status == "missing" and outcome.match.term.action != "keep" and zh not in looked_up
-                    and repair.worth_looking_up(zh, outcome.match.term)):
+            if (engine.term_lookups and outcome.status == "missing" and outcome.match.term.action != "keep"
+                    and zh not in looked_up and repair.worth_looking_up(zh, outcome.match.term)):
                 return look_up(i, zh)
         if _has_chinese_left(best[i]):
             left = [zh for zh in chinese_runs(sources[i], best[i]) if zh not in looked_up]

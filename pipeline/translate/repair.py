@@ -1,8 +1,8 @@
 """Repair, don't regenerate: a fluent draft that lacks a locked term gets it by substitution.
 
 The words in the draft that render the term's Chinese are replaced by the approved English. Where
-those words come from, in order: the model's own rendering of the term alone (asked once per term
-per run, ``LOOKUP``), the term base's forbidden renderings, pinyin of the term and its variants,
+those words come from, in order: the model's own rendering of the term alone (where the engine's
+``term_lookups`` asks it, once per term per run, ``LOOKUP``), the term base's forbidden renderings, pinyin of the term and its variants,
 its CC-CEDICT senses (国民党: KMT, Kuomintang, Nationalist Party), and the approved English's own
 words ("Lominadze" for "Besso Lominadze", "Politburo" for "Provisional Politburo"). A match may
 differ in case, carry an article, a plural or a possessive; it never reaches into another locked
