@@ -221,13 +221,19 @@ def _dates_to_years(english: str, source: str) -> str:
     return english if cut == english else re.sub(r"\b(\d{4})(?:\s*(?:[-–—]|to)\s*\1)+\b", r"\1", cut)
 
 
+# How each problem is said: a re-prompt shows these to the model, and an answer that repeats one is the
+# prompt echoed (``verify.broken``).
+LEFT_OUT, MONTH_ADDED, YEAR_ADDED = "is not in the English", "has a month the source does not state", \
+    "is not in the source"
+
+
 def problems(english: str, source: str, year: int | None = None) -> list[str]:
     """What the English gets wrong about the source's numbers: a number left out, a year or a month added."""
     values, lower, numbers = english_values(english), english.lower(), source_numbers(source)
-    found = [f"the number {n} is not in the English" for n in numbers if not _said(n, english, values, lower)]
+    found = [f"the number {n} {LEFT_OUT}" for n in numbers if not _said(n, english, values, lower)]
     hint = f" (the text is at {year})" if year is not None and implied_years(source, year) else ""
-    found += [f"the date {d} has a month the source does not state" for d in invented_months(english, numbers)]
-    return found + [f"the year {y} is not in the source{hint}" for y in invented_years(english, source, year, numbers)]
+    found += [f"the date {d} {MONTH_ADDED}" for d in invented_months(english, numbers)]
+    return found + [f"the year {y} {YEAR_ADDED}{hint}" for y in invented_years(english, source, year, numbers)]
 
 
 # Life dates a source leaves blank: 许白昊（），王某（-）.

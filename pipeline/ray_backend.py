@@ -203,7 +203,7 @@ class RayRunner(Runner):
         if work.pending:
             sources = [work.unique[k] for k in work.pending]
             verdicts, _seconds = self.ray.get(context.engine.actors[0].lock.remote(sources, context.batch_size,
-                                                                                   examples, False, True))
+                                                                                   examples, listed=True))
             for key, verdict in zip(work.pending, verdicts):
                 work.best[key] = verdict
                 if context.cache is not None:

@@ -220,7 +220,8 @@ TASK_ECHO = re.compile(
     r"|translation is (?:now )?complete|\b(?:is|are) (?:translated|rendered) as\b|(?:^|[.!?*]\s*)Notes?\s*:"
     r"|^\W*Here is\b|\bHere is the (?:English|translation|corrected)|\w\s+=\s+\w"
     r"|\bThe Chinese (?:term|word|phrase|characters?)\s*[\"“'‘]"
-    r"|\bis not in the (?:English|source)\b|\bthe source does not state\b", re.IGNORECASE)  # a re-prompt's notes
+    r"|" + "|".join(re.escape(note) for note in (facts.LEFT_OUT, facts.MONTH_ADDED, facts.YEAR_ADDED)),
+    re.IGNORECASE)
 
 
 _SENTENCES = re.compile(r"(?<=[.!?])[\"”’)]*\s+")

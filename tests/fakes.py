@@ -78,16 +78,13 @@ class ListingEngine(ScriptedEngine):
     lists = True
 
     def english(self, request: Request) -> str:
-        from pipeline.translate.lists import LIST, _NUMBERED
+        from pipeline.translate.lists import LIST, lines_of
 
         if request.method != LIST:
             return super().english(request)
-        lines = []
-        for line in request.source.splitlines():
-            number, name = _NUMBERED.match(line).groups()
-            english = self.answers.get((name, LIST), self.answers.get(name, "It"))
-            lines += [f"{number}. {english}"] if english else []
-        return "\n".join(lines)
+        names = lines_of(request.source, len(request.source.splitlines()))
+        answers = [self.answers.get((name, LIST), self.answers.get(name, "It")) for name in names]
+        return "\n".join(f"{k}. {english}" for k, english in enumerate(answers, 1) if english)
 
 
 FAKE = ("--engine", "tests.fakes:FakeEngine")  # command-line arguments that pick the fake engine

@@ -45,5 +45,6 @@ def chunks(count: int, size: int = LIST_SIZE) -> list[range]:
 
 
 def clean(verdict: Translation) -> bool:
-    """A line that needs nothing more: every term locked, no problem found."""
-    return not verdict.unusable and not verdict.problems and bool(verdict.tgt.strip())
+    """A line that needs nothing more: every term locked, no problem found (an empty or broken line
+    is a problem)."""
+    return not verdict.problems

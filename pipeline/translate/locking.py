@@ -328,8 +328,7 @@ def in_lists(engine: Engine, sources: list[Segment],
     """The sources whose line of a list request came back clean (``pipeline/translate/lists.py``),
     by index; the rest are left to the locking loop."""
     groups = lists.chunks(len(sources))
-    requests = [lists.list_request([sources[i] for i in group], lambda s: _unique_pairs(term_pairs(s)), examples)
-                for group in groups]
+    requests = [lists.list_request([sources[i] for i in group], term_pairs, examples) for group in groups]
     engine.requests_by_method[lists.LIST] += len(requests)
     done = {}
     for group, answer in zip(groups, engine.translate(requests)):
