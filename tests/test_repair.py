@@ -9,7 +9,7 @@ from pipeline.document import Segment
 from pipeline.terms.glossary import Term
 from pipeline.terms.matcher import TermMatch
 from pipeline.terms.suggest import cedict_senses
-from pipeline.translate.engines.base import Request
+from pipeline.translate.engines.base import Engine, Request
 from pipeline.translate.locking import FILL_IN, SUBSTITUTE, judge, lock
 from pipeline.translate.repair import LOOKUP
 from pipeline.verify import broken, rewrote_draft
@@ -532,3 +532,17 @@ def test_a_rendering_alone_loses_its_pinyin_tone_marks():
     from pipeline.translate.repair import as_name
     assert as_name("lóng") == "long" and as_name("“Lǚ Zhèngcāo.”") == "Lu Zhengcao"
     assert as_name("Comintern") == "Comintern" and as_name("He went home. Then he left.") == ""
+
+
+def test_by_default_a_missing_term_costs_no_look_up_request():
+    # Guards the measured default (bench/RESULTS.md, "Names several to a request"): term look-ups
+    # cost requests and time on the 12 articles for no term more locked
+    class Default(Drafting):
+        term_lookups = False
+
+    segment = _segment("共产国际派罗明纳兹来到汉口。", _terms("共产国际派罗明纳兹来到汉口。", ("罗明纳兹", "Besso Lominadze")))
+    Drafting.answers = {("共产国际派罗明纳兹来到汉口。", "prompt"): "The Comintern sent Romina Nazi to Hankou."}
+    Drafting.alone = {"罗明纳兹": "Romina Nazi"}
+    FakeEngine.calls.clear()
+    lock(Default(), [segment])
+    assert LOOKUP not in [r.method for r in FakeEngine.calls] and not Engine.term_lookups
