@@ -104,17 +104,25 @@ def test_the_years_component_resolves_relative_years_across_segments():
     assert years == [None, 1927, 1927]
 
 
-def test_an_invented_year_is_an_error_and_escalates_to_a_rewording():
+def test_an_invented_year_is_an_error_and_is_mended_by_rule_before_any_re_prompt():
     segment = _segment("同年11月9日，会议召开。", 1927)
     verdict = judge(segment, "On November 9, 1937, the meeting convened.", "prompt")
     assert [(f.check, f.severity) for f in verdict.defects] == [("number-mismatch", "error")]
-    engine = _Engine()
-    _Engine.answers = {("同年11月9日，会议召开。", "prompt"): "On November 9, 1937, the meeting convened.",
-                       ("同年11月9日，会议召开。", "revise"): "On November 9, 1927, the meeting convened."}
-    translate_segments(engine, [("x", segment)])
+    _Engine.answers = {("同年11月9日，会议召开。", "prompt"): "On November 9, 1937, the meeting convened."}
+    translate_segments(_Engine(), [("x", segment)])
     assert segment.translation.tgt == "On November 9, 1927, the meeting convened."
+    assert [r.method for r in FakeEngine.calls] == ["prompt"]  # the rule mended it: no re-prompt
+
+
+def test_a_dropped_year_no_rule_can_place_escalates_to_a_rewording():
+    source = "1930年2月至1931年3月，任中央军委委员。"
+    _Engine.answers = {(source, "prompt"): "From February to March 1930, he was a member of the Military Commission.",
+                       (source, "revise"): "From February 1930 to March 1931, he was a member of the Military Commission."}
+    segment = _segment(source)
+    translate_segments(_Engine(), [("x", segment)])
+    assert segment.translation.tgt == "From February 1930 to March 1931, he was a member of the Military Commission."
     assert [r.method for r in FakeEngine.calls] == ["prompt", "revise"]  # no injection, no grammar for a year
-    assert "the year 1937 is not in the source (the text is at 1927)" in FakeEngine.calls[1].notes[0]
+    assert "1931" in FakeEngine.calls[1].notes[0]
 
 
 def test_the_rewording_prompt_names_the_problem():

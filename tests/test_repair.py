@@ -10,7 +10,7 @@ from pipeline.terms.glossary import Term
 from pipeline.terms.matcher import TermMatch
 from pipeline.terms.suggest import cedict_senses
 from pipeline.translate.engines.base import Engine, Request
-from pipeline.translate.locking import FILL_IN, SUBSTITUTE, judge, lock
+from pipeline.translate.locking import FILL_IN, SUBSTITUTE, judge, lock, substituted
 from pipeline.translate.repair import LOOKUP
 from pipeline.verify import broken, rewrote_draft
 from tests.fakes import FakeEngine, ScriptedEngine
@@ -369,6 +369,52 @@ def test_substitution_never_touches_another_terms_english():
     missing = [o for o in verdict.outcomes if o.status == "missing"]
     text, replaced = substitute(verdict.tgt, missing, lambda o: ["Communist Party"], ["Chinese Communist Party"])
     assert (text, replaced) == (verdict.tgt, {})
+
+
+def test_an_abbreviation_is_found_by_what_its_full_form_renders():
+    # CC-CEDICT: 中共 "abbr. for 中国共产党", whose sense is "Communist Party of China"
+    verdict = _repaired("1927年后留在上海从事中共地下活动。", [("中共", "CCP")],
+                        "After 1927 he stayed in Shanghai for the underground work of the Communist Party of China.")
+    assert verdict.tgt == "After 1927 he stayed in Shanghai for the underground work of the CCP."
+    assert verdict.method == SUBSTITUTE and [r.method for r in FakeEngine.calls] == ["prompt"]
+
+
+def test_an_organizations_generic_head_stands_for_it_only_where_it_is_unambiguous():
+    one = _repaired("中共在成立初期有赖于共产国际的帮助。", [("中共", "CCP")],
+                    "In its early days the Communist Party relied on the help of the Comintern.", type="organization")
+    assert one.tgt == "In its early days the CCP relied on the help of the Comintern." and one.method == SUBSTITUTE
+    early = _repaired("他是中国共产党早期领导人。", [("中国共产党", "Chinese Communist Party")],
+                      "He was a leader of the early Communist Party.", type="organization")
+    assert early.tgt == "He was a leader of the early Chinese Communist Party."
+    source = "中共与苏共的关系。"  # which "Communist Party" is the CCP? neither is touched
+    segment = _segment(source, _terms(source, ("中共", "CCP"), type="organization"))
+    draft = judge(segment, "The relations of the Communist Party and the Soviet Communist Party.", "prompt")
+    assert substituted(segment, draft, [], {}) is None
+    source = "他当选为中央委员。"  # a title is not an organization: "elected to the Central Committee member"
+    segment = _segment(source, _terms(source, ("中央委员", "Central Committee member"), type="title"))
+    assert substituted(segment, judge(segment, "He was elected to the Central Committee.", "prompt"), [], {}) is None
+
+
+def test_a_missing_terms_chinese_left_in_the_draft_is_filled_in_with_its_english_without_a_look_up():
+    verdict = _repaired("1940年后凯丰回到延安。", [("延安", "Yan'an")], "After 1940 Kai Feng returned to延安.",
+                        alone={"延安": "Yenan"})
+    assert verdict.tgt == "After 1940 Kai Feng returned to Yan'an." and verdict.count("locked") == 1
+    assert [r.method for r in FakeEngine.calls] == ["prompt"]
+
+
+class Listing(Drafting):
+    lists = True
+
+
+def test_the_runs_of_chinese_a_draft_left_are_looked_up_in_one_request():
+    source = "他在上海西郊被杀害，罪名是叛变出卖。"
+    Listing.answers = {(source, "prompt"): "He was killed in the West郊 of Shanghai for叛变出卖."}
+    Listing.alone = {"1. 郊\n2. 叛变出卖": "1. suburbs\n2. betrayal"}
+    FakeEngine.calls.clear()
+    verdict = lock(Listing(), [_segment(source, [])])[0]
+    assert [r.method for r in FakeEngine.calls] == ["prompt", LOOKUP]
+    assert FakeEngine.calls[1].source == "1. 郊\n2. 叛变出卖"
+    assert verdict.tgt == "He was killed in the West suburbs of Shanghai for betrayal."
 
 
 def test_no_rendering_found_means_a_re_prompt():

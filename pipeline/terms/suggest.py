@@ -89,6 +89,18 @@ def cedict_senses(word: str, max_words: int = 8) -> list[str]:
     return list(dict.fromkeys(senses))
 
 
+_FULL_FORM = re.compile(rf"abbr\. for (?:[^\s|\[]+\|)?([{HAN_CLASS}]+)")
+
+
+def cedict_full_forms(word: str) -> list[str]:
+    """The words CC-CEDICT says ``word`` abbreviates, in simplified script: 中共 → 中国共产党."""
+    try:
+        definitions = _cedict().get_definitions(word) or []
+    except (KeyError, TypeError):
+        return []
+    return list(dict.fromkeys(full for definition in definitions for full in _FULL_FORM.findall(definition)))
+
+
 def pinyin_name(name: str) -> str:
     """Mao Zedong style: family name, then the given name joined, both capitalized."""
     for length in (2, 1):

@@ -79,7 +79,8 @@ def substituted(segment: Segment, best: Translation, tags: list, looked_up: dict
         zh = _matched(segment, outcome.match)
         return repair.draft_renderings(zh, outcome.match, looked_up.get(zh, ""))
 
-    text, replaced = repair.substitute(best.tagged, missing, renderings_of, present)
+    text, replaced = repair.substitute(best.tagged, missing, renderings_of, present,
+                                       lambda outcome: repair.organization_heads(_matched(segment, outcome.match), outcome.match))
     if not replaced:
         return None
     verdict = verify(text, segment.terms, _expected(segment), SUBSTITUTE, source=segment.norm, tags=tags,
@@ -204,6 +205,13 @@ def chinese_runs(segment: Segment, verdict: Translation) -> list[str]:
     return list(dict.fromkeys(m.group(0) for m in _leftovers(keep).finditer(verdict.tagged) if m.group(0) not in keep))
 
 
+def _missing_chinese(segment: Segment, verdict: Translation) -> dict[str, str]:
+    """The Chinese of each term ``verdict`` lacks, with its approved English: left in the draft as it
+    stands, it is filled in with that English, not looked up ("returned to延安" → Yan'an)."""
+    return {_matched(segment, o.match): o.expected for o in verdict.outcomes
+            if o.status == "missing" and o.match.term.action != "keep" and o.expected}
+
+
 def filled_in(segment: Segment, best: Translation, tags: list, looked_up: dict[str, str] | None = None) -> Translation:
     """Repair, don't regenerate: each run of Chinese the model left in its English (outside `keep`
     terms) replaced by the model's own rendering of that run alone (``looked_up``, asked once a run),
@@ -211,14 +219,15 @@ def filled_in(segment: Segment, best: Translation, tags: list, looked_up: dict[s
     ships inside English; QA's `filled-in` asks a reviewer to check it."""
     keep = _keep_targets(segment)
     looked_up = looked_up or {}
+    approved = _missing_chinese(segment, best)
     pattern = _leftovers(keep)
 
     def fill(m: re.Match) -> str:
         if m.group(0) in keep:
             return m.group(0)
         before, after = m.string[m.start() - 1:m.start()], m.string[m.end():m.end() + 1]
-        english = _in_sentence(looked_up.get(m.group(0)) or leftover_english(m.group(0)), m.group(0),
-                               m.string[:m.start()])
+        english = approved.get(m.group(0)) or _in_sentence(
+            looked_up.get(m.group(0)) or leftover_english(m.group(0)), m.group(0), m.string[:m.start()])
         possessive = bool(before) and before in "'’" and m.string[m.start() - 2:m.start() - 1].isalpha()
         return (" " if before.isalnum() or (before and before in ",;:") or possessive else "") + english + \
             (" " if after.isalnum() else "")
@@ -361,7 +370,7 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
     n = max(1, engine.candidates)
     owner = [i for i in range(len(sources)) if i not in best for _k in range(n)]  # the first requests: n per source
     drafts: dict[int, list] = {}
-    asking: dict[int, str] = {}  # item → the term's Chinese whose rendering alone it waits for
+    asking: dict[int, list[str]] = {}  # item → the Chinese whose rendering alone it waits for
     looked_up = engine.term_renderings
     methods = ladder(engine)
 
@@ -382,10 +391,12 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
             return None
         return answers[consensus(answers)]
 
-    def look_up(i: int, zh: str) -> Request:
-        asking[i] = zh
+    def look_up(i: int, runs: list[str]) -> Request:
+        """One request for ``runs`` (Chinese alone): a numbered line each where the engine renders lists."""
+        runs = runs if engine.lists else runs[:1]
+        asking[i] = runs
         engine.requests_by_method[repair.LOOKUP] += 1
-        return Request(zh, (), repair.LOOKUP)
+        return Request(lists.numbered(runs) if len(runs) > 1 else runs[0], (), repair.LOOKUP)
 
     def repair_or_look_up(i: int) -> Request | None:
         """Repair the draft before asking again: substitute what it renders otherwise, fill in the
@@ -394,17 +405,19 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
         better = substituted(sources[i], best[i], sent[i], looked_up)
         if better is not None:
             best[i] = better
+        best[i] = dated(sources[i], best[i], sent[i])  # a rule that mends the numbers spares a re-prompt
         if first_only or not engine.lookups or best[i].unusable:
             return None
         for outcome in best[i].outcomes:
             zh = _matched(sources[i], outcome.match)
             if (engine.term_lookups and outcome.status == "missing" and outcome.match.term.action != "keep"
                     and zh not in looked_up and repair.worth_looking_up(zh, outcome.match.term)):
-                return look_up(i, zh)
+                return look_up(i, [zh])
         if _has_chinese_left(best[i]):
-            left = [zh for zh in chinese_runs(sources[i], best[i]) if zh not in looked_up]
+            terms = _missing_chinese(sources[i], best[i])
+            left = [zh for zh in chinese_runs(sources[i], best[i]) if zh not in looked_up and zh not in terms]
             if left:
-                return look_up(i, left[0])
+                return look_up(i, left)
             best[i] = filled_in(sources[i], best[i], sent[i], looked_up)
             better = substituted(sources[i], best[i], sent[i], looked_up)  # a term's Chinese was left too
             best[i] = better or best[i]
@@ -428,8 +441,10 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
     def follow(p: int, raw: str) -> Request | None:
         """Judge an answer; repair it; ask again with the next method while it has a problem."""
         i = owner[p]
-        if i in asking:  # the model's rendering of a term alone
-            looked_up[asking.pop(i)] = repair.as_name(" ".join(strip_wrappers(raw).split()))  # its own case
+        if i in asking:  # the model's rendering of Chinese alone
+            runs = asking.pop(i)
+            for zh, english in zip(runs, lists.lines_of(raw, len(runs)) if len(runs) > 1 else [raw]):
+                looked_up[zh] = repair.as_name(" ".join(strip_wrappers(english).split()))  # its own case
             return repair_or_look_up(i) or advance(i)
         level = levels[i]
         if n > 1 and level == 0 and None in drafts.get(i, [None]):  # the first answers, not a later retry

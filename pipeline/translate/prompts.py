@@ -5,6 +5,7 @@ from pipeline.facts import hints
 from pipeline.markup import TAG
 from pipeline.translate.engines.base import Request, TermPair, inject
 from pipeline.translate.lists import LIST
+from pipeline.translate.repair import LOOKUP
 
 SYSTEM = ("You are an expert translator of Chinese historical writing into English. Translate the "
           "Chinese text the user gives into fluent, faithful English, keeping every fact, name, "
@@ -69,16 +70,20 @@ def user_message(request: Request) -> str:
                      + "\n".join(f"{t.zh} = {t.en}" for t in request.examples))
     if request.terms:
         parts.append("Glossary (use exactly these English renderings):\n" + _glossary_lines(request.terms))
+    numbered = request.method == LIST or (request.method == LOOKUP and "\n" in source)
     if request.method == LIST:
         parts.append("Translate each numbered Chinese name into English as an English text names it. "
                      "Reply with the numbered English names only, one a line, in the same order.")
+    elif numbered:
+        parts.append("Translate each numbered Chinese word or name into English as an English sentence "
+                     "would write it. Reply with the numbered English only, one a line, in the same order.")
     if request.method in ("inject", "constrained") and request.terms:
         source = inject(source, request.terms)
         parts.append("Some terms are already in English in the text; copy them exactly as written.")
     numbers = hints(request.source)
     if numbers:
         parts.append("Numbers in it, as English writes them: " + "; ".join(numbers))
-    parts.append(f"Chinese:\n{source}" if request.method == LIST else f"Chinese: {source}")
+    parts.append(f"Chinese:\n{source}" if numbered else f"Chinese: {source}")
     return "\n\n".join(parts)
 
 

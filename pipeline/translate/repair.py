@@ -19,7 +19,8 @@ from typing import Callable
 
 from pipeline.chinese import all_han, has_han
 from pipeline.document import TermOutcome
-from pipeline.terms.suggest import cedict_senses, joined_pinyin, pinyin_name, pinyin_words, spelled_in_pinyin
+from pipeline.terms.suggest import (cedict_full_forms, cedict_senses, joined_pinyin, pinyin_name, pinyin_words,
+                                    spelled_in_pinyin)
 from pipeline.verify import occurrences
 
 _TONE_MARKS = re.compile("[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ]", re.IGNORECASE)
@@ -73,9 +74,29 @@ def draft_renderings(zh: str, match, looked_up: str = "") -> list[str]:
         if term.type == "person" or term.action == "transliterate":
             found += [pinyin_name(form), joined_pinyin(form)]
         found.append(pinyin_words(form))
-        found += cedict_senses(form)
+        found += _senses(form)
     found += _partials(term.en)
     return sorted({f.strip() for f in found if f.strip() and f.strip() != term.en}, key=len, reverse=True)
+
+
+def _senses(form: str) -> list[str]:
+    """CC-CEDICT's senses of ``form`` and of the words it abbreviates (中共: "Chinese Communist Party",
+    and 中国共产党's "Communist Party of China")."""
+    return [sense for word in (form, *cedict_full_forms(form)) for sense in cedict_senses(word)]
+
+
+def organization_heads(zh: str, match) -> list[str]:
+    """For an organization, the words that name it without what sets it apart: its English's last two
+    or more words before any "of" ("Communist Party" for "Chinese Communist Party" and "Communist
+    Party of China", "Central Committee" for "CCP Central Committee"). Generic, so they stand for the
+    term only where the draft has them exactly as often as the term is missing (``substitute``)."""
+    if match.term.type != "organization":
+        return []
+    heads = []
+    for english in (match.term.en, *_senses(zh), *_senses(match.term.zh)):
+        words = re.split(r"\s+of\s+", english, maxsplit=1)[0].split()
+        heads += [" ".join(words[k:]) for k in range(len(words) - 1)]
+    return sorted({h for h in heads if h != match.term.en}, key=len, reverse=True)
 
 
 def _pattern(rendering: str) -> re.Pattern:
@@ -172,10 +193,13 @@ def _free_hits(tagged: str, rendering: str, protected_targets: list[str]) -> lis
 
 
 def substitute(tagged: str, missing: list[TermOutcome], renderings_of: Callable[[TermOutcome], list[str]],
-               present: list[str]) -> tuple[str, dict[str, str]]:
+               present: list[str], heads_of: Callable[[TermOutcome], list[str]] = lambda outcome: []
+               ) -> tuple[str, dict[str, str]]:
     """``tagged`` with each missing term's draft rendering replaced by its approved English.
 
     ``renderings_of(outcome)``: what the draft may have written for it (``draft_renderings``);
+    ``heads_of(outcome)``: generic words that stand for it only where the draft has them exactly as
+    often as it is missing (``organization_heads``), tried last;
     ``present``: the approved English of every locked term (their places are never touched). Returns
     the English and, for each term substituted, the words it replaced."""
     replaced: dict[str, str] = {}
@@ -184,10 +208,12 @@ def substitute(tagged: str, missing: list[TermOutcome], renderings_of: Callable[
         approved = outcome.expected
         if approved in replaced or not approved:
             continue
-        for rendering in renderings_of(outcome):
-            hits = _free_hits(tagged, rendering, [*present, *replaced])[:wanted[approved]]
-            if not hits:
+        candidates = [(r, False) for r in renderings_of(outcome)] + [(r, True) for r in heads_of(outcome)]
+        for rendering, exactly in candidates:
+            hits = _free_hits(tagged, rendering, [*present, *replaced])
+            if not hits or (exactly and len(hits) != wanted[approved]):
                 continue
+            hits = hits[:wanted[approved]]
             for hit in reversed(hits):  # from the end, so earlier offsets hold
                 start, end = _widened(tagged, hit, approved)
                 tagged = tagged[:start] + _replacement(tagged, hit, approved, start) + tagged[end:]
