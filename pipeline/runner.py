@@ -41,7 +41,7 @@ from pipeline.terms.lint import ERROR, lint
 from pipeline.terms.matcher import TermMatcher
 from pipeline.translate.engines import load_engine
 from pipeline.translate.examples import example_index
-from pipeline.translate.locking import DEFAULT_CONTEXT, DEFAULT_EXAMPLES, Prompting
+from pipeline.translate.locking import DEFAULT_CONTEXT, DEFAULT_EXAMPLES, NO_MODEL, Prompting
 from pipeline.write import recover
 
 
@@ -346,7 +346,7 @@ class Runner:
         return DocumentSummary(
             doc=doc.doc_id, path=doc.path, sha256=text_sha256(doc.text), characters=len(doc.text),
             segments=len(verdicts), reused=sum(bool(v.reused) for v in verdicts),
-            translated=sum(v.method != "copy" and not v.reused for v in verdicts),
+            translated=sum(v.method not in NO_MODEL and not v.reused for v in verdicts),
             locked=doc.count_terms("locked"), missing=doc.count_terms("missing"),
             errors=len(doc.findings("error")), warnings=len(doc.findings("warning")),
             seconds=round(doc.seconds, 3))

@@ -15,7 +15,7 @@ from tests.fakes import FAKE, write_project
 
 GLOSSARY = ("id,zh,variants,en,type,action,forbidden,note,source,status\n"
             "wm,王明,,Wang Ming,person,transliterate,,,test,approved\n")
-ARTICLES = {"a.md": "王明回国。博古说话。\n\n## 生平\n\n共产国际开会。\n",
+ARTICLES = {"a.md": "王明回国。博古说话。\n\n## 回国以后\n\n共产国际开会。\n",
             "b.md": "张闻天写信。王明回信。\n"}
 
 
@@ -67,7 +67,7 @@ def test_with_context_an_edited_sentence_also_retranslates_the_two_that_saw_it(p
     assert _translate("--context", "2")["totals"]["translated"] == 1  # 博古说话 alone
     Path("in/a.md").write_text(ARTICLES["a.md"].replace("王明回国。", "王明回国了。"), encoding="utf-8")
     run = _translate("--context", "2")
-    # 王明回国了, then 博古说话 and the heading 生平 that see it; 共产国际开会 sees neither
+    # 王明回国了, then 博古说话 and the heading 回国以后 that see it; 共产国际开会 sees neither
     assert run["totals"]["translated"] == 3
 
 
@@ -123,6 +123,5 @@ def test_jobs_2_gives_the_same_outputs(project):
 def test_run_json_counts_the_requests_of_each_locking_method(project):
     """The fake's first answer drops every term, so each segment holding 王明 is asked twice."""
     stats = _translate("--context", "0")["engine_stats"]
-    # a.md: 王明回国, 博古说话, 生平, 共产国际开会; b.md: 张闻天写信, 王明回信 — three hold a locked
-    # term (生平 is the shipped headings' "Biography")
-    assert stats["by_method"] == {"prompt": 6, "constrained": 3}
+    # a.md: 王明回国, 博古说话, 回国以后, 共产国际开会; b.md: 张闻天写信, 王明回信 — two hold a locked term
+    assert stats["by_method"] == {"prompt": 6, "constrained": 2}

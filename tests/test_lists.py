@@ -29,14 +29,32 @@ def _segment(norm: str, terms=()) -> Segment:
     return Segment(0, 0, "paragraph", 0, len(norm), [], norm, offsets, norm=norm, norm_offsets=offsets, terms=matches)
 
 
-def test_a_line_lacking_a_locked_part_goes_alone_through_the_ladder():
+def test_a_line_lacking_a_locked_part_is_its_first_answer_and_goes_on_up_the_ladder():
     names = [_segment("中共江苏省委", [("中共", "CCP")]), _segment("星火"), _segment("诸暨")]
     ListingEngine.answers = {("中共江苏省委", LIST): "Jiangsu Provincial Committee", "星火": "Spark", "诸暨": "Zhuji"}
     FakeEngine.calls = []
     verdicts = lock(ListingEngine(), names, listed=True)
     assert [v.tgt for v in verdicts[1:]] == ["Spark", "Zhuji"] and verdicts[1].method == LIST
     assert verdicts[0].tgt == "CCP said it." and not verdicts[0].count("missing")  # the fake's ladder
-    assert [r.method for r in FakeEngine.calls] == [LIST, "prompt", "constrained"]
+    assert [r.method for r in FakeEngine.calls] == [LIST, "constrained"]  # the line counts as the first method's
+
+
+def test_a_line_the_draft_repair_mends_needs_no_further_request():
+    names = [_segment("中共江苏省委", [("中共", "CCP")]), _segment("星火")]
+    ListingEngine.answers = {("中共江苏省委", LIST): "Communist Party of China Jiangsu Provincial Committee",
+                             "星火": "Spark"}
+    FakeEngine.calls = []
+    verdicts = lock(ListingEngine(), names, listed=True)
+    assert verdicts[0].tgt == "CCP Jiangsu Provincial Committee" and verdicts[0].count("missing") == 0
+    assert [r.method for r in FakeEngine.calls] == [LIST]
+
+
+def test_an_empty_line_starts_the_ladder_from_its_first_method():
+    names = [_segment("中共江苏省委", [("中共", "CCP")]), _segment("星火")]
+    ListingEngine.answers = {("中共江苏省委", LIST): "", "星火": "Spark"}
+    FakeEngine.calls = []
+    lock(ListingEngine(), names, listed=True)
+    assert [r.method for r in FakeEngine.calls][:2] == [LIST, "prompt"]
     FakeEngine.calls = []
     lock(ListingEngine(), names)  # sentences (not listed): each alone
     assert LIST not in [r.method for r in FakeEngine.calls]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline import facts
-from pipeline.document import Segment
+from pipeline.document import Segment, TermOutcome
 from pipeline.terms.glossary import Term
 from pipeline.terms.matcher import TermMatch
 from pipeline.terms.suggest import cedict_senses
@@ -551,6 +551,21 @@ def test_the_words_around_a_hit_inside_the_approved_english_are_not_written_twic
         == "He was a standing member of the KMT CCP Jiangsu Provincial Committee."
 
 
+def test_a_seam_does_not_write_a_word_of_the_approved_english_twice():
+    from pipeline.translate.repair import substitute
+
+    def outcome(english):
+        return TermOutcome(TermMatch(Term("亿万", english), 0, 2, 0, 2), english, "missing")
+
+    # WMT23 terminology dev 45 shipped "the ultimate limit for hundreds millions ofs of human beings"
+    text, _ = substitute("the limit for hundreds of millions of human beings.", [outcome("hundreds millions of")],
+                         lambda o: ["hundreds of millions"], [])
+    assert text == "the limit for hundreds millions of human beings."
+    text, _ = substitute("members of Communist Party of the Soviet Union", [outcome("Communist Party of China")],
+                         lambda o: ["Party of the Soviet Union"], [])
+    assert text == "members of Communist Party of China"
+
+
 def test_tag_instructions_echoed_in_every_method_mean_once_more_without_tags():
     # 武汉工人纠察队 #8: every tagged request came back as the prompt's tag instructions
     from pipeline.markup import Tag
@@ -592,3 +607,17 @@ def test_by_default_a_missing_term_costs_no_look_up_request():
     FakeEngine.calls.clear()
     lock(Default(), [segment])
     assert LOOKUP not in [r.method for r in FakeEngine.calls] and not Engine.term_lookups
+
+
+# -- no model where none is needed --------------------------------------------------------------
+
+def test_a_segment_that_is_one_locked_term_is_its_english_without_the_model():
+    from pipeline.translate.locking import WHOLE_TERM, translate_segments
+    bridge = _segment("鸡鸣三省大桥", _terms("鸡鸣三省大桥", ("鸡鸣三省大桥", "Jiming Sansheng Bridge")))
+    sentence = _segment("鸡鸣三省大桥建成。", _terms("鸡鸣三省大桥建成。", ("鸡鸣三省大桥", "Jiming Sansheng Bridge")))
+    Drafting.answers = {("鸡鸣三省大桥建成。", "prompt"): "The Jiming Sansheng Bridge was built."}
+    FakeEngine.calls.clear()
+    translate_segments(Drafting(), [(bridge.norm, bridge), (sentence.norm, sentence)])
+    assert bridge.translation.tgt == "Jiming Sansheng Bridge" and bridge.translation.method == WHOLE_TERM
+    assert bridge.translation.count("locked") == 1
+    assert [r.source for r in FakeEngine.calls] == ["鸡鸣三省大桥建成。"]  # the sentence alone went to the model

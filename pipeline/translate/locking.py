@@ -142,9 +142,28 @@ def from_memory(segment: Segment, english: str) -> Translation:
     return verdict
 
 
+WHOLE_TERM = "term"  # the method of a segment that is one locked term and nothing more: its English
+COPY = "copy"  # the method of a segment without Chinese: its text as it is
+NO_MODEL = (COPY, WHOLE_TERM)
+
+
+def whole_term(segment: Segment) -> Translation | None:
+    """A segment that is one locked term and nothing more (a heading or list item naming 鸡鸣三省大桥,
+    a run's name again): the term's English, verified, without the model; None for any other."""
+    if len(segment.terms) != 1 or segment.terms[0].term.action == "keep":
+        return None
+    match = segment.terms[0]
+    if segment.norm[:match.norm_start].strip() or segment.norm[match.norm_end:].strip():
+        return None
+    english = tagged_source(segment).replace(_matched(segment, match), _expected(segment)[0], 1)
+    if has_han(english):  # a tag inside the term: the model places it
+        return None
+    return verify(english, segment.terms, _expected(segment), WHOLE_TERM, tags=inner(segment.tags))
+
+
 def copy_through(segment: Segment) -> Translation:
     """Text without Chinese (dates in digits, Latin names) needs no model; its tags stay where they are."""
-    return verify(tagged_source(segment), segment.terms, _expected(segment), "copy", tags=inner(segment.tags))
+    return verify(tagged_source(segment), segment.terms, _expected(segment), COPY, tags=inner(segment.tags))
 
 
 def finalize(text: str, segment: Segment, best: Translation, gloss_kept: bool = True) -> Translation:
@@ -272,6 +291,8 @@ def plan(items: Sequence[Item], memory=None, cache=None, seen: dict | None = Non
             best[key] = from_memory(segment, entry.tgt)
         elif reused is not None and not reused.unusable:  # broken English (an older policy's) is redone
             best[key] = reused
+        elif (term := whole_term(segment)) is not None:
+            best[key] = term
         elif has_han(segment.norm):
             pending.append(key)
         else:
@@ -334,18 +355,17 @@ def _notes(verdict: Translation | None, segment: Segment) -> tuple[str, ...]:
 
 def in_lists(engine: Engine, sources: list[Segment],
              examples: Callable[[Segment], tuple[TermPair, ...]]) -> dict[int, Translation]:
-    """The sources whose line of a list request came back clean (``pipeline/translate/lists.py``),
-    by index; the rest are left to the locking loop."""
+    """The verdict on each source's line of a list request (``pipeline/translate/lists.py``), by
+    index, where the answer has its line; the rest are left to the locking loop."""
     groups = lists.chunks(len(sources))
     requests = [lists.list_request([sources[i] for i in group], term_pairs, examples) for group in groups]
     engine.requests_by_method[lists.LIST] += len(requests)
-    done = {}
+    judged = {}
     for group, answer in zip(groups, engine.translate(requests)):
         for i, line in zip(group, lists.lines_of(answer, len(group))):
-            verdict = judge(sources[i], line, lists.LIST) if line else None
-            if verdict is not None and lists.clean(verdict):
-                done[i] = verdict
-    return done
+            if line:
+                judged[i] = judge(sources[i], line, lists.LIST)
+    return judged
 
 
 def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
@@ -361,14 +381,18 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
     so it can run where the engine is (a worker process or a Ray actor).
     """
     best: dict[int, Translation] = {}
+    lined: dict[int, Translation] = {}  # a list line with a problem, usable: the source's first answer
     if listed and engine.lists and not first_only and len(sources) > 1:
-        best.update(in_lists(engine, sources, examples))
-        for i, verdict in best.items():
-            finished(i, verdict)
+        for i, verdict in in_lists(engine, sources, examples).items():
+            if lists.clean(verdict):
+                best[i] = verdict
+                finished(i, verdict)
+            elif not verdict.unusable:
+                lined[i] = verdict
     levels = [0] * len(sources)
     sent = [_tags_to_send(engine, s) for s in sources]
     n = max(1, engine.candidates)
-    owner = [i for i in range(len(sources)) if i not in best for _k in range(n)]  # the first requests: n per source
+    owner = [i for i in range(len(sources)) if i not in best and i not in lined for _k in range(n)]  # n per source
     drafts: dict[int, list] = {}
     asking: dict[int, list[str]] = {}  # item → the Chinese whose rendering alone it waits for
     looked_up = engine.term_renderings
@@ -460,8 +484,14 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
         best[i].attempts = level + 1
         return repair_or_look_up(i) or advance(i)
 
-    if owner:
-        first = [replace(request(i), sample=p % n) for p, i in enumerate(owner)]
+    first = [replace(request(i), sample=p % n) for p, i in enumerate(owner)]
+    for i, verdict in lined.items():  # repaired as any first answer; else the ladder's next method
+        best[i], drafts[i] = verdict, [verdict] * n
+        again = repair_or_look_up(i) or advance(i)
+        if again is not None:
+            owner.append(i)
+            first.append(again)
+    if first:
         engine.translate_followed(first, follow, batch_size, checkpoint)
     return [best[i] for i in range(len(sources))]
 

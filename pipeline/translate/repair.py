@@ -145,7 +145,7 @@ def _widened(text: str, m: re.Match, approved: str) -> tuple[int, int]:
     words, hit = approved.split(), m.group("body").split()
     k = _place_in(words, hit)
     if k is None:
-        return start, end
+        return _without_doubled_seam(text, start, end, approved)
     before = words[:k] if not m.group("article") else []
     after = words[k + len(hit):] if not m.group("suffix") else []
     for word in reversed(before):
@@ -158,6 +158,20 @@ def _widened(text: str, m: re.Match, approved: str) -> tuple[int, int]:
         if not found or not _alike(found.group(1), word):
             break
         end += found.end(1)
+    return _without_doubled_seam(text, start, end, approved)
+
+
+def _without_doubled_seam(text: str, start: int, end: int, approved: str) -> tuple[int, int]:
+    """The span widened over a word beside it that the approved English begins or ends with, so the
+    seam does not write it twice ("hundreds of millions of" → "hundreds millions of of" for WMT's
+    "hundreds millions of")."""
+    words = approved.split()
+    found = re.match(r"\s+([A-Za-z][\w'’\-]*)", text[end:])
+    if found and found.group(1).lower() == words[-1].lower() and len(words) > 1:
+        end += found.end(1)
+    found = re.search(r"([A-Za-z][\w'’\-]*)\s+$", text[:start])
+    if found and found.group(1).lower() == words[0].lower() and len(words) > 1 and words[0].lower() != "the":
+        start = found.start(1)
     return start, end
 
 
