@@ -1,7 +1,8 @@
 """Short sources — the run's names the term base lacks — rendered several to a request, a numbered
 line each: one request for ``LIST_SIZE`` names, not one each (55 requests and 74 s of a 12-article
 run, each re-reading its prompt). A line is judged like any answer, its approved parts locked; a
-name whose line is missing or has a problem goes alone through the locking loop."""
+line with a problem is its name's first answer (repaired, else asked with the ladder's next method);
+a name whose line is missing or empty goes alone through the locking loop."""
 from __future__ import annotations
 
 import re

@@ -1,12 +1,14 @@
 """Repair, don't regenerate: a fluent draft that lacks a locked term gets it by substitution.
 
-The words in the draft that render the term's Chinese are replaced by the approved English. Where
-those words come from, in order: the model's own rendering of the term alone (where the engine's
-``term_lookups`` asks it, once per term per run, ``LOOKUP``), the term base's forbidden renderings, pinyin of the term and its variants,
-its CC-CEDICT senses (国民党: KMT, Kuomintang, Nationalist Party), and the approved English's own
-words ("Lominadze" for "Besso Lominadze", "Politburo" for "Provisional Politburo"). A match may
-differ in case, carry an article, a plural or a possessive; it never reaches into another locked
-term's English, nor across an inline tag.
+The words in the draft that render the term's Chinese are replaced by the approved English. Where those
+words come from, in order: the model's own rendering of the term alone (where the engine's
+``term_lookups`` asks it, once per term per run, ``LOOKUP``), the term base's forbidden renderings,
+pinyin of the term and its variants, its CC-CEDICT senses and those of the words it abbreviates (国民党:
+KMT, Kuomintang, Nationalist Party; 中共: Chinese Communist Party and 中国共产党's Communist Party of China),
+the approved English's own words ("Lominadze" for "Besso Lominadze", "Politburo" for "Provisional
+Politburo"), and last, for an organization, its generic head ("Communist Party") where the draft has it
+exactly as often as the term is missing. A match may differ in case, carry an article, a plural or a
+possessive; it never reaches into another locked term's English, nor across an inline tag.
 Only where none is found does the locking loop ask the model again.
 """
 from __future__ import annotations
