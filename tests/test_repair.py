@@ -243,22 +243,27 @@ def test_a_filled_in_word_reads_as_part_of_its_sentence():
               "He was secretary of the Hunan-Hubei-West Committee."),  # one article
              ("工人纠察队成立。", "The workers'纠察队 was founded.", {"纠察队": "Pickets"},
               "The workers' Pickets was founded."),  # a space after a possessive; no dictionary sense: as answered
-             ("清算开始。", "清算 began.", {"清算": "Clearing"}, "Clearing began.")]  # a sentence's first word
+             ("清算开始。", "清算 began.", {"清算": "Clearing"}, "Clearing began."),  # a sentence's first word
+             ("他加入共青团。", "He joined共青团.", {"共青团": "The Communist Youth League"},
+              "He joined the Communist Youth League.")]  # an article inside a sentence in lower case
     for source, draft, alone, english in cases:
         assert _repaired(source, [], draft, alone=alone).tgt == english
 
 
-def test_a_run_of_chinese_is_looked_up_once_a_run_and_a_useless_answer_falls_back_to_the_dictionary():
+def test_a_run_of_chinese_is_looked_up_once_a_run_and_a_useless_answer_falls_back_to_pinyin():
     engine = Drafting()
-    sources = ["他们解散纠察队。", "纠察队成立。", "他是学员。"]
+    sources = ["他们解散纠察队。", "纠察队成立。", "他加入同乡会。", "他是学员。"]
     Drafting.answers = {(sources[0], "prompt"): "They dissolved the纠察队.",
                         (sources[1], "prompt"): "The纠察队 was founded.",
-                        (sources[2], "prompt"): "He was a学员."}
-    Drafting.alone = {"纠察队": "Pickets", "学员": "学员 means a student."}
+                        (sources[2], "prompt"): "He joined the同乡会.",
+                        (sources[3], "prompt"): "He was a学员."}
+    Drafting.alone = {"纠察队": "Pickets", "同乡会": "同乡会 means an association.", "学员": "Trainee"}
     FakeEngine.calls.clear()
     verdicts = [lock(engine, [_segment(s, [])])[0] for s in sources]
-    assert [v.tgt for v in verdicts] == ["They dissolved the Pickets.", "The Pickets was founded.", "He was a student."]
-    assert [r.method for r in FakeEngine.calls] == ["prompt", LOOKUP, "prompt", "prompt", LOOKUP]
+    assert [v.tgt for v in verdicts] == ["They dissolved the Pickets.", "The Pickets was founded.",
+                                         "He joined the Tongxianghui.", "He was a student."]
+    # 学员 has a plain dictionary sense: filled in from CC-CEDICT, not looked up
+    assert [r.method for r in FakeEngine.calls] == ["prompt", LOOKUP, "prompt", "prompt", LOOKUP, "prompt"]
 
 
 class Laddered(Drafting):

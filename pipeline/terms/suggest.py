@@ -219,10 +219,22 @@ def leftover_english(han: str) -> str:
     武宗学府 → Wuzongxuefu)."""
     if guess_type(han) == "person":
         return pinyin_name(han)
+    return place_name(han) or _short_gloss(han) or joined_pinyin(han)
+
+
+def _short_gloss(han: str) -> str:
     gloss = cedict_gloss(han) if len(han) > 1 else ""  # one character's first sense is a guess: 号 is "hao" here
     if gloss[:1].isupper():
         gloss = gloss.split(",")[0]  # 太原: "Taiyuan, prefecture-level city and capital of Shanxi …"
-    return place_name(han) or (gloss if len(gloss.split()) <= MAX_GLOSS_WORDS else "") or joined_pinyin(han)
+    return gloss if len(gloss.split()) <= MAX_GLOSS_WORDS else ""
+
+
+def dictionary_word(han: str) -> str:
+    """CC-CEDICT's English for ``han`` where it reads as it stands inside a sentence: a short sense that
+    is not a verb's "to …" (公安部 → Ministry of Public Security, 常委 → member of standing committee;
+    not 贪污 "to be corrupt"); "" for a name or anything else."""
+    gloss = _short_gloss(han)
+    return "" if guess_type(han) == "person" or gloss.startswith("to ") else gloss
 
 
 def _dictionary_pieces(text: str) -> list[str]:

@@ -16,7 +16,7 @@ from pipeline import facts
 from pipeline.chinese import HAN_ONLY, has_han
 from pipeline.document import Segment, Translation
 from pipeline.markup import TAG, inner, protect, restore, strip_tags, tagged_text
-from pipeline.terms.suggest import cedict_gloss, leftover_english
+from pipeline.terms.suggest import cedict_gloss, dictionary_word, leftover_english
 from pipeline.translate.choose import consensus
 from pipeline.translate.cleanup import clean, restore_targets, strip_wrappers
 from pipeline.translate import lists, repair
@@ -208,7 +208,10 @@ def _in_sentence(english: str, zh: str, before: str) -> str:
     inside a sentence, though the model capitalized it alone ("conducted a Clearing")."""
     if _ARTICLE_BEFORE.search(strip_tags(before)):
         english = re.sub(r"^(?:the|a|an)\s+", "", english, flags=re.IGNORECASE)
-    if not repair.at_sentence_start(before, len(before)) and cedict_gloss(zh)[:1].islower():
+    elif not repair.at_sentence_start(before, len(before)):
+        english = re.sub(r"^(The|A|An)\s", lambda m: m.group(0).lower(), english)  # "joined The League"
+    sense = re.sub(r"^(?:the|a|an)\s+", "", cedict_gloss(zh))  # 共青团: "the Communist Youth League", a name
+    if not repair.at_sentence_start(before, len(before)) and sense[:1].islower():
         english = " ".join(w.lower() if w[:1].isupper() and not w.isupper() else w for w in english.split())
     return english
 
@@ -233,9 +236,11 @@ def _missing_chinese(segment: Segment, verdict: Translation) -> dict[str, str]:
 
 def filled_in(segment: Segment, best: Translation, tags: list, looked_up: dict[str, str] | None = None) -> Translation:
     """Repair, don't regenerate: each run of Chinese the model left in its English (outside `keep`
-    terms) replaced by the model's own rendering of that run alone (``looked_up``, asked once a run),
-    else by ``leftover_english`` — pinyin for a name, a dictionary sense for a word — so no Chinese
-    ships inside English; QA's `filled-in` asks a reviewer to check it."""
+    terms) replaced by a missing term's approved English where it is that term's Chinese, else by the
+    model's own rendering of that run alone (``looked_up``, asked once a run where the dictionary has
+    no plain sense for it: the model alone rendered 公安部 "The Chinese government"), else by
+    ``leftover_english`` — pinyin for a name, a dictionary sense for a word — so no Chinese ships
+    inside English; QA's `filled-in` asks a reviewer to check it."""
     keep = _keep_targets(segment)
     looked_up = looked_up or {}
     approved = _missing_chinese(segment, best)
@@ -439,7 +444,8 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
                 return look_up(i, [zh])
         if _has_chinese_left(best[i]):
             terms = _missing_chinese(sources[i], best[i])
-            left = [zh for zh in chinese_runs(sources[i], best[i]) if zh not in looked_up and zh not in terms]
+            left = [zh for zh in chinese_runs(sources[i], best[i])
+                    if zh not in looked_up and zh not in terms and not dictionary_word(zh)]
             if left:
                 return look_up(i, left)
             best[i] = filled_in(sources[i], best[i], sent[i], looked_up)
