@@ -67,3 +67,14 @@ def test_the_prompt_asks_for_numbered_lines():
     message = user_message(Request("1. 中共江苏省委\n2. 星火", (TermPair("中共", "CCP"),), LIST))
     assert "one a line" in message and message.endswith("Chinese:\n1. 中共江苏省委\n2. 星火")
     assert "中共 = CCP" in message
+
+
+def test_a_line_with_chinese_left_is_asked_alone_not_filled_in():
+    # a name's line "Hubei General Labour Union致 Nationalist Government…" filled in shipped "Union zhi Nationalist"
+    names = [_segment("总工会致国民政府函"), _segment("星火")]
+    ListingEngine.answers = {("总工会致国民政府函", LIST): "General Union致 Nationalist Government letter",
+                             "总工会致国民政府函": "A letter of the General Union to the Nationalist Government", "星火": "Spark"}
+    FakeEngine.calls = []
+    verdicts = lock(ListingEngine(), names, listed=True)
+    assert [r.method for r in FakeEngine.calls] == [LIST, "prompt"]
+    assert verdicts[0].tgt == "A letter of the General Union to the Nationalist Government"

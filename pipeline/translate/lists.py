@@ -1,8 +1,9 @@
 """Short sources — the run's names the term base lacks — rendered several to a request, a numbered
 line each: one request for ``LIST_SIZE`` names, not one each (55 requests and 74 s of a 12-article
 run, each re-reading its prompt). A line is judged like any answer, its approved parts locked; a
-line with a problem is its name's first answer (repaired, else asked with the ladder's next method);
-a name whose line is missing or empty goes alone through the locking loop."""
+line lacking a term or a number is its name's first answer (repaired, else asked with the ladder's
+next method); a name whose line is missing, empty, broken or has Chinese left goes alone through the
+locking loop."""
 from __future__ import annotations
 
 import re

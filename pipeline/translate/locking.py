@@ -386,14 +386,14 @@ def lock(engine: Engine, sources: list[Segment], batch_size: int = 8,
     so it can run where the engine is (a worker process or a Ray actor).
     """
     best: dict[int, Translation] = {}
-    lined: dict[int, Translation] = {}  # a list line with a problem, usable: the source's first answer
+    lined: dict[int, Translation] = {}  # a list line lacking a term or a number: the source's first answer
     if listed and engine.lists and not first_only and len(sources) > 1:
         for i, verdict in in_lists(engine, sources, examples).items():
             if lists.clean(verdict):
                 best[i] = verdict
                 finished(i, verdict)
-            elif not verdict.unusable:
-                lined[i] = verdict
+            elif not verdict.unusable and not _has_chinese_left(verdict):
+                lined[i] = verdict  # a name with Chinese left is asked alone: filled in, "Union zhi Nationalist"
     levels = [0] * len(sources)
     sent = [_tags_to_send(engine, s) for s in sources]
     n = max(1, engine.candidates)
