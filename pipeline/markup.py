@@ -272,6 +272,18 @@ class Parsed:
     problems: list[str] = field(default_factory=list)
 
 
+def names_as_text(marked: str, tags: list[Tag]) -> tuple[str, list[str]]:
+    """``marked`` without the names of ``tags`` the engine wrote as words instead of tags ("the French
+    Communist Party (a2) at that time", shipped once), and a problem for each."""
+    problems = []
+    for tag in tags:
+        bare = re.compile(rf"\s*\(\s*{tag.name}\s*\)|\s*(?<![<\w/]){tag.name}(?![\w>/])")
+        if bare.search(marked):
+            marked = bare.sub("", marked)
+            problems.append(f"{tag.opener} is written as text")
+    return marked, problems
+
+
 def parse(marked: str, tags: list[Tag]) -> Parsed:
     expected = {t.name: t for t in tags}
     found = [(m, m.group(2) + m.group(3)) for m in TAG.finditer(marked)]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 from pipeline import facts
 from pipeline.chinese import HAN
 from pipeline.document import ERROR, Finding, TermOutcome, Translation
-from pipeline.markup import Tag, parse, strip_tags
+from pipeline.markup import Tag, names_as_text, parse, strip_tags
 
 if TYPE_CHECKING:
     from pipeline.terms.matcher import TermMatch
@@ -337,7 +337,9 @@ def verify(english: str, matches: list[TermMatch], expected: list[str], method: 
     English it was to edit (a forced answer that rewrote it is unusable).
     """
     if tags:
-        marked, parsed = english, parse(english, tags)
+        marked, as_text = names_as_text(english, tags)
+        parsed = parse(marked, tags)
+        parsed.problems[:0] = as_text
         english = parsed.text
     outcomes = locate(english, matches, expected, method)
     candidate = Candidate(english, matches, outcomes, source, year, strip_tags(draft) if draft else "")

@@ -135,6 +135,10 @@ SOURCE = '他与[莫斯科的同志](../Page/莫斯科.md "wikilink")和**几位
      "<a7> is not in the source"),
     ("He differed from <a1> </a1>Moscow and <b1>friends</b1><f1/>, and later went to Wang Ming's home.",
      "<a1> wraps no English"),
+    # 赵世炎 #8 shipped "He had also joined the French Communist Party (a2) at that time.": the name is
+    # taken out ("<a1> is written as text" on the answer), so the English shipped lacks the tag
+    ("He differed from Moscow (a1) and <b1>friends</b1><f1/>, and later went to Wang Ming's home.",
+     "<a1> is missing"),
 ])
 def test_a_bad_answer_keeps_its_words_and_a_fallback_places_the_markup(answer, problem):
     ScriptedEngine.answers = {tagged_source(_segment(SOURCE)): answer}
@@ -145,6 +149,16 @@ def test_a_bad_answer_keeps_its_words_and_a_fallback_places_the_markup(answer, p
     assert "lost-link" in checks or "[Moscow](../Page/莫斯科.md" in segment.markdown
     assert segment.markdown.count("\\[1\\]") == 1 and segment.markdown.count("**") in (0, 2)
     assert "<a" not in segment.markdown and "<f" not in segment.markdown and "<b" not in segment.markdown
+    assert "a1" not in segment.markdown and "  " not in segment.markdown
+
+
+def test_a_tag_name_written_as_text_is_a_problem_and_is_taken_out():
+    from pipeline.markup import names_as_text
+    tags = inner(_segment(SOURCE).tags)
+    marked = "He differed from Moscow (a1) and <b1>friends</b1><f1/>, and a1 later went home."
+    assert names_as_text(marked, tags) == ("He differed from Moscow and <b1>friends</b1><f1/>, and later went home.",
+                                           ["<a1> is written as text"])
+    assert names_as_text("<a1>Moscow</a1> and <b1>friends</b1><f1/>", tags)[1] == []
 
 
 def test_a_reordered_answer_is_fine():
