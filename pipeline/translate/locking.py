@@ -79,8 +79,10 @@ def substituted(segment: Segment, best: Translation, tags: list, looked_up: dict
         zh = _matched(segment, outcome.match)
         return repair.draft_renderings(zh, outcome.match, looked_up.get(zh, ""))
 
-    text, replaced = repair.substitute(best.tagged, missing, renderings_of, present,
-                                       lambda outcome: repair.organization_heads(_matched(segment, outcome.match), outcome.match))
+    def heads_of(outcome) -> list[str]:
+        return repair.organization_heads(_matched(segment, outcome.match), outcome.match)
+
+    text, replaced = repair.substitute(best.tagged, missing, renderings_of, present, heads_of)
     if not replaced:
         return None
     verdict = verify(text, segment.terms, _expected(segment), SUBSTITUTE, source=segment.norm, tags=tags,
