@@ -277,9 +277,8 @@ def names_as_text(marked: str, tags: list[Tag]) -> tuple[str, list[str]]:
     Communist Party (a2) at that time", shipped once), and a problem for each."""
     problems = []
     for tag in tags:
-        bare = re.compile(rf"\s*\(\s*{tag.name}\s*\)|\s*(?<![<\w/]){tag.name}(?![\w>/])")
-        if bare.search(marked):
-            marked = bare.sub("", marked)
+        marked, count = re.subn(rf"\s*\(\s*{tag.name}\s*\)|\s*(?<![<\w/]){tag.name}(?![\w>/])", "", marked)
+        if count:
             problems.append(f"{tag.opener} is written as text")
     return marked, problems
 

@@ -202,18 +202,21 @@ def _keep_targets(segment: Segment) -> list[str]:
 
 
 _ARTICLE_BEFORE = re.compile(r"\b(?:the|a|an)\s*$", re.IGNORECASE)
+_LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 
 
 def _in_sentence(english: str, zh: str, before: str) -> str:
     """A rendering of Chinese alone, as the words go inside a sentence: no second article after the
-    draft's ("the The Hunan …"), and a common word — CC-CEDICT's sense is lowercase — in lower case
-    inside a sentence, though the model capitalized it alone ("conducted a Clearing")."""
+    draft's ("the The Hunan …"), an article of its own in lower case ("joined The League"), and a
+    common word — CC-CEDICT's sense, its article aside, is lowercase — in lower case inside a sentence,
+    though the model capitalized it alone ("conducted a Clearing"; 共青团 "the Communist Youth League"
+    is a name)."""
+    inside = not repair.at_sentence_start(before, len(before))
     if _ARTICLE_BEFORE.search(strip_tags(before)):
-        english = re.sub(r"^(?:the|a|an)\s+", "", english, flags=re.IGNORECASE)
-    elif not repair.at_sentence_start(before, len(before)):
-        english = re.sub(r"^(The|A|An)\s", lambda m: m.group(0).lower(), english)  # "joined The League"
-    sense = re.sub(r"^(?:the|a|an)\s+", "", cedict_gloss(zh))  # 共青团: "the Communist Youth League", a name
-    if not repair.at_sentence_start(before, len(before)) and sense[:1].islower():
+        english = _LEADING_ARTICLE.sub("", english)
+    elif inside:
+        english = _LEADING_ARTICLE.sub(lambda m: m.group(0).lower(), english)
+    if inside and _LEADING_ARTICLE.sub("", cedict_gloss(zh))[:1].islower():
         english = " ".join(w.lower() if w[:1].isupper() and not w.isupper() else w for w in english.split())
     return english
 

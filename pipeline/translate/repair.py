@@ -95,7 +95,7 @@ def organization_heads(zh: str, match) -> list[str]:
     if match.term.type != "organization":
         return []
     heads = []
-    for english in (match.term.en, *_senses(zh), *_senses(match.term.zh)):
+    for english in (match.term.en, *(sense for form in dict.fromkeys((zh, match.term.zh)) for sense in _senses(form))):
         words = re.split(r"\s+of\s+", english, maxsplit=1)[0].split()
         heads += [" ".join(words[k:]) for k in range(len(words) - 1)]
     return sorted({h for h in heads if h != match.term.en}, key=len, reverse=True)
