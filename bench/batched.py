@@ -15,7 +15,7 @@ import sacrebleu
 from _common import CORPUS, first_segments, machine, matched_docs, warm_up
 
 from pipeline.translate.engines import load_engine
-from pipeline.translate.locking import translate_segments
+from pipeline.translate.prompting import translate_segments
 
 
 def run(engine, docs, limit: int) -> tuple[float, list[str], dict]:

@@ -26,7 +26,7 @@ from pipeline.markup import TAG
 from pipeline.translate import prompts
 from pipeline.translate.engines import load_engine
 from pipeline.translate.engines.base import Request, TermPair
-from pipeline.translate.locking import NO_MODEL
+from pipeline.translate.methods import NO_MODEL
 
 SKIPPED = ("memory", *NO_MODEL)  # methods of segments no model translated (copied, one locked term)
 

@@ -10,7 +10,7 @@ from collections import Counter
 from _common import warm_up, SEEDS, first_segments, machine, matched_docs, timed
 
 from pipeline.translate.engines import load_engine
-from pipeline.translate.locking import translate_segments
+from pipeline.translate.prompting import translate_segments
 
 
 def _jobs(docs, limit):

@@ -17,7 +17,7 @@ from _common import CORPUS, machine, matched_docs, warm_up
 from pipeline.markup import inner
 from pipeline.render import render_segment
 from pipeline.translate.engines import load_engine
-from pipeline.translate.locking import translate_segments
+from pipeline.translate.prompting import translate_segments
 
 
 def tagged_segments(docs, limit: int):

@@ -17,7 +17,7 @@ import time
 from _common import CORPUS, first_segments, machine, matched_docs
 
 from pipeline.translate.engines import load_engine
-from pipeline.translate.locking import translate_segments
+from pipeline.translate.prompting import translate_segments
 
 
 def timed_run(docs, limit: int, **options) -> tuple[float, int]:

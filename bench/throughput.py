@@ -13,7 +13,7 @@ from _common import warm_up, SEEDS, first_segments, machine, matched_docs, timed
 
 from pipeline.cache import SegmentCache
 from pipeline.translate.engines import load_engine
-from pipeline.translate.locking import translate_segments
+from pipeline.translate.prompting import translate_segments
 
 
 def main() -> None:

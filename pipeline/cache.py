@@ -3,6 +3,10 @@
 The key covers everything that decides the English: the normalized source, the locked entries
 (zh, en, action), the engine, the model's sha256, the generation settings and the prompt. Entries are
 committed as segments finish, so a killed run loses only the segments in flight.
+
+An entry keeps what the run decided that cannot be derived again from the English: the method, the
+attempts, and the audit of each substitution (the draft's words a term's approved English replaced),
+so a rerun from the cache writes byte for byte what the run that stored it wrote.
 """
 from __future__ import annotations
 
@@ -21,8 +25,10 @@ from pipeline.provenance import stable_engine
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS segments (
     key TEXT PRIMARY KEY, tgt TEXT NOT NULL, method TEXT NOT NULL, attempts INTEGER NOT NULL,
-    degenerate INTEGER NOT NULL
+    degenerate INTEGER NOT NULL, audit TEXT NOT NULL DEFAULT '{}'
 )"""
+# A cache made before entries kept their audit gains the column (its entries read as audit-less).
+AUDIT_COLUMN = "ALTER TABLE segments ADD COLUMN audit TEXT NOT NULL DEFAULT '{}'"
 
 
 CACHE_FILE = "segments.sqlite"
@@ -83,6 +89,15 @@ def set_aside(path: Path) -> Path:
     return aside
 
 
+def _audit(text: str) -> dict:
+    """A stored audit; one that does not read as an object is none (the cache is disposable)."""
+    try:
+        audit = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return audit if isinstance(audit, dict) else {}
+
+
 class SegmentCache:
     """A cache is disposable: a damaged one is set aside (renamed, never deleted) and rebuilt."""
 
@@ -108,6 +123,8 @@ class SegmentCache:
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(SCHEMA)
+            if "audit" not in {row[1] for row in db.execute("PRAGMA table_info(segments)")}:
+                db.execute(AUDIT_COLUMN)
             if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 raise sqlite3.DatabaseError("the integrity check failed")
         except sqlite3.DatabaseError:
@@ -130,23 +147,30 @@ class SegmentCache:
             pass
         self.db = None
 
-    def get(self, job_key: tuple) -> tuple[str, str, int, bool] | None:
+    def get(self, job_key: tuple) -> dict | None:
+        """The entry: ``tgt``, ``method``, ``attempts``, ``degenerate`` and ``replaced`` (the audit)."""
         if self.db is None:
             return None
         try:
-            row = self.db.execute("SELECT tgt, method, attempts, degenerate FROM segments WHERE key = ?",
+            row = self.db.execute("SELECT tgt, method, attempts, degenerate, audit FROM segments WHERE key = ?",
                                   (self.key(job_key),)).fetchone()
         except sqlite3.DatabaseError as exc:
             self._failed(exc)
             return None
-        return (row[0], row[1], row[2], bool(row[3])) if row else None
+        if row is None:
+            return None
+        return {"tgt": row[0], "method": row[1], "attempts": row[2], "degenerate": bool(row[3]),
+                "replaced": _audit(row[4]).get("replaced", {})}
 
-    def put(self, job_key: tuple, tgt: str, method: str, attempts: int, degenerate: bool) -> None:
+    def put(self, job_key: tuple, tgt: str, method: str, attempts: int, degenerate: bool,
+            replaced: dict[str, str] | None = None) -> None:
         if self.db is None:
             return
+        audit = json.dumps({"replaced": replaced} if replaced else {}, ensure_ascii=False, sort_keys=True)
         try:
-            self.db.execute("INSERT OR REPLACE INTO segments VALUES (?, ?, ?, ?, ?)",
-                            (self.key(job_key), tgt, method, attempts, int(degenerate)))
+            self.db.execute("INSERT OR REPLACE INTO segments (key, tgt, method, attempts, degenerate, audit) "
+                            "VALUES (?, ?, ?, ?, ?, ?)",
+                            (self.key(job_key), tgt, str(method), attempts, int(degenerate), audit))
         except sqlite3.DatabaseError as exc:
             self._failed(exc)
 

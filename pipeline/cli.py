@@ -148,7 +148,7 @@ def _translate(args: argparse.Namespace) -> int:
 
 
 def _prompt_options(p: argparse.ArgumentParser) -> None:
-    from pipeline.translate.locking import DEFAULT_CONTEXT, DEFAULT_EXAMPLES
+    from pipeline.translate.prompting import DEFAULT_CONTEXT, DEFAULT_EXAMPLES
 
     p.add_argument("--context", type=non_negative, default=DEFAULT_CONTEXT,
                    help="sentences before each one in its document shown to the model with a first draft of "

@@ -125,6 +125,9 @@ class Finding:
     check: str
     severity: str  # error | warning | info
     message: str
+    # What the finding does to the translation decision (``pipeline/verify.py``'s rule roles);
+    # not part of what a finding says, so left out of comparisons and files.
+    roles: frozenset = field(default=frozenset(), compare=False, repr=False)
 
     def to_json(self) -> dict:
         return {"check": self.check, "severity": self.severity, "message": self.message}
@@ -160,8 +163,8 @@ class TermOutcome:
         return out
 
 
-# The verification rules (``pipeline/verify.py``) whose findings make English unusable.
-UNUSABLE = frozenset({"degenerate-output", "empty-output"})
+# The role of a verification rule (``pipeline/verify.py``) whose findings make English unusable.
+UNUSABLE = "unusable"
 
 
 @dataclass
@@ -201,24 +204,13 @@ class Translation:
         return self.text_problems + len(self.tag_problems)
 
     @property
-    def rank(self) -> tuple[int, int, int, int, int]:
-        """Lower is better: a usable answer before any unusable one, whatever terms either holds (a
-        reviewer adds a missing term in seconds; a broken sentence must be translated again), and of
-        unusable ones an empty answer last (a broken sentence still gives the reviewer words); then
-        term and text problems (a term missing at two places counts once), then missing terms (of two
-        answers with as many problems, the one with every term), then tag problems."""
-        missing = len({o.expected for o in self.outcomes if o.status == "missing"})
-        return (int(self.unusable), int(not self.tgt.strip()), missing + len(self.defects), missing,
-                len(self.tag_problems))
-
-    @property
     def degenerate(self) -> bool:
         return any(f.check == "degenerate-output" for f in self.defects)
 
     @property
     def unusable(self) -> bool:
         """English no reader can use: broken (``degenerate-output``) or empty."""
-        return any(f.check in UNUSABLE for f in self.defects)
+        return any(UNUSABLE in f.roles for f in self.defects)
 
     def count(self, status: str) -> int:
         return sum(o.status == status for o in self.outcomes)

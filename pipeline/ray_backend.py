@@ -34,7 +34,9 @@ from pipeline.stages import ANALYSIS, TRANSLATED
 from pipeline.terms.glossary import load_glossary
 from pipeline.terms.matcher import TermMatcher
 from pipeline.translate import groups
-from pipeline.translate.locking import finish, lock, plan, store, translate_segments
+from pipeline.translate.locking import lock
+from pipeline.translate.planning import finish, plan, share_engine_time
+from pipeline.translate.prompting import translate_segments
 
 FINISH = ("render", "qa", "write")
 AFTER_TRANSLATION = tuple(a for a in TRANSLATED if a not in ("segment.tgt_tagged", "segment.markdown",
@@ -77,8 +79,8 @@ class _Translator:
     def batch_size(self) -> int:
         return self.engine.batch_size
 
-    def candidates(self) -> int:
-        return self.engine.candidates
+    def policy(self):
+        return self.engine.policy
 
     def fits(self, request) -> bool:
         return self.engine.fits(request)
@@ -109,7 +111,7 @@ class _RemoteEngine:
         self.ray, self.actors = ray, actors
         self._described = ray.get(actors[0].describe.remote())
         self.batch_size = ray.get(actors[0].batch_size.remote())
-        self.candidates = ray.get(actors[0].candidates.remote())
+        self.policy = ray.get(actors[0].policy.remote())
 
     def fits(self, request) -> bool:
         return self.ray.get(self.actors[0].fits.remote(request))
@@ -201,13 +203,9 @@ class RayRunner(Runner):
         """Segments translated on one actor (the run terms' names: few and short)."""
         work = plan(items, None, context.cache)
         if work.pending:
-            sources = [work.unique[k] for k in work.pending]
-            verdicts, _seconds = self.ray.get(context.engine.actors[0].lock.remote(sources, context.batch_size,
+            verdicts, _seconds = self.ray.get(context.engine.actors[0].lock.remote(work.sources(), context.batch_size,
                                                                                    examples, listed=True))
-            for key, verdict in zip(work.pending, verdicts):
-                work.best[key] = verdict
-                if context.cache is not None:
-                    store(context.cache, key, verdict)
+            work.settle(verdicts, context.cache)
         finish(items, work.best)
 
     def _translate_all(self, executor, docs, context: Context, report, all_records) -> None:
@@ -238,22 +236,17 @@ class RayRunner(Runner):
             seg_task = progress.add_task("segments", total=total)
             pool = ActorPool(engine.actors)
             for _group, _items, work in plans:
-                pool.submit(lambda actor, w: actor.lock.remote([w.unique[k] for k in w.pending], context.batch_size),
-                            work)
+                pool.submit(lambda actor, w: actor.lock.remote(w.sources(), context.batch_size), work)
             finishing = []
             for group, items, work in plans:
                 verdicts, seconds = pool.get_next()  # in submission order: groups finish in document order
-                for key, verdict in zip(work.pending, verdicts):
-                    seen[key] = verdict
-                    if context.cache is not None:
-                        store(context.cache, key, verdict)
+                work.settle(verdicts, context.cache, seen)
                 if context.cache is not None:
                     context.cache.commit()
                 for key in work.unique:
                     work.best.setdefault(key, seen.get(key))
                 finish(items, work.best)
-                for doc in group:
-                    doc.seconds = seconds * sum(1 for _ in doc.segments) / max(1, len(items))
+                share_engine_time(group, seconds)
                 progress.advance(seg_task, len(items))
                 finishing.append(finisher.remote(group, finish_context))
             self.timings["translation"] += time.perf_counter() - t0
@@ -284,7 +277,6 @@ class RayRunner(Runner):
                                locker=context.engine.lock)
             seconds = time.perf_counter() - t0
             self.timings["translation"] += seconds
-            for doc in docs:
-                doc.seconds = seconds * sum(1 for _ in doc.segments) / max(1, len(items))
+            share_engine_time(docs, seconds)
             finishing = [finisher.remote(group, finish_context) for group in groups(docs, context.batch_size)]
             self._collect(finishing, report, all_records, lambda: progress.advance(doc_task))

@@ -41,7 +41,8 @@ from pipeline.terms.lint import ERROR, lint
 from pipeline.terms.matcher import TermMatcher
 from pipeline.translate.engines import load_engine
 from pipeline.translate.examples import example_index
-from pipeline.translate.locking import DEFAULT_CONTEXT, DEFAULT_EXAMPLES, NO_MODEL, Prompting
+from pipeline.translate.prompting import DEFAULT_CONTEXT, DEFAULT_EXAMPLES, Prompting
+from pipeline.translate.methods import NO_MODEL
 from pipeline.write import recover
 
 
@@ -269,7 +270,7 @@ class Runner:
 
     @staticmethod
     def _translate_items(items: list, context: Context, examples) -> None:
-        from pipeline.translate.locking import translate_segments
+        from pipeline.translate.prompting import translate_segments
 
         translate_segments(context.engine, items, context.batch_size, cache=context.cache, examples=examples,
                            listed=True)

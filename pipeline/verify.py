@@ -3,19 +3,20 @@
 ``verify()`` gives the verdict on any English for a segment — a model's output, a cached one, a
 reviewer's, a copied one — and every caller uses it: the locking loop, the segment cache, the
 translation memory, the review importer and the evaluation metric (``occurrences`` with the WMT
-case-insensitive rule). A new verification rule is one function below, listed in ``RULES``: its
-findings make the locking loop try the next method, and QA reports them.
+case-insensitive rule). A new verification rule is one function below, registered with ``@rule``:
+its name, severity and roles (``ROLES``) say what its findings do to the translation decision, and
+QA reports them in its place among the checks (``pipeline/qa/checks.py``), one table of both.
 """
 from __future__ import annotations
 
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from pipeline import facts
 from pipeline.chinese import HAN
-from pipeline.document import ERROR, Finding, TermOutcome, Translation
+from pipeline.document import ERROR, UNUSABLE, Finding, TermOutcome, Translation
 from pipeline.markup import Tag, names_as_text, parse, strip_tags
 
 if TYPE_CHECKING:
@@ -107,7 +108,49 @@ class Candidate:
     draft: str = ""  # the draft a forced answer was to edit, not rewrite
 
 
-Rule = Callable[[Candidate], Iterator[Finding]]
+# What a rule's findings do to the translation decision, besides asking for the next method (every
+# rule's findings do that, and every one counts against a candidate):
+MODEL_OUTPUT = "model-output"  # judged on the model's own words once, carried through later re-verification
+REWORDABLE = "rewordable"      # a re-prompt that shows the draft can mend it; a forcing grammar cannot
+ROLES = (UNUSABLE, MODEL_OUTPUT, REWORDABLE)  # UNUSABLE: no reader can use the English (pipeline/document.py)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A verification rule: ``run`` yields a message for each problem it finds in a candidate."""
+
+    name: str
+    severity: str
+    run: Callable[[Candidate], Iterator[str]]
+    roles: frozenset[str] = frozenset()
+
+    @property
+    def description(self) -> str:
+        return " ".join((self.run.__doc__ or "").split())
+
+    def findings(self, candidate: Candidate) -> Iterator[Finding]:
+        for message in self.run(candidate):
+            yield Finding(self.name, self.severity, message, roles=self.roles)
+
+
+RULES: list[Rule] = []  # in the order their findings are reported
+
+
+def rule(name: str, severity: str = ERROR, roles: Iterable[str] = ()):
+    """Register a verification rule under ``name``; its docstring documents it in the guide."""
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"rule {name}: unknown roles {sorted(unknown)}")
+
+    def register(fn: Callable[[Candidate], Iterator[str]]) -> Callable:
+        RULES.append(Rule(name, severity, fn, frozenset(roles)))
+        return fn
+    return register
+
+
+def named(role: str) -> frozenset[str]:
+    """The names of the rules that have ``role``."""
+    return frozenset(r.name for r in RULES if role in r.roles)
 
 
 def _outside_target(output: str, bad: str, target: str) -> bool:
@@ -118,13 +161,13 @@ def _outside_target(output: str, bad: str, target: str) -> bool:
     return any(start not in covered for start in occurrences(output, bad))
 
 
-def forbidden_rendering(c: Candidate) -> Iterator[Finding]:
+@rule("forbidden-rendering")
+def forbidden_rendering(c: Candidate) -> Iterator[str]:
     """A rendering the term base forbids for a matched entry is used (outside its approved English)."""
     for match in c.matches:
         for bad in match.term.forbidden:
             if _outside_target(c.english, bad, match.term.en):
-                yield Finding("forbidden-rendering", ERROR,
-                              f"{bad!r} is a forbidden rendering of {match.term.zh} (use {match.term.en!r})")
+                yield f"{bad!r} is a forbidden rendering of {match.term.zh} (use {match.term.en!r})"
 
 
 def chinese_left(english: str, outcomes: list[TermOutcome]) -> str:
@@ -136,17 +179,19 @@ def chinese_left(english: str, outcomes: list[TermOutcome]) -> str:
     return "".join(c for i, c in enumerate(english) if HAN.match(c) and i not in kept)
 
 
-def untranslated(c: Candidate) -> Iterator[Finding]:
+@rule("untranslated")
+def untranslated(c: Candidate) -> Iterator[str]:
     """Chinese left in the English outside `keep` terms."""
     left = chinese_left(c.english, c.outcomes)
     if left:
-        yield Finding("untranslated", ERROR, f"Chinese left in the English: {left[:40]!r}")
+        yield f"Chinese left in the English: {left[:40]!r}"
 
 
-def empty_output(c: Candidate) -> Iterator[Finding]:
+@rule("empty-output", roles=(UNUSABLE,))
+def empty_output(c: Candidate) -> Iterator[str]:
     """No English at all."""
     if not c.english.strip():
-        yield Finding("empty-output", ERROR, "the English is empty")
+        yield "the English is empty"
 
 
 _SENTENCE_END = tuple("。！？!?")
@@ -296,7 +341,8 @@ def rewrote_draft(output: str, draft: str, terms: tuple[str, ...]) -> str:
     return ""
 
 
-def degenerate_output(c: Candidate) -> Iterator[Finding]:
+@rule("degenerate-output", roles=(UNUSABLE, MODEL_OUTPUT))
+def degenerate_output(c: Candidate) -> Iterator[str]:
     """A model's output a reader would reject outright: a loop or words written twice, the task
     narrated or the prompt echoed, hollow parentheses, far too long, cut off, glossary pairs echoed, or
     a forced answer that rewrote its draft."""
@@ -305,23 +351,20 @@ def degenerate_output(c: Candidate) -> Iterator[Finding]:
     terms = tuple(o.expected for o in c.outcomes)
     reason = broken(c.english, c.source, terms) or (rewrote_draft(c.english, c.draft, terms) if c.draft else "")
     if reason:
-        yield Finding("degenerate-output", ERROR, reason)
+        yield reason
 
 
-def number_mismatch(c: Candidate) -> Iterator[Finding]:
+@rule("number-mismatch", roles=(MODEL_OUTPUT, REWORDABLE))
+def number_mismatch(c: Candidate) -> Iterator[str]:
     """A number of the source left out of a model's English, or a year the source does not state
     or imply (同年, 次年 resolved from the document)."""
     if c.source is not None and c.english:
         for problem in facts.problems(c.english, c.source, c.year):
-            yield Finding("number-mismatch", ERROR, problem)
+            yield problem
 
 
-# In the order their findings are reported. Rules that judge the model's own wording (they need
-# the source) are judged once on that output and carried through later re-verification.
-RULES: tuple[Rule, ...] = (forbidden_rendering, untranslated, empty_output, degenerate_output, number_mismatch)
-MODEL_OUTPUT_RULES = frozenset({"degenerate-output", "number-mismatch"})
-# Problems a re-prompt that shows the draft can mend, and a grammar that forces terms cannot.
-REWORDING_RULES = frozenset({"number-mismatch"})
+MODEL_OUTPUT_RULES = named(MODEL_OUTPUT)
+REWORDING_RULES = named(REWORDABLE)
 
 
 def verify(english: str, matches: list[TermMatch], expected: list[str], method: str, *,
@@ -343,7 +386,7 @@ def verify(english: str, matches: list[TermMatch], expected: list[str], method: 
         english = parsed.text
     outcomes = locate(english, matches, expected, method)
     candidate = Candidate(english, matches, outcomes, source, year, strip_tags(draft) if draft else "")
-    defects = [f for rule in RULES for f in rule(candidate)]
+    defects = [f for rule in RULES for f in rule.findings(candidate)]
     if judged is not None and source is None:
         carried = [f for f in judged.defects if f.check in MODEL_OUTPUT_RULES]
         defects = _in_rule_order(defects + carried)
@@ -353,7 +396,7 @@ def verify(english: str, matches: list[TermMatch], expected: list[str], method: 
                        tag_problems=parsed.problems)
 
 
-_RULE_RANK = {rule.__name__.replace("_", "-"): rank for rank, rule in enumerate(RULES)}  # rule = its check
+_RULE_RANK = {rule.name: rank for rank, rule in enumerate(RULES)}
 
 
 def _in_rule_order(findings: list[Finding]) -> list[Finding]:

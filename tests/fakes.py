@@ -12,6 +12,7 @@ import time
 
 from pipeline.markup import TAG
 from pipeline.translate.engines.base import Engine, Request, required
+from pipeline.translate.policy import Policy
 
 
 class FakeEngine(Engine):
@@ -19,7 +20,7 @@ class FakeEngine(Engine):
     methods = ("prompt", "constrained")
     markup = True
     reword = ("constrained",)  # not a grammar here: the fake's re-prompt method
-    lookups = False  # its answer for a term alone would be "It was said."
+    policy = Policy(lookups=False)  # its answer for a term alone would be "It was said."
     calls: list[Request] = []  # every request any instance saw (tests reset it)
 
     def __init__(self, model: str | None = None, *, log=print, **settings):
@@ -78,12 +79,13 @@ class ListingEngine(ScriptedEngine):
     lists = True
 
     def english(self, request: Request) -> str:
-        from pipeline.translate.lists import LIST, lines_of
+        from pipeline.translate.lists import lines_of
+        from pipeline.translate.methods import Method
 
-        if request.method != LIST:
+        if request.method != Method.LIST:
             return super().english(request)
         names = lines_of(request.source, len(request.source.splitlines()))
-        answers = [self.answers.get((name, LIST), self.answers.get(name, "It")) for name in names]
+        answers = [self.answers.get((name, Method.LIST), self.answers.get(name, "It")) for name in names]
         return "\n".join(f"{k}. {english}" for k, english in enumerate(answers, 1) if english)
 
 

@@ -8,7 +8,8 @@ from pipeline.document import Segment
 from pipeline.facts import chinese_number, last_year, problems, source_numbers, stated_years
 from pipeline.stages import analyze_text
 from pipeline.translate.engines.base import Request
-from pipeline.translate.locking import judge, translate_segments
+from pipeline.translate.verdicts import judge
+from pipeline.translate.prompting import translate_segments
 from pipeline.translate.prompts import user_message
 from tests.fakes import FakeEngine, ScriptedEngine
 

@@ -200,7 +200,7 @@ def test_truncated_gguf_is_named(tmp_path, tiny_gguf, capsys):
 
 def test_model_output_nothing_or_echo_is_caught():
     from pipeline.qa.checks import run_checks
-    from pipeline.translate.locking import judge
+    from pipeline.translate.verdicts import judge
     segment = next(analyze_text("王明回国。").segments)
     segment.translation = judge(segment, "", "prompt")
     assert "empty-output" in {f.check for f in run_checks("王明回国。", segment)}

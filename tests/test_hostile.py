@@ -549,7 +549,7 @@ def test_a_full_disk_under_the_cache_is_one_line_and_a_rerun_resumes(project, ca
 
     def full(self):  # the disk fills up as soon as anything is written (SQLITE_FULL)
         db = real_open(self)
-        db.execute("INSERT OR REPLACE INTO segments VALUES ('filler', ?, 'x', 1, 0)", ("x" * 3800,))
+        db.execute("INSERT OR REPLACE INTO segments (key, tgt, method, attempts, degenerate) VALUES ('filler', ?, 'x', 1, 0)", ("x" * 3800,))
         db.commit()  # the last page full, and no page more to be had
         db.execute(f"PRAGMA max_page_count = {db.execute('PRAGMA page_count').fetchone()[0]}")
         return db

@@ -4,7 +4,8 @@ from __future__ import annotations
 from pipeline.document import Segment
 from pipeline.terms.glossary import Term
 from pipeline.terms.matcher import TermMatch
-from pipeline.translate.lists import LIST, chunks, lines_of, numbered
+from pipeline.translate.lists import chunks, lines_of, numbered
+from pipeline.translate.methods import Method
 from pipeline.translate.locking import lock
 from tests.fakes import FakeEngine, ListingEngine
 
@@ -31,40 +32,40 @@ def _segment(norm: str, terms=()) -> Segment:
 
 def test_a_line_lacking_a_locked_part_is_its_first_answer_and_goes_on_up_the_ladder():
     names = [_segment("中共江苏省委", [("中共", "CCP")]), _segment("星火"), _segment("诸暨")]
-    ListingEngine.answers = {("中共江苏省委", LIST): "Jiangsu Provincial Committee", "星火": "Spark", "诸暨": "Zhuji"}
+    ListingEngine.answers = {("中共江苏省委", Method.LIST): "Jiangsu Provincial Committee", "星火": "Spark", "诸暨": "Zhuji"}
     FakeEngine.calls = []
     verdicts = lock(ListingEngine(), names, listed=True)
-    assert [v.tgt for v in verdicts[1:]] == ["Spark", "Zhuji"] and verdicts[1].method == LIST
+    assert [v.tgt for v in verdicts[1:]] == ["Spark", "Zhuji"] and verdicts[1].method == Method.LIST
     assert verdicts[0].tgt == "CCP said it." and not verdicts[0].count("missing")  # the fake's ladder
-    assert [r.method for r in FakeEngine.calls] == [LIST, "constrained"]  # the line counts as the first method's
+    assert [r.method for r in FakeEngine.calls] == [Method.LIST, "constrained"]  # the line counts as the first method's
 
 
 def test_a_line_the_draft_repair_mends_needs_no_further_request():
     names = [_segment("中共江苏省委", [("中共", "CCP")]), _segment("星火")]
-    ListingEngine.answers = {("中共江苏省委", LIST): "Communist Party of China Jiangsu Provincial Committee",
+    ListingEngine.answers = {("中共江苏省委", Method.LIST): "Communist Party of China Jiangsu Provincial Committee",
                              "星火": "Spark"}
     FakeEngine.calls = []
     verdicts = lock(ListingEngine(), names, listed=True)
     assert verdicts[0].tgt == "CCP Jiangsu Provincial Committee" and verdicts[0].count("missing") == 0
-    assert [r.method for r in FakeEngine.calls] == [LIST]
+    assert [r.method for r in FakeEngine.calls] == [Method.LIST]
 
 
 def test_an_empty_line_starts_the_ladder_from_its_first_method():
     names = [_segment("中共江苏省委", [("中共", "CCP")]), _segment("星火")]
-    ListingEngine.answers = {("中共江苏省委", LIST): "", "星火": "Spark"}
+    ListingEngine.answers = {("中共江苏省委", Method.LIST): "", "星火": "Spark"}
     FakeEngine.calls = []
     lock(ListingEngine(), names, listed=True)
-    assert [r.method for r in FakeEngine.calls][:2] == [LIST, "prompt"]
+    assert [r.method for r in FakeEngine.calls][:2] == [Method.LIST, "prompt"]
     FakeEngine.calls = []
     lock(ListingEngine(), names)  # sentences (not listed): each alone
-    assert LIST not in [r.method for r in FakeEngine.calls]
+    assert Method.LIST not in [r.method for r in FakeEngine.calls]
 
 
 def test_the_prompt_asks_for_numbered_lines():
     from pipeline.translate.engines.base import Request, TermPair
     from pipeline.translate.prompts import user_message
 
-    message = user_message(Request("1. 中共江苏省委\n2. 星火", (TermPair("中共", "CCP"),), LIST))
+    message = user_message(Request("1. 中共江苏省委\n2. 星火", (TermPair("中共", "CCP"),), Method.LIST))
     assert "one a line" in message and message.endswith("Chinese:\n1. 中共江苏省委\n2. 星火")
     assert "中共 = CCP" in message
 
@@ -72,9 +73,9 @@ def test_the_prompt_asks_for_numbered_lines():
 def test_a_line_with_chinese_left_is_asked_alone_not_filled_in():
     # a name's line "Hubei General Labour Union致 Nationalist Government…" filled in shipped "Union zhi Nationalist"
     names = [_segment("总工会致国民政府函"), _segment("星火")]
-    ListingEngine.answers = {("总工会致国民政府函", LIST): "General Union致 Nationalist Government letter",
+    ListingEngine.answers = {("总工会致国民政府函", Method.LIST): "General Union致 Nationalist Government letter",
                              "总工会致国民政府函": "A letter of the General Union to the Nationalist Government", "星火": "Spark"}
     FakeEngine.calls = []
     verdicts = lock(ListingEngine(), names, listed=True)
-    assert [r.method for r in FakeEngine.calls] == [LIST, "prompt"]
+    assert [r.method for r in FakeEngine.calls] == [Method.LIST, "prompt"]
     assert verdicts[0].tgt == "A letter of the General Union to the Nationalist Government"

@@ -8,7 +8,7 @@ from pipeline.qa.checks import run_checks
 from pipeline.terms.glossary import Term
 from pipeline.terms.matcher import TermMatch
 from pipeline.translate.cleanup import clean
-from pipeline.translate.locking import judge
+from pipeline.translate.verdicts import judge
 from pipeline.verify import degenerate, locate, occurrences, repair_case
 
 
@@ -190,12 +190,13 @@ def test_an_answer_narrating_the_task_is_degenerate():
 
 def test_chinese_left_after_every_method_is_filled_in_and_flagged():
     from tests.fakes import ScriptedEngine
-    from pipeline.translate.locking import FILL_IN, lock
+    from pipeline.translate.locking import lock
+    from pipeline.translate.methods import Method
     source = "姜雪晴是学员，来自酉阳县。"
     segment = _segment(source, [_match("酉阳县", "酉阳县", action="keep", start=9)])
     ScriptedEngine.answers = {source: "姜雪晴 was a学员 from 酉阳县."}
     verdict = lock(ScriptedEngine(), [segment])[0]
-    assert verdict.method == FILL_IN and verdict.attempts == 2
+    assert verdict.method == Method.FILL_IN and verdict.attempts == 2
     assert verdict.tgt == "Jiang Xueqing was a student from 酉阳县."  # the `keep` term stays as it is
     assert not verdict.defects and verdict.count("locked") == 1
     segment.translation = verdict
@@ -224,9 +225,10 @@ def test_what_fills_in_for_chinese_left():
 
 
 def test_a_cached_answer_with_chinese_left_is_filled_in_too():
-    from pipeline.translate.locking import FILL_IN, from_cache
+    from pipeline.translate.planning import from_cache
+    from pipeline.translate.methods import Method
     segment = _segment("姜雪晴是学员。", [])
-    verdict = from_cache(segment, ("姜雪晴 was a学员.", "prompt", 4, False))  # stored by an older version
-    assert verdict.tgt == "Jiang Xueqing was a student." and verdict.method == FILL_IN
+    verdict = from_cache(segment, {"tgt": "姜雪晴 was a学员.", "method": "prompt", "attempts": 4})  # stored unfilled
+    assert verdict.tgt == "Jiang Xueqing was a student." and verdict.method == Method.FILL_IN
     assert verdict.reused == "cache" and verdict.attempts == 4 and not verdict.defects
 

@@ -11,7 +11,7 @@ from pipeline.stages import ANALYZED, TRANSLATION, analyze_text
 from pipeline.terms.glossary import Term
 from pipeline.terms.matcher import TermMatcher
 from pipeline.translate.engines.base import Request, TermPair, required
-from pipeline.translate.locking import tagged_source
+from pipeline.translate.verdicts import tagged_source
 from tests.conftest import CORPUS_FILES, SEED_FILES
 from tests.fakes import FakeEngine, ScriptedEngine
 from tests.fuzz.fuzz_fast import markup_round_trip_failures

@@ -6,10 +6,12 @@ import pytest
 
 from pipeline.document import Translation
 from pipeline.stages import analyze_text
-from pipeline.translate.choose import consensus
+from pipeline.translate.policy import Policy
+from pipeline.translate.scoring import SCORER
 from pipeline.translate.engines.base import Request
 from pipeline.translate.examples import ExampleIndex, bigrams, example_index, shipped
-from pipeline.translate.locking import Prompting, documents, source_key, translate_segments
+from pipeline.translate.prompting import Prompting, documents, translate_segments
+from pipeline.translate.verdicts import source_key
 from pipeline.translate.prompts import messages
 from tests.fakes import FakeEngine
 
@@ -108,7 +110,7 @@ def test_documents_are_the_items_that_share_a_text():
 class _Sampling(FakeEngine):
     """Four first answers: the greedy one, and three samples (two agree with each other)."""
 
-    candidates = 4
+    policy = Policy(candidates=4, lookups=False)
     answers = {0: "A meeting happened in Shanghai.", 1: "The meeting was held at Shanghai.",
                2: "A gathering happened somewhere.", 3: "The meeting was held at Shanghai."}
 
@@ -126,11 +128,11 @@ def test_candidates_keep_the_consensus_answer_and_pay_for_it_once():
 def test_a_verified_candidate_beats_the_consensus():
     verdicts = [Translation("Wang said.", "prompt", defects=[]), Translation("Wang said it.", "prompt"),
                 Translation("Wang Ming said.", "prompt")]
-    assert consensus(verdicts) in (0, 1)  # the two alike
+    assert SCORER.best_of(verdicts) in (0, 1)  # the two alike
     from pipeline.document import ERROR, Finding
     verdicts[0].defects.append(Finding("number-mismatch", ERROR, "the number 1927 is not in the English"))
     verdicts[1].defects.append(Finding("empty-output", ERROR, "the English is empty"))
-    assert consensus(verdicts) == 2  # the only one without a problem
+    assert SCORER.best_of(verdicts) == 2  # the only one without a problem
 
 
 def test_a_translation_group_holds_a_batch_of_segments_whatever_the_context():

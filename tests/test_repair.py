@@ -10,8 +10,11 @@ from pipeline.terms.glossary import Term
 from pipeline.terms.matcher import TermMatch
 from pipeline.terms.suggest import cedict_senses
 from pipeline.translate.engines.base import Engine, Request
-from pipeline.translate.locking import FILL_IN, SUBSTITUTE, judge, lock, substituted
-from pipeline.translate.repair import LOOKUP
+from pipeline.translate.locking import lock
+from pipeline.translate.methods import Method
+from pipeline.translate.policy import Policy
+from pipeline.translate.repairs import substituted
+from pipeline.translate.verdicts import judge
 from pipeline.verify import broken, rewrote_draft
 from tests.fakes import FakeEngine, ScriptedEngine
 
@@ -191,11 +194,11 @@ def test_the_shipped_english_is_usable_when_any_attempt_was():
 class Drafting(ScriptedEngine):
     """Its first answer is scripted; its rendering of a term alone comes from ``alone``."""
 
-    lookups = term_lookups = True
+    policy = Policy(lookups=True, term_lookups=True)
     alone: dict = {}
 
     def english(self, request: Request) -> str:
-        if request.method == LOOKUP:
+        if request.method == Method.LOOKUP:
             return self.alone.get(request.source, "")
         return super().english(request)
 
@@ -211,8 +214,8 @@ def test_the_models_own_rendering_of_the_term_is_replaced():
     verdict = _repaired("共产国际派罗明纳兹来到汉口。", [("罗明纳兹", "Besso Lominadze")],
                         "The Comintern sent Romina Nazi to Hankou.", alone={"罗明纳兹": "Romina Nazi."})
     assert verdict.tgt == "The Comintern sent Besso Lominadze to Hankou."
-    assert verdict.method == SUBSTITUTE and verdict.outcomes[0].replaced == "Romina Nazi"
-    assert [r.method for r in FakeEngine.calls] == ["prompt", LOOKUP]  # no re-prompt: one short lookup
+    assert verdict.method == Method.SUBSTITUTE and verdict.outcomes[0].replaced == "Romina Nazi"
+    assert [r.method for r in FakeEngine.calls] == ["prompt", Method.LOOKUP]  # no re-prompt: one short lookup
 
 
 def test_a_term_is_looked_up_once_a_run():
@@ -225,15 +228,15 @@ def test_a_term_is_looked_up_once_a_run():
     FakeEngine.calls.clear()
     verdicts = [lock(engine, [segment])[0] for segment in segments]  # two batches of one run (context waves)
     assert [v.tgt for v in verdicts] == ["The Comintern sent Besso Lominadze to Hankou.", "Besso Lominadze returned home."]
-    assert [r.method for r in FakeEngine.calls] == ["prompt", LOOKUP, "prompt"]
+    assert [r.method for r in FakeEngine.calls] == ["prompt", Method.LOOKUP, "prompt"]
 
 
 def test_chinese_left_in_a_draft_is_looked_up_and_filled_in_without_a_re_prompt():
     verdict = _repaired("湖北全省总工会解散纠察队。", [("湖北全省总工会", "Hubei General Labour Union")],
                         "The Hubei General Labour Union dissolved the纠察队.", alone={"纠察队": "pickets"})
     assert verdict.tgt == "The Hubei General Labour Union dissolved the pickets."
-    assert verdict.method == FILL_IN and not verdict.defects and verdict.count("locked") == 1
-    assert [r.method for r in FakeEngine.calls] == ["prompt", LOOKUP]  # the run alone, no sentence again
+    assert verdict.method == Method.FILL_IN and not verdict.defects and verdict.count("locked") == 1
+    assert [r.method for r in FakeEngine.calls] == ["prompt", Method.LOOKUP]  # the run alone, no sentence again
 
 
 def test_a_filled_in_word_reads_as_part_of_its_sentence():
@@ -263,7 +266,7 @@ def test_a_run_of_chinese_is_looked_up_once_a_run_and_a_useless_answer_falls_bac
     assert [v.tgt for v in verdicts] == ["They dissolved the Pickets.", "The Pickets was founded.",
                                          "He joined the Tongxianghui.", "He was a student."]
     # 学员 has a plain dictionary sense: filled in from CC-CEDICT, not looked up
-    assert [r.method for r in FakeEngine.calls] == ["prompt", LOOKUP, "prompt", "prompt", LOOKUP, "prompt"]
+    assert [r.method for r in FakeEngine.calls] == ["prompt", Method.LOOKUP, "prompt", "prompt", Method.LOOKUP, "prompt"]
 
 
 class Laddered(Drafting):
@@ -285,7 +288,7 @@ def test_a_missing_term_skips_the_rewording_re_prompt_where_a_forcing_edit_follo
 
 
 def test_a_name_spelled_in_its_pinyin_is_not_looked_up():
-    from pipeline.translate.repair import worth_looking_up
+    from pipeline.translate.substitution import worth_looking_up
     assert not worth_looking_up("康生", Term("康生", "Kang Sheng"))
     assert not worth_looking_up("延安", Term("延安", "Yan'an"))
     assert not worth_looking_up("凯丰", Term("何克全", "Kai Feng", variants=("凯丰",)))  # a variant's pinyin
@@ -333,7 +336,7 @@ def test_a_term_missing_at_two_places_is_substituted_at_both():
                                         "joined the Communist Party of China."}, {}
     verdict = lock(Drafting(), [segment])[0]  # CC-CEDICT's sense is the draft's words
     assert verdict.tgt == "After the Chinese Communist Party was founded, he joined the Chinese Communist Party."
-    assert verdict.method == SUBSTITUTE and verdict.count("locked") == 2
+    assert verdict.method == Method.SUBSTITUTE and verdict.count("locked") == 2
 
 
 def test_each_dictionary_sense_of_a_term_is_a_rendering_before_any_lookup():
@@ -346,7 +349,7 @@ def test_each_dictionary_sense_of_a_term_is_a_rendering_before_any_lookup():
              ("国民党浙江省党部。", ("国民党", "Kuomintang"), "The KMT Zhejiang branch.", "The Kuomintang Zhejiang branch.")]
     for source, pair, draft, english in cases:
         verdict = _repaired(source, [pair, ("中共", "CCP")] if "中共" in source else [pair], draft)
-        assert verdict.tgt == english and verdict.method == SUBSTITUTE
+        assert verdict.tgt == english and verdict.method == Method.SUBSTITUTE
         assert [r.method for r in FakeEngine.calls] == ["prompt"]  # no lookup, no re-prompt
 
 
@@ -367,7 +370,7 @@ def test_substitution_inside_a_link_tag():
 
 
 def test_substitution_never_touches_another_terms_english():
-    from pipeline.translate.repair import substitute
+    from pipeline.translate.substitution import substitute
     source = "中国共产党和共产党人。"
     segment = _segment(source, _terms(source, ("中国共产党", "Chinese Communist Party"), ("共产党人", "communists")))
     verdict = judge(segment, "The Chinese Communist Party and the Party members.", "prompt")
@@ -381,13 +384,13 @@ def test_an_abbreviation_is_found_by_what_its_full_form_renders():
     verdict = _repaired("1927年后留在上海从事中共地下活动。", [("中共", "CCP")],
                         "After 1927 he stayed in Shanghai for the underground work of the Communist Party of China.")
     assert verdict.tgt == "After 1927 he stayed in Shanghai for the underground work of the CCP."
-    assert verdict.method == SUBSTITUTE and [r.method for r in FakeEngine.calls] == ["prompt"]
+    assert verdict.method == Method.SUBSTITUTE and [r.method for r in FakeEngine.calls] == ["prompt"]
 
 
 def test_an_organizations_generic_head_stands_for_it_only_where_it_is_unambiguous():
     one = _repaired("中共在成立初期有赖于共产国际的帮助。", [("中共", "CCP")],
                     "In its early days the Communist Party relied on the help of the Comintern.", type="organization")
-    assert one.tgt == "In its early days the CCP relied on the help of the Comintern." and one.method == SUBSTITUTE
+    assert one.tgt == "In its early days the CCP relied on the help of the Comintern." and one.method == Method.SUBSTITUTE
     early = _repaired("他是中国共产党早期领导人。", [("中国共产党", "Chinese Communist Party")],
                       "He was a leader of the early Communist Party.", type="organization")
     assert early.tgt == "He was a leader of the early Chinese Communist Party."
@@ -417,7 +420,7 @@ def test_the_runs_of_chinese_a_draft_left_are_looked_up_in_one_request():
     Listing.alone = {"1. 郊\n2. 叛变出卖": "1. suburbs\n2. betrayal"}
     FakeEngine.calls.clear()
     verdict = lock(Listing(), [_segment(source, [])])[0]
-    assert [r.method for r in FakeEngine.calls] == ["prompt", LOOKUP]
+    assert [r.method for r in FakeEngine.calls] == ["prompt", Method.LOOKUP]
     assert FakeEngine.calls[1].source == "1. 郊\n2. 叛变出卖"
     assert verdict.tgt == "He was killed in the West suburbs of Shanghai for betrayal."
 
@@ -425,7 +428,7 @@ def test_the_runs_of_chinese_a_draft_left_are_looked_up_in_one_request():
 def test_no_rendering_found_means_a_re_prompt():
     verdict = _repaired("共产国际派罗明纳兹来到汉口。", [("罗明纳兹", "Besso Lominadze")],
                         "The Comintern sent someone to Hankou.", alone={"罗明纳兹": "Mr Luo"})
-    assert [r.method for r in FakeEngine.calls] == ["prompt", LOOKUP, "constrained"]
+    assert [r.method for r in FakeEngine.calls] == ["prompt", Method.LOOKUP, "constrained"]
     assert verdict.count("missing") == 0  # the fake's second method writes every term
 
 
@@ -557,7 +560,7 @@ def test_the_words_around_a_hit_inside_the_approved_english_are_not_written_twic
 
 
 def test_a_seam_does_not_write_a_word_of_the_approved_english_twice():
-    from pipeline.translate.repair import substitute
+    from pipeline.translate.substitution import substitute
 
     def outcome(english):
         return TermOutcome(TermMatch(Term("亿万", english), 0, 2, 0, 2), english, "missing")
@@ -595,7 +598,7 @@ def test_tag_instructions_echoed_in_every_method_mean_once_more_without_tags():
 
 def test_a_rendering_alone_loses_its_pinyin_tone_marks():
     # 鸡鸣三省 #1 shipped "De lóng Village": the model's rendering of 隆 alone, filled in
-    from pipeline.translate.repair import as_name
+    from pipeline.translate.substitution import as_name
     assert as_name("lóng") == "long" and as_name("“Lǚ Zhèngcāo.”") == "Lu Zhengcao"
     assert as_name("Comintern") == "Comintern" and as_name("He went home. Then he left.") == ""
 
@@ -604,25 +607,26 @@ def test_by_default_a_missing_term_costs_no_look_up_request():
     # Guards the measured default (bench/RESULTS.md, "Names several to a request"): term look-ups
     # cost requests and time on the 12 articles for no term more locked
     class Default(Drafting):
-        term_lookups = False
+        policy = Policy()
 
     segment = _segment("共产国际派罗明纳兹来到汉口。", _terms("共产国际派罗明纳兹来到汉口。", ("罗明纳兹", "Besso Lominadze")))
     Drafting.answers = {("共产国际派罗明纳兹来到汉口。", "prompt"): "The Comintern sent Romina Nazi to Hankou."}
     Drafting.alone = {"罗明纳兹": "Romina Nazi"}
     FakeEngine.calls.clear()
     lock(Default(), [segment])
-    assert LOOKUP not in [r.method for r in FakeEngine.calls] and not Engine.term_lookups
+    assert Method.LOOKUP not in [r.method for r in FakeEngine.calls] and not Engine.policy.term_lookups
 
 
 # -- no model where none is needed --------------------------------------------------------------
 
 def test_a_segment_that_is_one_locked_term_is_its_english_without_the_model():
-    from pipeline.translate.locking import WHOLE_TERM, translate_segments
+    from pipeline.translate.prompting import translate_segments
+    from pipeline.translate.methods import Method
     bridge = _segment("鸡鸣三省大桥", _terms("鸡鸣三省大桥", ("鸡鸣三省大桥", "Jiming Sansheng Bridge")))
     sentence = _segment("鸡鸣三省大桥建成。", _terms("鸡鸣三省大桥建成。", ("鸡鸣三省大桥", "Jiming Sansheng Bridge")))
     Drafting.answers = {("鸡鸣三省大桥建成。", "prompt"): "The Jiming Sansheng Bridge was built."}
     FakeEngine.calls.clear()
     translate_segments(Drafting(), [(bridge.norm, bridge), (sentence.norm, sentence)])
-    assert bridge.translation.tgt == "Jiming Sansheng Bridge" and bridge.translation.method == WHOLE_TERM
+    assert bridge.translation.tgt == "Jiming Sansheng Bridge" and bridge.translation.method == Method.TERM
     assert bridge.translation.count("locked") == 1
     assert [r.source for r in FakeEngine.calls] == ["鸡鸣三省大桥建成。"]  # the sentence alone went to the model

@@ -12,7 +12,7 @@ from pipeline.terms import run_terms
 from pipeline.terms.glossary import Term
 from pipeline.terms import suggest
 from pipeline.terms.matcher import TermMatcher
-from pipeline.translate.lists import LIST
+from pipeline.translate.methods import Method
 from tests.fakes import FakeEngine, ListingEngine, ScriptedEngine
 
 GLOSSARY = ("id,zh,variants,en,type,action,forbidden,note,source,status\n"
@@ -100,16 +100,16 @@ def test_a_run_locks_each_name_once_everywhere_and_writes_the_table(tmp_path, mo
 
 def test_names_go_to_the_engine_several_to_a_request_and_a_line_left_out_alone(tmp_path, monkeypatch):
     monkeypatch.chdir(_project(tmp_path))
-    ListingEngine.answers = {"中共江苏省委": "Jiangsu Provincial Committee", ("星火", LIST): "", "星火": "Spark"}
+    ListingEngine.answers = {"中共江苏省委": "Jiangsu Provincial Committee", ("星火", Method.LIST): "", "星火": "Spark"}
     FakeEngine.calls = []
     assert main(["translate", "in", "--glossary", "g.csv", "--engine", "tests.fakes:ListingEngine", "--no-tm",
                  "--no-cache"]) == 0
-    names = [r for r in FakeEngine.calls if r.source in ("星火", "中共江苏省委") or r.method == LIST]
-    assert [(r.method, r.source) for r in names] == [(LIST, "1. 中共江苏省委\n2. 星火"), ("prompt", "星火")]
+    names = [r for r in FakeEngine.calls if r.source in ("星火", "中共江苏省委") or r.method == Method.LIST]
+    assert [(r.method, r.source) for r in names] == [(Method.LIST, "1. 中共江苏省委\n2. 星火"), ("prompt", "星火")]
     rows = {r["zh"]: r for r in csv.DictReader(open("outputs/run-terms.csv", encoding="utf-8-sig"))}
     assert rows["中共江苏省委"]["en"] == "Jiangsu Provincial Committee" and rows["星火"]["en"] == "Spark"
     by_method = json.loads(Path("outputs/run.json").read_text(encoding="utf-8"))["engine_stats"]["by_method"]
-    assert by_method[LIST] == 1
+    assert by_method[Method.LIST] == 1
 
 
 def test_no_run_terms_leaves_names_to_each_sentence(tmp_path, monkeypatch):

@@ -17,7 +17,7 @@ from pipeline.terms.matcher import TermMatch, TermMatcher
 from pipeline.document import Segment
 from pipeline.translate.engines import load_engine
 from pipeline.translate.examples import example_index
-from pipeline.translate.locking import Prompting, translate_segments
+from pipeline.translate.prompting import Prompting, translate_segments
 
 
 @dataclass

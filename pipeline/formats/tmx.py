@@ -19,6 +19,7 @@ from pipeline.formats import Output, writer
 from pipeline.formats.review_rows import segment_id
 from pipeline.markup import TAG
 from pipeline.tables import append_xml_text, xml_safe
+from pipeline.translate.methods import Method
 
 _TYPES = {"link": "link", "emphasis": "bold", "footnote": "x-footnote"}
 
@@ -109,7 +110,7 @@ def units_from_records(records: list[dict], creator: str = "") -> list[dict]:
     for r in records:
         if has_error(r):
             continue
-        status = "reviewed" if r.get("method") == "memory" else "machine"
+        status = "reviewed" if r.get("method") == Method.MEMORY else "machine"
         props = [("x-doc", r["doc"]), ("x-kind", r["kind"]), ("x-method", r.get("method", "")),
                  ("x-status", status)]
         props += [("x-term", f"{t['src']} → {t['tgt']} | {t['status']} | {t['method']} | {t['id']}")

@@ -17,6 +17,7 @@ from pipeline.formats.review_rows import segment_id
 from pipeline.formats.tmx import has_error, source_language
 from pipeline.markup import TAG, strip_tags
 from pipeline.tables import Table, TableError, append_xml_text, xml_safe
+from pipeline.translate.methods import Method
 
 XLIFF2 = "urn:oasis:names:tc:xliff:document:2.0"
 XLIFF12 = "urn:oasis:names:tc:xliff:document:1.2"
@@ -73,7 +74,7 @@ def _notes(record: dict) -> list[tuple[str, str, str]]:
 def _state(record: dict) -> str:
     if not record["tgt"]:
         return "initial"
-    return "reviewed" if record.get("method") == "memory" else "translated"
+    return "reviewed" if record.get("method") == Method.MEMORY else "translated"
 
 
 def xliff21(records: list[dict], doc_id: str, run_id: str) -> bytes:
@@ -115,7 +116,7 @@ def xliff12(records: list[dict], doc_id: str, run_id: str) -> bytes:
     body = ET.SubElement(file, "body")
     for r in records:
         unit = ET.SubElement(body, "trans-unit", {"id": f"u{r['seg']}", "resname": xml_safe(segment_id(r["doc"], r["seg"])),
-                                                  "approved": "yes" if r.get("method") == "memory" else "no"})
+                                                  "approved": "yes" if r.get("method") == Method.MEMORY else "no"})
         tags = r.get("tags", [])
         codes = {t["tag"]: i for i, t in enumerate(tags, 1)}
         source = ET.SubElement(unit, "source")

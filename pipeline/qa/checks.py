@@ -2,7 +2,8 @@
 
 ``@check(name, severity)`` adds a function to ``CHECKS``, in the order findings are reported. A
 check takes the document's text and a translated, rendered segment and yields messages. The
-verification rules' findings (``pipeline/verify.py``) are reported in their place by ``verification``.
+verification rules (``pipeline/verify.py``) are entries of the same table, after `term-missing`:
+judged on every candidate during translation, their findings are reported here as they were found.
 """
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from pipeline.chinese import has_han
 from pipeline.components import Context, component
 from pipeline.document import ERROR, INFO, WARNING, Document, Finding, Segment
 from pipeline.tables import XML_FORBIDDEN
-from pipeline.translate.locking import FILL_IN
+from pipeline.translate.methods import Method
+from pipeline.verify import RULES, Rule
 
 Messages = Iterator[str]
 
@@ -22,11 +24,12 @@ Messages = Iterator[str]
 class Check:
     name: str
     severity: str
-    run: Callable[[str, Segment], Iterator]  # yields messages (or whole Findings, for `verification`)
+    run: Callable[[str, Segment], Iterator]  # yields messages (or whole Findings, for a verification rule)
+    doc: str = ""  # what the guide says of it, where not ``run``'s docstring
 
     @property
     def description(self) -> str:
-        return " ".join((self.run.__doc__ or "").split())
+        return " ".join((self.doc or self.run.__doc__ or "").split())
 
 
 CHECKS: dict[str, Check] = {}
@@ -52,21 +55,20 @@ def term_missing(text: str, segment: Segment) -> Messages:
                    f"{verdict.attempts} attempt(s) (last method: {verdict.method})")
 
 
-@check("verification", ERROR)
-def verification(text: str, segment: Segment) -> Iterator[Finding]:
-    """The verification rules' findings: forbidden-rendering (a rendering the term base forbids),
-    untranslated (Chinese left outside `keep` terms), empty-output, degenerate-output (English a
-    reader would reject: a loop or words written twice, the task narrated or the prompt echoed,
-    hollow parentheses, far too long, cut off, echoed glossary pairs, a forced answer that rewrote
-    its draft — shipped only when no attempt gave usable English), number-mismatch (a number of the
-    source left out, or a year the source neither states nor implies)."""
-    yield from segment.translation.defects
+def _as_reported(rule: Rule) -> Check:
+    """A verification rule as a check: its findings on the shipped English, as translation found them."""
+    def reported(text: str, segment: Segment) -> Iterator[Finding]:
+        return (f for f in segment.translation.defects if f.check == rule.name)
+    return Check(rule.name, rule.severity, reported, rule.description)
+
+
+CHECKS.update((rule.name, _as_reported(rule)) for rule in RULES)
 
 
 @check("forced-terms", WARNING)
 def forced_terms(text: str, segment: Segment) -> Messages:
     """Terms were forced by constrained decoding: the sentence needs a reader's eye."""
-    if segment.translation.method == "constrained" and segment.translation.outcomes:
+    if segment.translation.method == Method.CONSTRAINED and segment.translation.outcomes:
         yield "terms were forced by constrained decoding: check the sentence reads well"
 
 
@@ -83,7 +85,7 @@ def substituted(text: str, segment: Segment) -> Messages:
 def filled_in(text: str, segment: Segment) -> Messages:
     """Chinese the model left in its English was filled in (the model's rendering of that Chinese
     alone, else pinyin for a name or a CC-CEDICT sense for a word): the English needs a reader's eye."""
-    if segment.translation.method == FILL_IN:
+    if segment.translation.method == Method.FILL_IN:
         yield "Chinese the model left untranslated was filled in (its own rendering of the words alone, or a dictionary sense): check it"
 
 

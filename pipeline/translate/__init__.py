@@ -13,7 +13,8 @@ from pipeline.document import Document
 def make_translator(context: Context):
     """English for every segment from ``context.engine``, each locked term verified and audited,
     escalating through the engine's methods; the cache and translation memory answer first."""
-    from pipeline.translate.locking import Prompting, translate_segments
+    from pipeline.translate.planning import share_engine_time
+    from pipeline.translate.prompting import Prompting, translate_segments
 
     seen: dict = {}  # verdicts of this run so far: a source is translated once a run
     prompting = context.prompting or Prompting()
@@ -24,9 +25,7 @@ def make_translator(context: Context):
         items = [(doc.text, s) for doc in docs for s in doc.segments]
         translate_segments(context.engine, items, context.batch_size, context.on_done, context.memory, context.cache,
                            seen, prompting=prompting)
-        seconds = time.perf_counter() - started
-        for doc in docs:  # the engine time shared out by segments
-            doc.seconds = seconds * sum(1 for _ in doc.segments) / max(1, len(items))
+        share_engine_time(docs, time.perf_counter() - started)
         return docs
 
     def pipe(docs: Iterable[Document]) -> Iterator[Document]:

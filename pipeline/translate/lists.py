@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from typing import Callable, Sequence
 
-from pipeline.document import Segment, Translation
+from pipeline.document import Segment
 from pipeline.translate.engines.base import Request, TermPair
+from pipeline.translate.methods import Method
 
-LIST = "list"  # the method of a request that renders several short sources, a numbered line each
 LIST_SIZE = 10
 _NUMBERED = re.compile(r"^\s*(\d+)\s*[.)、:：]\s*(.*?)\s*$")
 
@@ -37,16 +37,10 @@ def list_request(segments: Sequence[Segment], terms: Callable[[Segment], tuple[T
     examples of them all (each once)."""
     pairs = tuple(dict.fromkeys(p for s in segments for p in terms(s)))
     shown = tuple(dict.fromkeys(p for s in segments for p in examples(s)))
-    return Request(numbered([s.norm for s in segments]), pairs, LIST, examples=shown)
+    return Request(numbered([s.norm for s in segments]), pairs, Method.LIST, examples=shown)
 
 
 def chunks(count: int, size: int = LIST_SIZE) -> list[range]:
     """``count`` items in lists of at most ``size``, as even as that allows."""
     lists = -(-count // size)
     return [range(count * k // lists, count * (k + 1) // lists) for k in range(lists)] if count else []
-
-
-def clean(verdict: Translation) -> bool:
-    """A line that needs nothing more: every term locked, no problem found (an empty or broken line
-    is a problem)."""
-    return not verdict.problems

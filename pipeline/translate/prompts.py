@@ -4,8 +4,7 @@ from __future__ import annotations
 from pipeline.facts import hints
 from pipeline.markup import TAG
 from pipeline.translate.engines.base import Request, TermPair, inject
-from pipeline.translate.lists import LIST
-from pipeline.translate.repair import LOOKUP
+from pipeline.translate.methods import SHOWS_DRAFT, Method
 
 SYSTEM = ("You are an expert translator of Chinese historical writing into English. Translate the "
           "Chinese text the user gives into fluent, faithful English, keeping every fact, name, "
@@ -22,7 +21,7 @@ SYSTEM = ("You are an expert translator of Chinese historical writing into Engli
 # 621/629); only the terms a model would not spell (not a name in its pinyin), 622/632 with one echo
 # shipped, and on WMT23 terminology dev in-source term success 0.963 against 0.974, chrF −0.50.
 # bench/RESULTS.md, "What the first request puts into the Chinese".
-METHODS = ("prompt", "inject", "revise")
+METHODS = (Method.PROMPT, Method.INJECT, Method.REVISE)
 
 
 def _glossary_lines(terms: tuple[TermPair, ...]) -> str:
@@ -59,7 +58,7 @@ def _revise_message(request: Request) -> str:
 
 
 def user_message(request: Request) -> str:
-    if request.method in ("revise", "constrained") and request.draft:
+    if request.method in SHOWS_DRAFT and request.draft:
         return _revise_message(request)
     source = request.source
     # The tag instructions open the message: consecutive tagged requests then share that prompt prefix,
@@ -70,14 +69,14 @@ def user_message(request: Request) -> str:
                      + "\n".join(f"{t.zh} = {t.en}" for t in request.examples))
     if request.terms:
         parts.append("Glossary (use exactly these English renderings):\n" + _glossary_lines(request.terms))
-    numbered = request.method == LIST or (request.method == LOOKUP and "\n" in source)
-    if request.method == LIST:
+    numbered = request.method == Method.LIST or (request.method == Method.LOOKUP and "\n" in source)
+    if request.method == Method.LIST:
         parts.append("Translate each numbered Chinese name into English as an English text names it. "
                      "Reply with the numbered English names only, one a line, in the same order.")
     elif numbered:
         parts.append("Translate each numbered Chinese word or name into English as an English sentence "
                      "would write it. Reply with the numbered English only, one a line, in the same order.")
-    if request.method in ("inject", "constrained") and request.terms:
+    if request.method in (Method.INJECT, Method.CONSTRAINED) and request.terms:
         source = inject(source, request.terms)
         parts.append("Some terms are already in English in the text; copy them exactly as written.")
     numbers = hints(request.source)

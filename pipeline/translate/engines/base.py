@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from pipeline.markup import TAG, strip_tags
+from pipeline.translate.methods import Method
+from pipeline.translate.policy import Policy
 from pipeline.verify import occurrences
 
 
@@ -50,14 +52,7 @@ class Engine(ABC):
     markup: bool = False  # translates inline tags (<a1>…</a1>, <f1/>) in the source; else render places the markup
     forcing: tuple[str, ...] = ()  # methods that force terms into the output (a grammar): for missing terms only
     reword: tuple[str, ...] = ()    # methods worth a try when only numbers came out wrong
-    candidates: int = 1             # first answers per sentence (one greedy, the rest sampled); the
-                                    # locking loop keeps the consensus one (``pipeline/translate/choose.py``)
-    lookups: bool = True            # worth asking for a run of Chinese a draft left, alone, to fill it in
-    # Also for a missing term's Chinese alone, to find the words of the draft that render it. Off: on
-    # the 12 articles (bench/RESULTS.md, "Names several to a request") these look-ups were 29 of 324
-    # requests and 0.6 s a segment, and the run without them locked 619/630 terms against 617; on WMT23
-    # terminology dev 1–200 they placed 2 more in-source terms (262/269 against 260/269).
-    term_lookups: bool = False
+    policy: Policy = Policy()       # what the decision spends requests on (``pipeline/translate/policy.py``)
     lists: bool = False             # renders a numbered list of short names a line each (``pipeline/translate/lists.py``)
     rescue: tuple[str, ...] = ()    # methods asked only when no attempt gave any English (the model
                                     # echoed the Chinese): a grammar that admits no Chinese
@@ -65,7 +60,7 @@ class Engine(ABC):
 
     @property
     def term_renderings(self) -> dict[str, str]:
-        """The engine's own English for a term's Chinese alone, asked once a run (``repair.LOOKUP``)."""
+        """The engine's own English for Chinese alone, asked once a run (``Method.LOOKUP``)."""
         if "_term_renderings" not in self.__dict__:
             self._term_renderings: dict[str, str] = {}
         return self._term_renderings
@@ -90,7 +85,7 @@ class Engine(ABC):
 
     @property
     def requests_by_method(self) -> Counter:
-        """How many requests the locking loop sent, by method (``lookup`` for a term alone), this run."""
+        """How many requests the locking loop sent, by method, this run."""
         if "_requests_by_method" not in self.__dict__:
             self._requests_by_method: Counter = Counter()
         return self._requests_by_method
@@ -206,7 +201,7 @@ def clauses(text: str) -> list[str]:
 
 def part_of(request: Request, source: str) -> Request:
     """A request for part of the source: the terms that occur in it; a revision starts afresh."""
-    method = "inject" if request.method == "revise" else request.method
+    method = Method.INJECT if request.method == Method.REVISE else request.method
     return Request(source, tuple(t for t in request.terms if t.zh in source), method)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pipeline.markup import TAG, strip_tags
 from pipeline.translate.engines.base import Item, Request, in_draft_order, required
 from pipeline.verify import occurrences
+from pipeline.translate.methods import Method
 
 MIN_NEW_TOKENS = 24
 
@@ -71,7 +72,7 @@ def answer_budget(request: Request, per_char: float, limit: int) -> int:
     terms' literals, and room for every run its draft has (``forcing_grammar``); at most ``limit``."""
     budget = int(per_char * len(strip_tags(request.source))) + MIN_NEW_TOKENS
     budget += sum(len(m.group(0)) for m in TAG.finditer(request.source))
-    if request.method == "constrained":
+    if request.method == Method.CONSTRAINED:
         targets = dict.fromkeys(t.target for t in request.terms)
         literals = sum(map(len, targets))
         budget += literals

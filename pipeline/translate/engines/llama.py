@@ -16,6 +16,8 @@ from pipeline.models.registry import DEFAULT_LLAMA_MODEL, ModelError, REGISTRY, 
 from pipeline.translate import prompts
 from pipeline.translate.engines.base import Engine, Request
 from pipeline.translate.engines.grammar import answer_budget, forcing_grammar
+from pipeline.translate.methods import Method
+from pipeline.translate.policy import Policy
 
 def _cpu_times() -> tuple[int, int]:
     with open("/proc/stat", encoding="ascii") as handle:
@@ -72,10 +74,10 @@ def resolve_gguf(model: str | None, log=print) -> tuple[str, Path, str]:
 
 class LlamaEngine(Engine):
     name = "llama"
-    methods = prompts.METHODS  # + "constrained" with force_terms
+    methods = prompts.METHODS  # + Method.CONSTRAINED with force_terms
     tells_budget_cuts = True  # the decoder's job and finish_reason say where the budget stopped an answer
     markup = True
-    reword = ("revise",)
+    reword = (Method.REVISE,)
     lists = True
 
     def __init__(self, model: str | None = None, *, n_ctx: int = 2048, threads: int | None = None,
@@ -94,12 +96,12 @@ class LlamaEngine(Engine):
                          "threads": threads or default_threads(), "parallel": parallel if greedy else 1}
         if candidates > 1:  # recorded only when used, so earlier runs' cache entries still match
             self.settings.update(candidates=candidates, sample_temperature=sample_temperature)
-        self.candidates = max(1, candidates)
+        self.policy = Policy(candidates=max(1, candidates))
         if force_terms:  # recorded only when used, as above
             self.settings["force_terms"] = True
-            self.methods, self.forcing = (*self.methods, "constrained"), ("constrained",)
+            self.methods, self.forcing = (*self.methods, Method.CONSTRAINED), (Method.CONSTRAINED,)
         else:
-            self.rescue = ("constrained",)
+            self.rescue = (Method.CONSTRAINED,)
         if gpu_layers:  # recorded only when used: a GPU's arithmetic differs from the CPU's
             self.settings["gpu_layers"] = gpu_layers
         self._decoder = None
@@ -135,7 +137,7 @@ class LlamaEngine(Engine):
 
     def translate_one(self, request: Request) -> str:
         method = request.method or self.methods[0]
-        grammar = self._grammar(request) if method == "constrained" else None
+        grammar = self._grammar(request) if method == Method.CONSTRAINED else None
         started = time.perf_counter()
         temperature, seed = self._sampling(request)
         try:
@@ -219,7 +221,7 @@ class LlamaEngine(Engine):
     def _job(self, index: int, request: Request):
         from pipeline.translate.engines.llama_batch import Job
 
-        grammar = self._grammar_text(request) if (request.method or self.methods[0]) == "constrained" else None
+        grammar = self._grammar_text(request) if (request.method or self.methods[0]) == Method.CONSTRAINED else None
         temperature, seed = self._sampling(request)
         return Job(index, self.prompt(request), self.max_tokens(request), grammar,
                    sample=(temperature, seed) if request.sample else None)
@@ -232,8 +234,8 @@ class LlamaEngine(Engine):
 
         if self._prefixes is None:
             limit = self.settings["n_ctx"] // 2
-            probes = [self.prompt(Request("甲")), self.prompt(Request("乙", (), "revise", "x")),
-                      self.prompt(Request("丙", (TermPair("丙", "C"),), "inject"))]
+            probes = [self.prompt(Request("甲")), self.prompt(Request("乙", (), Method.REVISE, "x")),
+                      self.prompt(Request("丙", (TermPair("丙", "C"),), Method.INJECT))]
             tagged = [self.prompt(Request("<a1>甲</a1>")), self.prompt(Request("<a1>乙</a1>", (TermPair("乙", "B"),)))]
             base, with_tags = _common_prefix(probes, limit), _common_prefix(tagged, limit)
             self._prefixes = [base] + ([with_tags] if len(with_tags) > len(base) else [])

@@ -11,6 +11,7 @@ from pathlib import Path
 from pipeline.models.registry import ModelError
 from pipeline.translate.engines.base import Engine, Request, inject
 from pipeline.chinese import HAN
+from pipeline.translate.methods import Method
 
 DEFAULT_MARIAN_MODEL = "Helsinki-NLP/opus-mt-zh-en"
 
@@ -68,8 +69,8 @@ class ForceTermsProcessor:
 
 class MarianEngine(Engine):
     name = "marian"
-    methods = ("inject", "constrained")
-    forcing = ("constrained",)
+    methods = (Method.INJECT, Method.CONSTRAINED)
+    forcing = (Method.CONSTRAINED,)
 
     def __init__(self, model: str | None = None, *, num_beams: int = 4, max_tokens_per_char: float = 2.0,
                  threads: int | None = None, log=print):
@@ -136,7 +137,7 @@ class MarianEngine(Engine):
 
     def _translate_parts(self, requests: list[Request]) -> list[str]:
         outputs: list[str] = [""] * len(requests)
-        plain = [i for i, r in enumerate(requests) if (r.method or self.methods[0]) != "constrained" or not r.terms]
+        plain = [i for i, r in enumerate(requests) if (r.method or self.methods[0]) != Method.CONSTRAINED or not r.terms]
         if plain:
             sources = [inject(requests[i].source, requests[i].terms) for i in plain]
             for i, text in zip(plain, self._generate(sources)):

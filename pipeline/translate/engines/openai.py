@@ -23,6 +23,7 @@ from pipeline.errors import UsageError, ZhenError
 from pipeline.translate import prompts
 from pipeline.translate.engines.base import Engine, Request
 from pipeline.translate.engines.grammar import answer_budget, forcing_grammar
+from pipeline.translate.methods import Method
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8080/v1"  # llama-server's default port
 GRAMMAR_FIELDS = {"gbnf": "grammar", "guided": "guided_grammar"}  # llama.cpp; vLLM
@@ -50,7 +51,7 @@ class OpenAIEngine(Engine):
     name = "openai"
     tells_budget_cuts = True  # finish_reason "length"
     markup = True
-    reword = ("revise",)
+    reword = (Method.REVISE,)
     lists = True
 
     def __init__(self, model: str | None = None, *, base_url: str | None = None, parallel: int = 8,
@@ -71,12 +72,12 @@ class OpenAIEngine(Engine):
                          "max_tokens_per_char": max_tokens_per_char, "n_ctx": n_ctx, "concurrent": parallel,
                          "timeout": timeout, "retries": retries}
         self.settings["grammar"] = self._grammar_support(grammar)
-        forced = ("constrained",) if force_terms and self.settings["grammar"] != "none" else ()
+        forced = (Method.CONSTRAINED,) if force_terms and self.settings["grammar"] != "none" else ()
         if force_terms:
             self.settings["force_terms"] = True
         self.methods, self.forcing = (*prompts.METHODS, *forced), forced
         if self.settings["grammar"] != "none" and not forced:
-            self.rescue = ("constrained",)
+            self.rescue = (Method.CONSTRAINED,)
         log(f"openai engine: {self.settings['base_url']} · model {self.model_name} · grammar "
             f"{self.settings['grammar']} · {parallel} requests at once")
 
@@ -164,7 +165,7 @@ class OpenAIEngine(Engine):
 
     def _request_body(self, request: Request) -> dict:
         extra = {}
-        if (request.method or self.methods[0]) == "constrained":
+        if (request.method or self.methods[0]) == Method.CONSTRAINED:
             extra[GRAMMAR_FIELDS[self.settings["grammar"]]] = forcing_grammar(request, self.max_tokens(request))
         return self._body(prompts.messages(request, self.system_prompt), self.max_tokens(request), extra)
 

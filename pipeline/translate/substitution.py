@@ -2,7 +2,7 @@
 
 The words in the draft that render the term's Chinese are replaced by the approved English. Where those
 words come from, in order: the model's own rendering of the term alone (where the engine's
-``term_lookups`` asks it, once per term per run, ``LOOKUP``), the term base's forbidden renderings,
+``term_lookups`` policy asks it, once per term per run, ``Method.LOOKUP``), the term base's forbidden renderings,
 pinyin of the term and its variants, its CC-CEDICT senses and those of the words it abbreviates (国民党:
 KMT, Kuomintang, Nationalist Party; 中共: Chinese Communist Party and 中国共产党's Communist Party of China),
 the approved English's own words ("Lominadze" for "Besso Lominadze", "Politburo" for "Provisional
@@ -26,7 +26,6 @@ from pipeline.terms.suggest import (cedict_full_forms, cedict_senses, joined_pin
 from pipeline.verify import occurrences
 
 _TONE_MARKS = re.compile("[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ]", re.IGNORECASE)
-LOOKUP = "lookup"  # the method of a request for a term's Chinese alone (the model's own rendering)
 MAX_RENDERING_WORDS = 6
 # Words too common to stand for a term on their own ("Party" is not "Chinese Communist Party").
 GENERIC = frozenset("""the of and a an in on for to party communist central committee chinese china army red soviet
