@@ -127,11 +127,13 @@ class Proxy:
     """Forwards to the server, or with no ``target`` is a fake one (its model list, and the English of
     the sentences in ``ENGLISH``). Answers 503 to the first ``fail`` chat requests; after ``die_after``
     answered chat requests it stops listening (a server lost mid-run); after ``ok`` answered chat
-    requests it answers each later one with ``FAULTS[fault]``."""
+    requests it answers each later one with ``FAULTS[fault]`` (with ``fault_on``, only those asking
+    for a sentence that holds it)."""
 
     def __init__(self, target: str | None = None, fail: int = 0, die_after: int | None = None, port: int = 0,
-                 ok: int = 0, fault: str | None = None):
+                 ok: int = 0, fault: str | None = None, fault_on: str = ""):
         self.target, self.fail, self.die_after, self.ok, self.fault = target, fail, die_after, ok, fault
+        self.fault_on = fault_on
         self.seen = self.answered = 0
         self.stopping = threading.Event()
         proxy = self
@@ -153,7 +155,7 @@ class Proxy:
                         self.close_connection = True
                         threading.Thread(target=proxy.stop, daemon=True).start()
                         return
-                    if proxy.fault and proxy.answered >= proxy.ok:
+                    if proxy.faulty(body):
                         try:
                             FAULTS[proxy.fault](proxy, self)
                         except OSError:
@@ -174,6 +176,10 @@ class Proxy:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def faulty(self, body: bytes) -> bool:
+        asked = json.loads(body)["messages"][-1]["content"]
+        return bool(self.fault) and self.answered >= self.ok and self.fault_on in asked
 
     def answer(self, method: str, path: str, body: bytes) -> tuple[int, bytes]:
         if self.target is None:
