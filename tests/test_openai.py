@@ -366,6 +366,7 @@ def test_the_error_line_masks_the_key_and_escapes_control_characters(monkeypatch
     assert SECRET[:5] not in excerpt(straddling) and excerpt(straddling).endswith('x[API "…')
     assert excerpt("错误\x00\r\n\x1b[31m\u2028".encode()) == r'"错误\x00\r\n\x1b[31m\u2028"'
     assert excerpt(b"\xff\xfe") == '"\ufffd\ufffd"' and excerpt(b"") == "an empty body"
+    assert excerpt(("错" * 300).encode()) == '"' + "错" * EXCERPT_CHARS + '"…'  # 900 bytes, 800 of them read
 
 
 def test_an_empty_content_is_an_empty_answer_not_a_server_fault(tmp_path, monkeypatch, capsys):

@@ -68,14 +68,15 @@ def excerpt(body: bytes) -> str:
     """The first ``EXCERPT_CHARS`` characters of an answer as one line, quoted: the API key masked
     (a proxy may echo the request's headers), control characters escaped."""
     key = api_key()
-    text = body[:4 * (EXCERPT_CHARS + len(key))].decode("utf-8", "replace")  # at most 4 bytes a character
+    head = body[:4 * (EXCERPT_CHARS + len(key))]  # at most 4 bytes a character
+    text = head.decode("utf-8", "replace")
     if key:
         text = text.replace(key, "[API key]")  # before the cut: no part of it is left at the end
     if not text:
         return "an empty body"
     shown = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
                     for c in text[:EXCERPT_CHARS])
-    return f'"{shown}"' + ("…" if len(text) > EXCERPT_CHARS else "")
+    return f'"{shown}"' + ("…" if len(text) > EXCERPT_CHARS or len(body) > len(head) else "")
 
 
 def completion_fault(data) -> str:
