@@ -21,6 +21,7 @@ import logging
 import os
 import pickle
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from pipeline import console
@@ -71,7 +72,18 @@ class _Translator:
     def __init__(self, engine: str, model: str | None, options: dict):
         import pipeline.stages  # noqa: F401
         from pipeline.translate.engines import load_engine
-        self.engine = load_engine(engine, model, log=lambda m: None, **options)
+        try:
+            self._engine, self._failed = load_engine(engine, model, log=lambda m: None, **options), None
+        except ZhenError as exc:
+            # Raised by each call instead: an error in an actor's constructor reaches the driver only
+            # as the text of its traceback, a method's as the error itself (its one line).
+            self._engine, self._failed = None, exc
+
+    @property
+    def engine(self):
+        if self._failed is not None:
+            raise self._failed
+        return self._engine
 
     def describe(self) -> dict:
         return self.engine.describe()
@@ -142,6 +154,18 @@ class _RemoteEngine:
             self.ray.kill(actor, no_restart=True)
 
 
+@contextmanager
+def _errors_from_actors(ray):
+    """An error the user can act on, raised on an actor (a served engine's server lost or answering
+    nonsense), raised here as itself: Ray wraps it in a task error whose text is a traceback."""
+    try:
+        yield
+    except ray.exceptions.RayTaskError as exc:
+        if isinstance(exc.cause, ZhenError):
+            raise exc.cause from None
+        raise
+
+
 class RayRunner(Runner):
     def __init__(self, options, address: str | None = None, workers: int = 1):
         super().__init__(options)
@@ -149,6 +173,10 @@ class RayRunner(Runner):
             raise UsageError("--workers must be at least 1")
         self.address, self.workers = address, workers
         self.ray = _ray()
+
+    def run(self) -> RunReport:
+        with _errors_from_actors(self.ray):
+            return super().run()
 
     def _connect(self) -> None:
         if self.ray.is_initialized():
@@ -238,19 +266,27 @@ class RayRunner(Runner):
             for _group, _items, work in plans:
                 pool.submit(lambda actor, w: actor.lock.remote(w.sources(), context.batch_size), work)
             finishing = []
-            for group, items, work in plans:
-                verdicts, seconds = pool.get_next()  # in submission order: groups finish in document order
-                work.settle(verdicts, context.cache, seen)
-                if context.cache is not None:
-                    context.cache.commit()
-                for key in work.unique:
-                    work.best.setdefault(key, seen.get(key))
-                finish(items, work.best)
-                share_engine_time(group, seconds)
-                progress.advance(seg_task, len(items))
-                finishing.append(finisher.remote(group, finish_context))
-            self.timings["translation"] += time.perf_counter() - t0
-            self._collect(finishing, report, all_records, lambda: progress.advance(doc_task))
+            try:
+                for group, items, work in plans:
+                    # in submission order: groups finish in document order
+                    self._finish_group(group, items, work, pool.get_next(), seen, context.cache)
+                    progress.advance(seg_task, len(items))
+                    finishing.append(finisher.remote(group, finish_context))
+            finally:  # a group that failed (its server lost) stops the run after the documents before it are written
+                self.timings["translation"] += time.perf_counter() - t0
+                self._collect(finishing, report, all_records, lambda: progress.advance(doc_task))
+
+    @staticmethod
+    def _finish_group(group, items: list, work, result: tuple[list, float], seen: dict, cache) -> None:
+        """A group's verdicts stored in the cache (committed) and given to its segments."""
+        verdicts, seconds = result
+        work.settle(verdicts, cache, seen)
+        if cache is not None:
+            cache.commit()
+        for key in work.unique:
+            work.best.setdefault(key, seen.get(key))
+        finish(items, work.best)
+        share_engine_time(group, seconds)
 
     def _collect(self, finishing: list, report: RunReport, all_records: list, advance) -> None:
         """The finished documents' summaries and records, as their tasks complete."""

@@ -11,9 +11,15 @@ engines report it.
 
 The API key (``ZHEN_API_KEY``, else ``OPENAI_API_KEY``) goes in the request header only: never into
 provenance, the cache key, a message or a file. The base URL is recorded without credentials.
+
+An answer that is not a chat completion (not JSON, no ``choices``, no ``message`` or ``text``, another
+``object``: a proxy's error page, a half-implemented server) is the server's fault, retried like a
+5xx. Answers are read up to a size derived from their token budget: a server that ignores
+``max_tokens`` cannot hand over megabytes, and a body that never ends cannot hold a request.
 """
 from __future__ import annotations
 
+import json
 import os
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -28,11 +34,23 @@ from pipeline.translate.methods import Method
 DEFAULT_BASE_URL = "http://127.0.0.1:8080/v1"  # llama-server's default port
 GRAMMAR_FIELDS = {"gbnf": "grammar", "guided": "guided_grammar"}  # llama.cpp; vLLM
 RETRY_STATUS = {408, 429, 500, 502, 503, 504}
+# An answer's JSON, escapes and all, stays far under 16 bytes a token of its budget; the floor
+# covers the envelope (ids, usage) of short answers.
+BYTES_PER_TOKEN, LEAST_ANSWER_BYTES = 16, 64 * 1024
+MODEL_LIST_BYTES = 16 * 1024 * 1024  # /models has no token budget; hosted APIs list hundreds
+EXCERPT_CHARS = 200  # of a faulty answer, in the error line
+COMPLETION_OBJECTS = ("chat.completion", "text_completion")
+# What a body over its cap stands for: no English, stopped by its budget. The cut JSON cannot be
+# parsed, and its first bytes are not worth keeping either: a server that ignored max_tokens wrote
+# them, many times over the budget. So the segment gets the verdict on an empty answer cut off.
+CUT_AT_CAP = {"object": "chat.completion",
+              "choices": [{"message": {"role": "assistant", "content": ""}, "finish_reason": "length"}]}
 PROBE = "zq7"  # an answer no model gives to "Say hello." unless a grammar forces it
 
 
 class ServerLost(ZhenError):
-    """The server stopped answering mid-run: finished segments are in the cache, a rerun resumes."""
+    """The server stopped answering mid-run, or answered what is not a chat completion: finished
+    segments are in the cache, a rerun resumes."""
 
 
 def public_url(url: str) -> str:
@@ -45,6 +63,40 @@ def public_url(url: str) -> str:
 
 def api_key() -> str:
     return os.environ.get("ZHEN_API_KEY") or os.environ.get("OPENAI_API_KEY") or ""
+
+
+def excerpt(body: bytes) -> str:
+    """The first ``EXCERPT_CHARS`` characters of an answer as one line, quoted: the API key masked
+    (a proxy may echo the request's headers), control characters escaped."""
+    key = api_key()
+    head = body[:4 * (EXCERPT_CHARS + len(key))]  # at most 4 bytes a character
+    text = head.decode("utf-8", "replace")
+    if key:
+        text = text.replace(key, "[API key]")  # before the cut: no part of it is left at the end
+    if not text:
+        return "an empty body"
+    shown = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                    for c in text[:EXCERPT_CHARS])
+    return f'"{shown}"' + ("…" if len(text) > EXCERPT_CHARS or len(body) > len(head) else "")
+
+
+def completion_fault(data) -> str:
+    """Why ``data`` is not a chat completion; "" when it is (its content may still be empty)."""
+    if not isinstance(data, dict):
+        return "not a JSON object"
+    if data.get("object", COMPLETION_OBJECTS[0]) not in COMPLETION_OBJECTS:
+        return f"its object is {str(data['object'])[:40]!r}"
+    choices = data.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        return "no choices"
+    message = choices[0].get("message")
+    if isinstance(message, dict) and isinstance(message.get("content"), (str, type(None))):
+        return ""
+    return "" if isinstance(choices[0].get("text"), str) else "no message or text"
+
+
+def answer_cap(max_tokens: int) -> int:
+    return max(LEAST_ANSWER_BYTES, BYTES_PER_TOKEN * max_tokens)
 
 
 class OpenAIEngine(Engine):
@@ -64,6 +116,7 @@ class OpenAIEngine(Engine):
         if urlsplit(url).scheme not in ("http", "https"):
             raise UsageError(f"--base-url {public_url(url)!r} is not an http(s) URL")
         self.url, self.retries, self.seed, self.system_prompt = url.rstrip("/"), retries, seed, system_prompt
+        self.timeout, self.log, self.warned_cut = timeout, log, False
         headers = {"Authorization": f"Bearer {api_key()}"} if api_key() else {}
         self.client = httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
         self.stats = {"requests": 0, "prompt_tokens": 0, "completion_tokens": 0, "seconds": 0.0, "retries": 0}
@@ -86,7 +139,8 @@ class OpenAIEngine(Engine):
     def _served_model(self, wanted: str | None) -> str:
         """The model id the server reports (``/models``); ``wanted`` must be one of them."""
         data = self._call("GET", "/models", None, at_start=True)
-        served = [m.get("id", "") for m in (data or {}).get("data", []) if isinstance(m, dict)]
+        listed = (data or {}).get("data")
+        served = [m.get("id", "") for m in listed if isinstance(m, dict)] if isinstance(listed, list) else []
         if wanted and served and wanted not in served:
             raise ZhenError(f"the server does not serve {wanted!r}", path=public_url(self.url),
                             hint=f"it serves: {', '.join(served)}")
@@ -119,46 +173,87 @@ class OpenAIEngine(Engine):
                 "stream": False, **(extra or {})}
 
     def _call(self, method: str, path: str, body: dict | None, at_start: bool = False) -> dict | None:
-        """One HTTP call with retries (backoff) on connection errors, timeouts, 429 and 5xx. A server
-        that cannot be reached at start, or is lost mid-run, is one clear error."""
+        """One HTTP call with retries (backoff) on connection errors, timeouts, 429, 5xx and answers
+        that are not what was asked for. A server that cannot be reached at start, or is lost or
+        faulty mid-run, is one clear error naming it and what it answered."""
         import httpx
 
-        delay, last = 0.5, ""
+        chat = path == "/chat/completions"
+        cap = answer_cap(body["max_tokens"]) if chat else MODEL_LIST_BYTES
+        delay, last, faulty = 0.5, "", False
         for attempt in range(self.retries + 1):
             if attempt:
                 self.stats["retries"] += 1
                 time.sleep(delay)
                 delay *= 2
             try:
-                response = self.client.request(method, path, json=body)
+                status, content, cut = self._send(method, path, body, cap)
             except httpx.HTTPError as exc:
-                last = f"{type(exc).__name__}: {exc}"
+                last, faulty = f"the server does not answer ({type(exc).__name__}: {exc})", False
                 continue
-            if response.status_code in RETRY_STATUS:
-                last = f"HTTP {response.status_code}"
+            if status in RETRY_STATUS:
+                last, faulty = f"the server does not answer (HTTP {status})", False
                 continue
-            if response.status_code in (401, 403):
-                raise ZhenError(f"the server refused the API key (HTTP {response.status_code})",
+            if status in (401, 403):
+                raise ZhenError(f"the server refused the API key (HTTP {status})",
                                 path=public_url(self.url), hint="set ZHEN_API_KEY or OPENAI_API_KEY")
-            if response.status_code == 404 and path == "/models":
+            if status == 404 and path == "/models":
                 raise ZhenError("is not an OpenAI-compatible API (no /models)", path=public_url(self.url),
                                 hint="the base URL usually ends in /v1")
-            if response.status_code >= 400:
+            if status >= 400:
                 return None  # this request's problem (too long, bad grammar): an empty answer, a finding
-            try:
-                return response.json()
-            except ValueError:
-                return None
-        kind = ZhenError if at_start else ServerLost
-        hint = "is the server running?" if at_start else "finished segments are in the cache: rerun to resume"
-        raise kind(f"the server does not answer ({last})", path=public_url(self.url), hint=hint)
+            if cut and chat:
+                self._warn_cut(body["max_tokens"], cap)
+                return CUT_AT_CAP
+            data, fault = _parsed(content, chat)
+            if not fault:
+                return data
+            fault = fault if status == 200 else f"HTTP {status}, {fault}"
+            what = "a chat completion" if chat else "a model list"
+            last, faulty = f"the server's answer is not {what} ({fault}): {excerpt(content)}", True
+        raise self._lost(last, faulty, at_start)
+
+    def _send(self, method: str, path: str, body: dict | None, cap: int) -> tuple[int, bytes, bool]:
+        """The status, the body (read only where it is an answer, at most ``cap`` bytes), and whether
+        it was cut there. A body still arriving ``timeout`` seconds after its headers is a timeout:
+        a server that trickles bytes would otherwise hold the request until the cap."""
+        import httpx
+
+        with self.client.stream(method, path, json=body) as response:
+            if response.status_code >= 400:
+                return response.status_code, b"", False
+            deadline, chunks, size = time.monotonic() + self.timeout, [], 0
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > cap:
+                    return response.status_code, b"".join(chunks)[:cap], True
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout(f"the answer did not end in {self.timeout:g} s")
+            return response.status_code, b"".join(chunks), False
+
+    def _lost(self, last: str, faulty: bool, at_start: bool) -> ZhenError:
+        if not at_start:
+            return ServerLost(last, path=public_url(self.url),
+                              hint="finished segments are in the cache: rerun to resume")
+        hint = "is the base URL an OpenAI-compatible API?" if faulty else "is the server running?"
+        return ZhenError(last, path=public_url(self.url), hint=hint)
+
+    def _warn_cut(self, max_tokens: int, cap: int) -> None:
+        if not self.warned_cut:
+            self.warned_cut = True
+            self.log(f"warning: {public_url(self.url)}: an answer longer than {cap:,} bytes for a budget of "
+                     f"{max_tokens} tokens was cut off there, its segment left empty (does the server honour "
+                     "max_tokens?)")
 
     @staticmethod
     def _content(data: dict | None) -> str:
-        try:
-            return data["choices"][0]["message"]["content"] or ""
-        except (TypeError, KeyError, IndexError):
-            return ""  # a malformed answer: empty English, reported on its segment
+        """The answer's English; "" where the request was refused (``None``)."""
+        if not data:
+            return ""
+        choice = data["choices"][0]
+        message = choice.get("message")
+        return (message.get("content") if isinstance(message, dict) else choice.get("text")) or ""
 
     def max_tokens(self, request: Request) -> int:
         return answer_budget(request, self.settings["max_tokens_per_char"], self.settings["n_ctx"] // 2)
@@ -220,6 +315,17 @@ class OpenAIEngine(Engine):
 
     def close(self) -> None:
         self.client.close()
+
+
+def _parsed(content: bytes, chat: bool) -> tuple[dict | None, str]:
+    """The answer's JSON and, where it is not what was asked for, why."""
+    try:
+        data = json.loads(content)
+    except ValueError:  # UnicodeDecodeError included
+        return None, "not JSON"
+    if chat:
+        return data, completion_fault(data)
+    return data, "" if isinstance(data, dict) else "not a JSON object"
 
 
 def _finish_reason(data: dict | None) -> str:
