@@ -208,6 +208,17 @@ def _add_review(sub: argparse._SubParsersAction) -> None:
     exp.add_argument("out", type=Path, help="TMX file to write")
     exp.add_argument("--tm", type=Path, default=DEFAULT_MEMORY, help=f"translation memory (default: {DEFAULT_MEMORY})")
     exp.set_defaults(handler=lambda a: _review().run_export_tmx(a.tm, a.out))
+    srv = rsub.add_parser("serve", help="review in the browser: a local editor over an output folder")
+    srv.add_argument("outputs", type=Path, nargs="?", default=Path("outputs"),
+                     help="the run's output folder (default: outputs)")
+    srv.add_argument("--port", type=int, default=8765, help="port to listen on (default: 8765; 0: a free one)")
+    srv.add_argument("--host", default="127.0.0.1",
+                     help="address to listen on (default: 127.0.0.1, this machine only; another one is warned about)")
+    srv.add_argument("--tm", type=Path, default=DEFAULT_MEMORY, help=f"translation memory (default: {DEFAULT_MEMORY})")
+    srv.add_argument("--reviewer", help="the name history records for your edits (default: your login name)")
+    srv.add_argument("--proposals", type=Path,
+                     help="where proposed glossary changes are written (default: OUTPUTS/glossary-proposals.csv)")
+    srv.set_defaults(handler=lambda a: _review().run_serve(a.outputs, a.tm, a.host, a.port, a.reviewer, a.proposals))
 
 
 def _add_eval(sub: argparse._SubParsersAction) -> None:
@@ -315,6 +326,7 @@ EXAMPLES = {
     "review": "zhen review import outputs/<doc>/aligned.xlsx",
     "review import": "zhen review import outputs/<doc>/aligned.xlsx --outputs outputs",
     "review export-tmx": "zhen review export-tmx memory.tmx",
+    "review serve": "zhen review serve outputs --port 8765   (then open http://127.0.0.1:8765/)",
     "eval": "zhen eval --src zho_Hans.dev --ref eng_Latn.dev --limit 200 --out eval-out",
 }
 

@@ -138,8 +138,9 @@ def _has_chinese_left(verdict: Translation) -> bool:
 
 
 def from_memory(segment: Segment, english: str) -> Translation:
-    """Reviewed English from the translation memory; its locked terms are verified like any output."""
-    verdict = verify(english, segment.terms, _expected(segment), "memory")
+    """Reviewed English from the translation memory; its locked terms are verified like any output,
+    and the inline tags a reviewer kept (`zhen review serve` stores them) put its markup back."""
+    verdict = verify(english, segment.terms, _expected(segment), "memory", tags=_tags_in(segment, english))
     verdict.attempts, verdict.reused = 0, "memory"
     return verdict
 
@@ -172,7 +173,7 @@ def finalize(text: str, segment: Segment, best: Translation, gloss_kept: bool = 
     """This segment's verdict from the shared best one: `keep` terms back in their original script
     (glossed once with their English), then verified against this segment's own matches."""
     if best.method == "memory":
-        return from_memory(segment, best.tgt)  # a reviewer's English is used exactly as written
+        return from_memory(segment, best.tagged)  # a reviewer's English is used exactly as written
     english = best.tagged
     originals = [segment.original(text, m) for m in segment.terms]
     for match, original in zip(segment.terms, originals):
