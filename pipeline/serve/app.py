@@ -343,7 +343,15 @@ async def reject(request: Request) -> Response:
                                 _who(editor, data), forget=True)
     except Conflict as exc:
         return _conflict(exc, data.get("text") or "")
-    return JSONResponse({"version": new.version, "status": new.status})
+    machine = editor.state.machine_record(article.name, record["seg"], record["norm"])
+    rendered = False
+    if record["method"] == "memory" and machine is not None:  # the files go back to the machine's English
+        try:
+            editor.replace(editor.renderer.restore(article, record["seg"], machine))
+            rendered = True
+        except RenderError:
+            pass
+    return JSONResponse({"version": new.version, "status": new.status, "rendered": rendered})
 
 
 @_api

@@ -214,9 +214,8 @@ class Renderer:
     def render(self, article: Article, seg: int, english: str) -> Article:
         """``article`` with segment ``seg`` as the memory now gives it, written to its folder."""
         from pipeline.qa.checks import run_checks
-        from pipeline.render import document_markdown, render_segment
+        from pipeline.render import render_segment
         from pipeline.translate.locking import from_memory
-        from pipeline.write import write_output
 
         rebuilt = self.rebuilt(article)
         with rebuilt.lock:
@@ -224,12 +223,26 @@ class Renderer:
             segment.translation = from_memory(segment, english)
             render_segment(segment)
             segment.findings = run_checks(doc.text, segment)
-            records = list(article.records)
-            records[seg] = segment.to_record(doc)
-            doc.markdown = document_markdown(doc)
-            aligned = jsonl.dumps(records)
-            run_id = text_sha256(aligned)[:16]
-            manifest = {**article.manifest, "run_id": run_id}
-            write_output(self.outputs, Output(doc, records, aligned, run_id, manifest))
-            return read_article(article.folder)
+            return self._write(article, rebuilt, seg, segment.to_record(doc))
 
+    def restore(self, article: Article, seg: int, record: dict) -> Article:
+        """``article`` with segment ``seg``'s record as the run wrote it (a rejected correction's
+        segment back to the machine's English, as the next `zhen translate` gives it), written."""
+        rebuilt = self.rebuilt(article)
+        with rebuilt.lock:
+            self.segment(article, seg)
+            rebuilt.segments[seg].markdown = record["tgt_md"]
+            return self._write(article, rebuilt, seg, record)
+
+    def _write(self, article: Article, rebuilt: Rebuilt, seg: int, record: dict) -> Article:
+        from pipeline.render import document_markdown
+        from pipeline.write import write_output
+
+        records = list(article.records)
+        records[seg] = record
+        rebuilt.doc.markdown = document_markdown(rebuilt.doc)
+        aligned = jsonl.dumps(records)
+        run_id = text_sha256(aligned)[:16]
+        manifest = {**article.manifest, "run_id": run_id}
+        write_output(self.outputs, Output(rebuilt.doc, records, aligned, run_id, manifest))
+        return read_article(article.folder)

@@ -7,6 +7,7 @@ an older version than the stored one is a conflict (another tab saved first) and
 """
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import dataclass
@@ -30,7 +31,8 @@ CREATE TABLE IF NOT EXISTS review_history (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     doc TEXT NOT NULL, seg INTEGER NOT NULL, version INTEGER NOT NULL,
     status TEXT NOT NULL,       -- machine (the run's English, kept on the first save) | confirmed | rejected
-    text TEXT NOT NULL, who TEXT NOT NULL, at TEXT NOT NULL
+    text TEXT NOT NULL, who TEXT NOT NULL, at TEXT NOT NULL,
+    record TEXT NOT NULL DEFAULT ''   -- version 0: the run's whole aligned record, for a reject to restore
 )""")
 
 MACHINE, DRAFT, CONFIRMED, REJECTED = "machine", "draft", "confirmed", "rejected"
@@ -111,9 +113,10 @@ class ReviewState:
     def _history(self, doc: str, record: dict, new: SegmentState, who: str) -> None:
         seen = self.db.execute("SELECT COUNT(*) FROM review_history WHERE doc = ? AND seg = ?",
                                (doc, record["seg"])).fetchone()[0]
-        if not seen:  # the run's English, the version every diff is against
-            self.db.execute("INSERT INTO review_history (doc, seg, version, status, text, who, at) VALUES "
-                            "(?, ?, 0, ?, ?, ?, ?)", (doc, record["seg"], MACHINE, editable(record), "zhen translate", new.updated))
+        if not seen and record["method"] != "memory":  # the run's English, the version every diff is against
+            self.db.execute("INSERT INTO review_history (doc, seg, version, status, text, who, at, record) VALUES "
+                            "(?, ?, 0, ?, ?, ?, ?, ?)", (doc, record["seg"], MACHINE, editable(record), "zhen translate",
+                                                         new.updated, json.dumps(record, ensure_ascii=False)))
         self.db.execute("INSERT INTO review_history (doc, seg, version, status, text, who, at) VALUES "
                         "(?, ?, ?, ?, ?, ?, ?)", (doc, record["seg"], new.version, new.status, new.text, who, new.updated))
 
@@ -122,6 +125,14 @@ class ReviewState:
             rows = self.db.execute("SELECT version, status, text, who, at FROM review_history WHERE doc = ? AND "
                                    "seg = ? ORDER BY id", (doc, seg)).fetchall()
         return [{"version": v, "status": s, "text": t, "who": w, "at": a} for v, s, t, w, a in rows]
+
+    def machine_record(self, doc: str, seg: int, norm: str) -> dict | None:
+        """The run's record of the segment from before its first review, if this editor kept it."""
+        with self.lock:
+            row = self.db.execute("SELECT record FROM review_history WHERE doc = ? AND seg = ? AND status = ? "
+                                  "AND record != '' ORDER BY id LIMIT 1", (doc, seg, MACHINE)).fetchone()
+        record = json.loads(row[0]) if row else None
+        return record if record is not None and record["norm"] == norm else None
 
     def confirmed_count(self, doc: str, records: list[dict]) -> int:
         return sum(s.status == CONFIRMED for s in self.states(doc, records))
