@@ -77,6 +77,11 @@ class Served:
     def records(self) -> list[dict]:
         return [json.loads(x) for x in (self.outputs / "a" / "aligned.jsonl").read_text(encoding="utf-8").splitlines()]
 
+    def rendered(self) -> None:
+        """Waits until the server has written the article's files again."""
+        answer = self.request("GET", "/api/a/a/rendered", {"Host": f"127.0.0.1:{self.port}"})
+        assert answer.status == 200 and json.loads(answer.read())["rendered"]
+
     def memory(self) -> dict[str, str]:
         with sqlite3.connect(self.tm) as db:
             return dict(db.execute("SELECT norm, tgt FROM entries"))
@@ -167,6 +172,7 @@ def test_ctrl_enter_confirms_moves_on_and_survives_a_reload(served, page):
     page.reload()
     assert _field(page, 3).input_value() == "The Comintern met."
     assert served.memory()[before["norm"]] == "The Comintern met."
+    served.rendered()
     after = served.records()[3]
     assert after["tgt"] == "The Comintern met." and after["method"] == "memory"
     assert "The Comintern met." in (served.outputs / "a" / "a.en.md").read_text(encoding="utf-8")
@@ -244,6 +250,7 @@ def test_a_hostile_text_is_shown_as_text_and_fires_nothing(served, page):
     _field(page, 5).fill(hostile)
     _field(page, 5).press("Control+Enter")  # its problems are asked about; the dialog is accepted
     page.wait_for_function("() => document.querySelector('#seg-5').dataset.status === 'confirmed'")
+    served.rendered()
     page.reload()
     _row(page, 5).get_by_role("button", name="History").click()
     page.locator("#seg-5 .history ins").first.wait_for()
@@ -270,6 +277,7 @@ def test_a_foreign_host_and_a_tokenless_post_are_refused(served):
 
 
 def test_rerendered_files_equal_a_fresh_render_of_the_same_memory(served):
+    served.rendered()
     fresh = served.root / "fresh"
     _translate(served.root, fresh)
     for name in sorted(p.name for p in (served.outputs / "a").iterdir()):
@@ -277,6 +285,7 @@ def test_rerendered_files_equal_a_fresh_render_of_the_same_memory(served):
 
 
 def test_importing_the_rendered_files_adds_no_memory_rows(served, capsys):
+    served.rendered()
     before = served.memory()
     assert main(["review", "import", str(served.outputs / "a" / "a.v12.xlf"), "--outputs", str(served.outputs),
                  "--tm", str(served.tm), "--proposals", str(served.root / "p.csv")]) == 0

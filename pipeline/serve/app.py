@@ -19,6 +19,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -41,6 +42,7 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 TOKEN_HEADER = "x-zhen-token"
 MAX_TEXT = 20_000  # characters of English one segment may be given
+RENDER_WAIT_S = 60
 
 
 @dataclass
@@ -58,7 +60,7 @@ class Editor:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.renderer = Renderer(settings.outputs)
+        self.renderer = Renderer(settings.outputs, on_written=self.replace)
         self.state = ReviewState(TranslationMemory(settings.memory, shared=True))
         self._articles: dict[str, Article] = {}
         self._lock = threading.Lock()
@@ -77,6 +79,15 @@ class Editor:
             with self._lock:
                 self._articles[name] = known
         return known
+
+    def prepare(self, article: Article) -> None:
+        """The article analysed again in the background, so its first check or confirm need not wait."""
+        def analyse() -> None:
+            try:
+                self.renderer.rebuilt(article)
+            except ZhenError:
+                pass  # said at the first check: the files cannot be rendered here
+        threading.Thread(target=analyse, daemon=True).start()
 
     def replace(self, article: Article) -> None:
         with self._lock:
@@ -209,6 +220,7 @@ def article_page(request: Request) -> Response:
         article = editor.article(request.path_params["name"])
     except (LookupError, ZhenError):
         return HTMLResponse("no such article", status_code=404)
+    editor.prepare(article)
     states = editor.state.states(article.name, article.records)
     audit = _audit(article.records)
     segments = [_segment_view(r, s, audit) for r, s in zip(article.records, states)]
@@ -323,15 +335,18 @@ async def confirm(request: Request) -> Response:
         return _conflict(exc, text)
     if data.get("propose") and found["term_changes"]:
         add_proposals(editor.proposals_path, found["term_changes"])
-    rendered, note = True, ""
-    try:
-        article = editor.renderer.render(article, record["seg"], text)
-        editor.replace(article)
-    except RenderError as exc:
-        rendered, note = False, str(exc)
-    updated = article.records[record["seg"]]
-    return JSONResponse({"version": new.version, "status": new.status, "rendered": rendered, "note": note,
-                         "english": updated["tgt"], "qa": updated["qa"], "problems": found["problems"]})
+    editor.renderer.schedule(article, record["seg"], ("memory", text))
+    return JSONResponse({"version": new.version, "status": new.status, "rendering": True,
+                         "note": found.get("unchecked", ""), "english": strip_tags(text), "problems": found["problems"]})
+
+
+@_api
+async def rendered(request: Request) -> Response:
+    """Waits (a bounded while) until the article's corrections are written; says whether they are."""
+    editor: Editor = request.app.state.editor
+    article = editor.article(request.path_params["name"])
+    done = await run_in_threadpool(editor.renderer.wait, article.name, RENDER_WAIT_S)
+    return JSONResponse({"rendered": done, "error": editor.renderer.errors.get(article.name, "")})
 
 
 @_api
@@ -344,14 +359,11 @@ async def reject(request: Request) -> Response:
     except Conflict as exc:
         return _conflict(exc, data.get("text") or "")
     machine = editor.state.machine_record(article.name, record["seg"], record["norm"])
-    rendered = False
-    if record["method"] == "memory" and machine is not None:  # the files go back to the machine's English
-        try:
-            editor.replace(editor.renderer.restore(article, record["seg"], machine))
-            rendered = True
-        except RenderError:
-            pass
-    return JSONResponse({"version": new.version, "status": new.status, "rendered": rendered})
+    rendering = machine is not None
+    if rendering:  # the files go back to the machine's English, as the next run gives it (a confirm
+        # of this segment still waiting to be written is replaced)
+        editor.renderer.schedule(article, record["seg"], ("restore", machine))
+    return JSONResponse({"version": new.version, "status": new.status, "rendering": rendering})
 
 
 @_api
@@ -405,6 +417,7 @@ def create_app(settings: Settings) -> Starlette:
               Route(f"{seg}/check", check, methods=["POST"]), Route(f"{seg}/draft", draft, methods=["POST"]),
               Route(f"{seg}/confirm", confirm, methods=["POST"]), Route(f"{seg}/reject", reject, methods=["POST"]),
               Route(f"{seg}/propose", propose, methods=["POST"]), Route(f"{seg}/history", history),
+              Route("/api/a/{name}/rendered", rendered),
               Mount("/static", StaticFiles(directory=HERE / "static"), name="static")]
     app = Starlette(routes=routes)
     app.state.editor = Editor(settings)

@@ -11,6 +11,7 @@ import json
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from pipeline.document import Document, Segment, Translation
 from pipeline.errors import ZhenError
@@ -110,12 +111,18 @@ class Rebuilt:
 class Renderer:
     """Rebuilds articles of one output folder with the run's matcher, once each, and re-renders them."""
 
-    def __init__(self, outputs: Path):
+    def __init__(self, outputs: Path, on_written: Callable[[Article], None] | None = None):
         self.outputs = outputs
+        self.on_written = on_written  # told of each article written again
         self.run = self._run_settings()
         self._matcher = None
         self._rebuilt: dict[str, Rebuilt] = {}
         self._lock = threading.Lock()
+        self._building = threading.Lock()
+        self._idle = threading.Condition()
+        self._pending: dict[str, dict[int, tuple[str, object]]] = {}
+        self._workers: dict[str, threading.Thread] = {}
+        self.errors: dict[str, str] = {}  # the last failure to write an article, by name
 
     def _run_settings(self) -> dict:
         try:
@@ -161,9 +168,12 @@ class Renderer:
         with self._lock:
             found = self._rebuilt.get(key)
         if found is None:
-            found = self._rebuild(article)
-            with self._lock:
-                found = self._rebuilt.setdefault(key, found)
+            with self._building:  # one analysis at a time: a second caller waits for the first's
+                found = self._rebuilt.get(key)
+                if found is None:
+                    found = self._rebuild(article)
+                    with self._lock:
+                        self._rebuilt[key] = found
         return found
 
     def _rebuild(self, article: Article) -> Rebuilt:
@@ -211,35 +221,73 @@ class Renderer:
         return verify(english, segment.terms, [p.target for p in term_pairs(segment)], "memory",
                       source=segment.norm, tags=inner(segment.tags), year=segment.year)
 
-    def render(self, article: Article, seg: int, english: str) -> Article:
-        """``article`` with segment ``seg`` as the memory now gives it, written to its folder."""
+    # A correction's files are written by one worker thread per article, after the confirm has
+    # answered: the writers take about a second for a 200-segment article on 2 busy cores (the XLSX
+    # most of it), and confirms that arrive meanwhile are rendered together, in one write.
+
+    def schedule(self, article: Article, seg: int, change: tuple[str, object]) -> None:
+        """Render ``change`` to segment ``seg`` soon: ``("memory", english)`` renders the memory's
+        English, ``("restore", record)`` puts back the run's record. A later change to the same
+        segment replaces one not yet written."""
+        with self._idle:
+            self._pending.setdefault(article.name, {})[seg] = change
+            if article.name not in self._workers:
+                worker = threading.Thread(target=self._work, args=(article.folder,), daemon=True,
+                                          name=f"render {article.name}")
+                self._workers[article.name] = worker
+                worker.start()
+
+    def wait(self, name: str, timeout: float) -> bool:
+        """True once nothing of ``name`` is waiting to be written (False after ``timeout`` seconds)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: name not in self._workers, timeout)
+
+    def _work(self, folder: Path) -> None:
+        name = folder.name
+        while True:
+            with self._idle:
+                changes = self._pending.pop(name, None)
+                if not changes:
+                    del self._workers[name]
+                    self._idle.notify_all()
+                    return
+            try:
+                written = self.apply(read_article(folder), changes)
+                self.errors.pop(name, None)
+                if self.on_written is not None:
+                    self.on_written(written)
+            except (ZhenError, OSError) as exc:  # the memory holds the corrections; `zhen translate` renders them
+                self.errors[name] = str(exc)
+
+    def apply(self, article: Article, changes: dict[int, tuple[str, object]]) -> Article:
+        """``article`` with each change rendered (see ``schedule``), written to its folder once."""
         from pipeline.qa.checks import run_checks
         from pipeline.render import render_segment
         from pipeline.translate.locking import from_memory
 
         rebuilt = self.rebuilt(article)
         with rebuilt.lock:
-            doc, segment = self.segment(article, seg)
-            segment.translation = from_memory(segment, english)
-            render_segment(segment)
-            segment.findings = run_checks(doc.text, segment)
-            return self._write(article, rebuilt, seg, segment.to_record(doc))
+            records = list(article.records)
+            for seg, (kind, value) in sorted(changes.items()):
+                doc, segment = self.segment(article, seg)
+                if kind == "restore":
+                    records[seg] = value
+                    segment.markdown = value["tgt_md"]
+                    continue
+                segment.translation = from_memory(segment, value)
+                render_segment(segment)
+                segment.findings = run_checks(doc.text, segment)
+                records[seg] = segment.to_record(doc)
+            return self._write(article, rebuilt, records)
 
-    def restore(self, article: Article, seg: int, record: dict) -> Article:
-        """``article`` with segment ``seg``'s record as the run wrote it (a rejected correction's
-        segment back to the machine's English, as the next `zhen translate` gives it), written."""
-        rebuilt = self.rebuilt(article)
-        with rebuilt.lock:
-            self.segment(article, seg)
-            rebuilt.segments[seg].markdown = record["tgt_md"]
-            return self._write(article, rebuilt, seg, record)
+    def render(self, article: Article, seg: int, english: str) -> Article:
+        """``article`` with segment ``seg`` as the memory gives ``english``, written now."""
+        return self.apply(article, {seg: ("memory", english)})
 
-    def _write(self, article: Article, rebuilt: Rebuilt, seg: int, record: dict) -> Article:
+    def _write(self, article: Article, rebuilt: Rebuilt, records: list[dict]) -> Article:
         from pipeline.render import document_markdown
         from pipeline.write import write_output
 
-        records = list(article.records)
-        records[seg] = record
         rebuilt.doc.markdown = document_markdown(rebuilt.doc)
         aligned = jsonl.dumps(records)
         run_id = text_sha256(aligned)[:16]

@@ -115,9 +115,9 @@
     if (status !== 200) { say(data.error || "not confirmed", true); return; }
     field(row).dataset.saved = text;
     setStatus(row, data.status, data.version);
-    showProblems(row, {problems: data.problems || [], unchecked: data.rendered ? "" : data.note});
+    showProblems(row, {problems: data.problems || [], unchecked: data.note});
     row.querySelector('[data-role="view"]').textContent = data.english;
-    say("Segment " + row.dataset.seg + " confirmed" + (data.rendered ? "; the article's files are rendered again." : "."));
+    say("Segment " + row.dataset.seg + " confirmed: in the memory; the article's files are being rendered again.");
     focusNext(row);
   }
 
