@@ -122,8 +122,26 @@ def reviewers(server: Server, name: str, records: list[dict], people: int, loops
     one shared segment (conflicts expected there). Returns what was acknowledged, for checking."""
     acknowledged: dict[int, list[tuple[int, str]]] = {}
     conflicts = [0]
+    errors: list[str] = []
     lock = threading.Lock()
     shared = records[0]["seg"]
+
+    def save(seg: int, action: str, text: str, versions: dict[int, int]) -> None:
+        for _attempt in range(2):  # a 409 gives the stored version: saved again over it, as "Keep mine" does
+            status, data, _ = server.call("POST", f"/api/a/{name}/seg/{seg}/{action}",
+                                          {"text": text, "version": versions.get(seg, 0), "force": True})
+            if status not in (200, 409):
+                with lock:
+                    errors.append(f"{action} seg {seg}: HTTP {status} {data}")
+                return
+            versions[seg] = data["version"]
+            if status == 200:
+                if action == "confirm":
+                    with lock:
+                        acknowledged.setdefault(seg, []).append((data["version"], text))
+                return
+            with lock:
+                conflicts[0] += 1
 
     def work(person: int) -> None:
         own = [r for r in records[1:] if r["seg"] % people == person][:5] or records[1:2]
@@ -131,21 +149,8 @@ def reviewers(server: Server, name: str, records: list[dict], people: int, loops
         for i in range(loops):
             for seg in (own[i % len(own)]["seg"], shared):
                 text = f"reviewer {person} pass {i} on {seg}."
-                for action in ("draft", "confirm"):
-                    if seg not in versions:
-                        versions[seg] = 0
-                    status, data, _ = server.call("POST", f"/api/a/{name}/seg/{seg}/{action}",
-                                                  {"text": text, "version": versions[seg], "force": True})
-                    if status == 200:
-                        versions[seg] = data["version"]
-                        if action == "confirm":
-                            with lock:
-                                acknowledged.setdefault(seg, []).append((data["version"], text))
-                    elif status == 409:
-                        versions[seg] = data["version"]  # take the stored version and go on, as "Keep mine" does
-                        with lock:
-                            conflicts[0] += 1
-                        break
+                save(seg, "draft", text, versions)
+                save(seg, "confirm", text, versions)
 
     threads = [threading.Thread(target=work, args=(p,)) for p in range(people)]
     started = time.perf_counter()
@@ -153,7 +158,8 @@ def reviewers(server: Server, name: str, records: list[dict], people: int, loops
         t.start()
     for t in threads:
         t.join(600)
-    return {"acknowledged": acknowledged, "conflicts": conflicts[0], "seconds": time.perf_counter() - started}
+    return {"acknowledged": acknowledged, "conflicts": conflicts[0], "errors": errors,
+            "seconds": time.perf_counter() - started}
 
 
 def lost(memory: Path, outputs: Path, name: str, acknowledged: dict) -> list[str]:
@@ -212,7 +218,9 @@ def main() -> None:
             crowd = reviewers(server, name, records, args.reviewers, args.loops)
             saved = sum(len(v) for v in crowd["acknowledged"].values())
             print(f"{args.reviewers} reviewers × {args.loops} loops in {crowd['seconds']:.1f} s: {saved} confirms "
-                  f"acknowledged, {crowd['conflicts']} conflicts answered 409 (nothing overwritten)")
+                  f"acknowledged, {crowd['conflicts']} saves answered 409 (conflict: nothing overwritten), "
+                  f"{len(crowd['errors'])} errors" + "".join(f"\n  {e}" for e in crowd["errors"][:5]))
+            server.call("GET", f"/api/a/{name}/rendered")  # the files written before they are compared
         finally:
             server.stop()
         problems = lost(memory, outputs, name, crowd["acknowledged"])

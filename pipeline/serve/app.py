@@ -180,8 +180,9 @@ def _segment_view(record: dict, state, audit: dict) -> dict:
                           [(t["tgt_start"], t["tgt_end"], t) for t in record["terms"] if t["status"] == "locked"],
                           tags)
     text = state.text if state.status in (DRAFT, CONFIRMED) and state.text else editable(record)
-    terms = [{"src": t["src"], "approved": t.get("approved", t["tgt"]), "tgt": t["tgt"], "status": t["status"],
-              "id": t["id"], "audit": audit.get(t["id"], {})} for t in record["terms"]]
+    terms = list({(t["src"], t["id"], t["status"]): {
+        "src": t["src"], "approved": t.get("approved", t["tgt"]), "tgt": t["tgt"], "status": t["status"], "id": t["id"],
+        "audit": audit.get(t["id"], {})} for t in record["terms"]}.values())  # a term met twice: listed once
     tag_notes = [{"tag": t["tag"], "kind": t["kind"], "target": t.get("target") or "", "placed": t["placed"]}
                  for t in record.get("tags", []) if t.get("placed") not in ("edge", "anchor")]
     return {"seg": record["seg"], "kind": record["kind"], "source": Markup(source), "english": Markup(english),

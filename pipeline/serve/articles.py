@@ -214,12 +214,15 @@ class Renderer:
         numbers against the source, and every inline tag the segment has (one left out is a problem
         here, where rendering from the memory would put it back by a fallback)."""
         from pipeline.markup import inner
-        from pipeline.translate.locking import term_pairs
+        from pipeline.translate.locking import foreign_tags, own_tags_only, term_pairs
         from pipeline.verify import verify
 
         _doc, segment = self.segment(article, seg)
-        return verify(english, segment.terms, [p.target for p in term_pairs(segment)], "memory",
-                      source=segment.norm, tags=inner(segment.tags), year=segment.year)
+        verdict = verify(own_tags_only(segment, english), segment.terms, [p.target for p in term_pairs(segment)],
+                         "memory", source=segment.norm, tags=inner(segment.tags), year=segment.year)
+        verdict.tag_problems += [f"{tag} is not one to place here (zhen puts it back by itself): it is left out"
+                                 for tag in foreign_tags(segment, english)]
+        return verdict
 
     # A correction's files are written by one worker thread per article, after the confirm has
     # answered: the writers take about a second for a 200-segment article on 2 busy cores (the XLSX

@@ -47,6 +47,19 @@ def _tags_in(segment: Segment, english: str) -> list:
     return inner(segment.tags) if TAG.search(english) else []
 
 
+def foreign_tags(segment: Segment, english: str) -> list[str]:
+    """Tags in stored English the segment does not send: one render places by itself (at an edge,
+    on a locked term's English) or one the source lacks."""
+    names = {t.name for t in inner(segment.tags)}
+    return list(dict.fromkeys(m.group(0) for m in TAG.finditer(english) if m.group(2) + m.group(3) not in names))
+
+
+def own_tags_only(segment: Segment, english: str) -> str:
+    """``english`` without its ``foreign_tags``."""
+    foreign = set(foreign_tags(segment, english))
+    return TAG.sub(lambda m: "" if m.group(0) in foreign else m.group(0), english) if foreign else english
+
+
 def _expected(segment: Segment) -> list[str]:
     return [p.target for p in term_pairs(segment)]
 
@@ -140,6 +153,7 @@ def _has_chinese_left(verdict: Translation) -> bool:
 def from_memory(segment: Segment, english: str) -> Translation:
     """Reviewed English from the translation memory; its locked terms are verified like any output,
     and the inline tags a reviewer kept (`zhen review serve` stores them) put its markup back."""
+    english = own_tags_only(segment, english)
     verdict = verify(english, segment.terms, _expected(segment), "memory", tags=_tags_in(segment, english))
     verdict.attempts, verdict.reused = 0, "memory"
     return verdict
