@@ -298,8 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Chinese → English translation of wiki-Markdown articles, every name and party term\n"
                     "following your term base (glossary/terms.csv).",
         epilog="start:   zhen translate ARTICLES_OR_FOLDERS      (writes outputs/<doc>/)\n"
-               "review:  open outputs/<doc>/review.html; edit aligned.xlsx or <doc>.xlf;\n"
-               "         zhen review import FILE\n"
+               "review:  zhen review serve outputs   (a review editor in the browser), or\n"
+               "         open outputs/<doc>/review.html; edit aligned.xlsx or <doc>.xlf; zhen review import FILE\n"
                "terms:   zhen glossary lint | coverage | export | import\n"
                "help:    zhen COMMAND --help")
     parser.add_argument("--version", action="version", version=f"zhen {__version__}")

@@ -245,6 +245,10 @@ class Renderer:
         with self._idle:
             return self._idle.wait_for(lambda: name not in self._workers, timeout)
 
+    def wait_all(self, timeout: float) -> bool:
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._workers, timeout)
+
     def _work(self, folder: Path) -> None:
         name = folder.name
         while True:

@@ -10,6 +10,7 @@ from pipeline import console
 from pipeline.errors import ZhenError
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+RENDER_AT_EXIT_S = 60  # how long a stop waits for the files of corrections confirmed just before
 
 
 def is_loopback(host: str) -> bool:
@@ -77,6 +78,12 @@ def serve(outputs: Path, memory: Path, host: str = "127.0.0.1", port: int = 8765
     server = uvicorn.Server(config)
     try:
         server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn shuts down on Ctrl-C, then raises it again: the way to stop
+        pass
     finally:
         sock.close()
+        written = app.state.editor.renderer.wait_all(RENDER_AT_EXIT_S)  # the files of the last confirms
+    console.out.print("stopped: every confirmed correction is in the memory" +
+                      ("" if written else "; some files were not written again: `zhen translate` renders them"),
+                      markup=False)
     return 0
