@@ -81,13 +81,25 @@ class Editor:
         return known
 
     def prepare(self, article: Article) -> None:
-        """The article analysed again in the background, so its first check or confirm need not wait."""
+        """The article analysed again in the background, so its first check or confirm need not wait,
+        and the files of confirms a stopped or killed server did not write yet written now."""
         def analyse() -> None:
             try:
                 self.renderer.rebuilt(article)
             except ZhenError:
-                pass  # said at the first check: the files cannot be rendered here
+                return  # said at the first check: the files cannot be rendered here
+            for seg, change in self.behind(article).items():
+                self.renderer.schedule(article, seg, change)
         threading.Thread(target=analyse, daemon=True).start()
+
+    def behind(self, article: Article) -> dict[int, tuple[str, object]]:
+        """Segments whose confirmed English the article's files do not hold yet."""
+        changes: dict[int, tuple[str, object]] = {}
+        for record, state in zip(article.records, self.state.states(article.name, article.records)):
+            if state.status == CONFIRMED and state.text and (record["method"] != "memory" or
+                                                             strip_tags(state.text) != record["tgt"]):
+                changes[record["seg"]] = ("memory", state.text)
+        return changes
 
     def replace(self, article: Article) -> None:
         with self._lock:

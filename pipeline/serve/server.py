@@ -68,6 +68,9 @@ def serve(outputs: Path, memory: Path, host: str = "127.0.0.1", port: int = 8765
     if not is_loopback(host):
         console.warn(f"listening on {host}: anyone who can reach this machine can read the articles; the page's "
                      "token guards every change")
+    from pipeline.write import recover
+
+    recover(outputs)  # what a killed server or run left half written
     sock = bind(host, port)
     port = sock.getsockname()[1]
     app = make_app(outputs, memory, host, port, reviewer=reviewer, proposals=proposals)
