@@ -120,7 +120,9 @@ def page(browser):
     context.set_default_timeout(WAIT_MS)
     tab = context.new_page()
     tab.alerts = []  # alert() calls: a hostile text must fire none
-    tab.on("dialog", lambda d: (tab.alerts.append(d.message) if d.type == "alert" else None, d.accept()))
+    tab.asked = []  # every other dialog (confirm, beforeunload), accepted
+    tab.on("dialog", lambda d: ((tab.alerts if d.type == "alert" else tab.asked).append((d.type, d.message)),
+                                d.accept()))
     yield tab
     context.close()
 
@@ -177,6 +179,24 @@ def test_ctrl_enter_confirms_moves_on_and_survives_a_reload(served, page):
     assert after["tgt"] == "The Comintern met." and after["method"] == "memory"
     assert "The Comintern met." in (served.outputs / "a" / "a.en.md").read_text(encoding="utf-8")
     assert 'state="final"' in (served.outputs / "a" / "a.v12.xlf").read_text(encoding="utf-8")
+
+
+def test_replacing_a_locked_terms_english_is_said_and_proposed_when_accepted(served, page):
+    _open(page, served)
+    _field(page, 1).fill("Chen Shaoyu returned.")
+    _field(page, 1).press("Control+Enter")
+    page.wait_for_function("() => document.querySelector('#seg-1').dataset.status === 'confirmed'")
+    asked = " ".join(message for _type, message in page.asked)
+    assert "replaces a locked term's approved English" in asked and "term-missing" in asked
+    rows = (served.outputs / "glossary-proposals.csv").read_text(encoding="utf-8-sig")
+    assert '"wm","王明","Chen Shaoyu' in rows and '"Wang Ming","proposed"' in rows  # the importer's aligner
+
+
+def test_leaving_with_unsaved_text_asks(served, page):
+    _open(page, served)
+    _field(page, 0).fill("Wang Ming (unsaved)")
+    page.goto(served.url + "/")  # at once, before the draft's pause
+    assert ("beforeunload", "") in page.asked
 
 
 def test_the_show_filter_counts_match_qa_json(served, page):
