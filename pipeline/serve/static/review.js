@@ -32,6 +32,12 @@
     row.dataset.version = String(version);
     row.className = row.className.replace(/status-\w+/, "status-" + status);
     row.querySelector('[data-role="status"]').textContent = status;
+    countUnconfirmed();
+  }
+
+  function countUnconfirmed() {
+    const open = Array.from(list.children).filter((r) => r.dataset.status !== "confirmed").length;
+    document.querySelector('#show option[value="unconfirmed"]').textContent = "unconfirmed (" + open + ")";
   }
 
   function dirty(row) { const f = field(row); return f.value !== f.dataset.saved; }
@@ -176,6 +182,7 @@
       if (keep) shown += 1;
     }
     document.getElementById("shown").textContent = shown + " shown";
+    countUnconfirmed();
   }
 
   function applyOrder() {
