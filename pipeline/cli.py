@@ -208,6 +208,17 @@ def _add_review(sub: argparse._SubParsersAction) -> None:
     exp.add_argument("out", type=Path, help="TMX file to write")
     exp.add_argument("--tm", type=Path, default=DEFAULT_MEMORY, help=f"translation memory (default: {DEFAULT_MEMORY})")
     exp.set_defaults(handler=lambda a: _review().run_export_tmx(a.tm, a.out))
+    srv = rsub.add_parser("serve", help="review in the browser: a local editor over an output folder")
+    srv.add_argument("outputs", type=Path, nargs="?", default=Path("outputs"),
+                     help="the run's output folder (default: outputs)")
+    srv.add_argument("--port", type=int, default=8765, help="port to listen on (default: 8765; 0: a free one)")
+    srv.add_argument("--host", default="127.0.0.1",
+                     help="address to listen on (default: 127.0.0.1, this machine only; another one is warned about)")
+    srv.add_argument("--tm", type=Path, default=DEFAULT_MEMORY, help=f"translation memory (default: {DEFAULT_MEMORY})")
+    srv.add_argument("--reviewer", help="the name history records for your edits (default: your login name)")
+    srv.add_argument("--proposals", type=Path,
+                     help="where proposed glossary changes are written (default: OUTPUTS/glossary-proposals.csv)")
+    srv.set_defaults(handler=lambda a: _review().run_serve(a.outputs, a.tm, a.host, a.port, a.reviewer, a.proposals))
 
 
 def _add_eval(sub: argparse._SubParsersAction) -> None:
@@ -287,8 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Chinese → English translation of wiki-Markdown articles, every name and party term\n"
                     "following your term base (glossary/terms.csv).",
         epilog="start:   zhen translate ARTICLES_OR_FOLDERS      (writes outputs/<doc>/)\n"
-               "review:  open outputs/<doc>/review.html; edit aligned.xlsx or <doc>.xlf;\n"
-               "         zhen review import FILE\n"
+               "review:  zhen review serve outputs   (a review editor in the browser), or\n"
+               "         open outputs/<doc>/review.html; edit aligned.xlsx or <doc>.xlf; zhen review import FILE\n"
                "terms:   zhen glossary lint | coverage | export | import\n"
                "help:    zhen COMMAND --help")
     parser.add_argument("--version", action="version", version=f"zhen {__version__}")
@@ -315,6 +326,7 @@ EXAMPLES = {
     "review": "zhen review import outputs/<doc>/aligned.xlsx",
     "review import": "zhen review import outputs/<doc>/aligned.xlsx --outputs outputs",
     "review export-tmx": "zhen review export-tmx memory.tmx",
+    "review serve": "zhen review serve outputs --port 8765   (then open http://127.0.0.1:8765/)",
     "eval": "zhen eval --src zho_Hans.dev --ref eng_Latn.dev --limit 200 --out eval-out",
 }
 

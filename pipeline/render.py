@@ -225,8 +225,13 @@ def render_document(doc: Document) -> Document:
     """Assigns each segment's Markdown and ``doc.markdown``, the English document."""
     for segment in doc.segments:
         render_segment(segment)
-    doc.markdown = "".join(_render_block(block, doc) for block in doc.blocks)
+    doc.markdown = document_markdown(doc)
     return doc
+
+
+def document_markdown(doc: Document) -> str:
+    """The English document from each segment's Markdown, in the source's structure."""
+    return "".join(_render_block(block, doc) for block in doc.blocks)
 
 
 @component("render", requires=("segment.translation", "segment.tags"),

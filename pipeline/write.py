@@ -40,15 +40,19 @@ def write_document(out_dir: Path, doc: Document, provenance: Provenance) -> Path
     An older run's folder is replaced whole, so old and new files are never mixed, and a failure
     (a full disk, a read-only folder) leaves the previous folder as it was.
     """
-    folder = out_dir / doc.doc_id
+    return write_output(out_dir, output_for(doc, provenance))
+
+
+def write_output(out_dir: Path, output: Output) -> Path:
+    """Every format of ``output`` into a scratch folder, swapped in whole (see ``write_document``)."""
+    doc_id = output.doc.doc_id
+    folder = out_dir / doc_id
     out_dir.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{doc.doc_id}.", suffix=f".{os.getpid()}{SCRATCH_SUFFIX}",
-                                    dir=out_dir))
+    scratch = Path(tempfile.mkdtemp(prefix=f".{doc_id}.", suffix=f".{os.getpid()}{SCRATCH_SUFFIX}", dir=out_dir))
     try:
         os.chmod(scratch, 0o777 & ~umask())
-        output = output_for(doc, provenance)
         for item in writers().values():
-            atomic_write(scratch / item.path_for(doc.doc_id), item.render(output))
+            atomic_write(scratch / item.path_for(doc_id), item.render(output))
         _swap_in(scratch, folder)
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -3,9 +3,14 @@ command, option and QA check, and guide commands that run as written (on the see
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shlex
 import shutil
+import signal
+import subprocess
+import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -100,6 +105,25 @@ def _page_commands(page: Path) -> list[str]:
     return [c.strip() for c in re.split(r"&&|;|\n", block) if c.strip().startswith("zhen ")]
 
 
+def _serve_briefly(argv: list[str]) -> None:
+    """Start `zhen review serve`, read the address it prints, open it, then stop it with Ctrl-C."""
+    pytest.importorskip("uvicorn")
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    server = subprocess.Popen([sys.executable, "-m", "pipeline", *argv], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        line = server.stdout.readline()  # printed once it listens
+        address = re.search(r"http://\S+/", line)
+        assert address, line
+        with urllib.request.urlopen(address.group(0), timeout=20) as answer:
+            assert answer.status == 200
+        server.send_signal(signal.SIGINT)
+        assert server.wait(timeout=30) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+
+
 @pytest.mark.parametrize("page", PAGES, ids=[p.stem for p in PAGES])
 def test_each_guide_page_opens_with_a_command_that_runs_as_written(page, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -109,10 +133,13 @@ def test_each_guide_page_opens_with_a_command_that_runs_as_written(page, tmp_pat
     Path("eng_Latn.dev").write_text("Wang Ming returned.\nBo Gu spoke.\n", encoding="utf-8")
     commands = _page_commands(page)
     assert commands, f"{page.name} opens with no zhen command"
-    if commands[0].startswith("zhen review import"):  # a review needs a run to review
+    if commands[0].startswith("zhen review"):  # a review needs a run to review
         assert main(["translate", "seeds/", "--out", "outputs", *FAKE, "--no-tm"]) == 0
     for command in commands:
         argv = shlex.split(command)[1:]
+        if argv[:2] == ["review", "serve"]:  # a server: it answers, then Ctrl-C stops it
+            _serve_briefly([*argv, "--port", "0"])
+            continue
         if argv[0] in ("translate", "eval"):
             argv += list(FAKE)
         code = main(argv)

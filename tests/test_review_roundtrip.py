@@ -93,11 +93,11 @@ def test_proposed_rendering_aligns_words(before, term, after, expected):
 
 
 def test_no_proposal_while_the_reviewed_english_keeps_the_term():
-    from pipeline.review.importer import _proposals
+    from pipeline.review.importer import term_proposals
     record = {"tgt": "Wang Ming returned.", "terms": [
         {"id": "wm", "src": "王明", "tgt": "Wang Ming", "tgt_start": 0, "tgt_end": 9, "status": "locked"}]}
-    assert _proposals(record, "Chen Shaoyu (Wang Ming) returned.", "a#0") == []
-    (proposal,) = _proposals(record, "Chen Shaoyu returned.", "a#0")
+    assert term_proposals(record, "Chen Shaoyu (Wang Ming) returned.", "a#0") == []
+    (proposal,) = term_proposals(record, "Chen Shaoyu returned.", "a#0")
     assert (proposal["en"], proposal["current_en"]) == ("Chen Shaoyu", "Wang Ming")
 
 

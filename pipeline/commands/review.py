@@ -1,4 +1,5 @@
-"""`zhen review import|export-tmx`: reviewed sheets into the translation memory, and out as TMX."""
+"""`zhen review import|export-tmx|serve`: reviewed sheets into the translation memory, out as TMX, and
+the review editor over an output folder."""
 from __future__ import annotations
 
 import hashlib
@@ -12,8 +13,7 @@ from pipeline.io import atomic_write
 from pipeline.normalize.script import detect_script
 from pipeline.review.importer import ReviewError, plan_import
 from pipeline.review.memory import TranslationMemory
-
-PROPOSAL_COLUMNS = ["id", "zh", "en", "current_en", "status", "note", "source"]
+from pipeline.review.proposals import COLUMNS as PROPOSAL_COLUMNS
 
 
 def run_import(files: list[Path], outputs: Path, memory_path: Path, proposals_path: Path) -> int:
@@ -25,7 +25,7 @@ def run_import(files: list[Path], outputs: Path, memory_path: Path, proposals_pa
         listing = "\n".join(f"  {e}" for e in plan.errors)
         raise ReviewError(f"{len(plan.errors)} problem(s); nothing was imported:\n{listing}")
     with TranslationMemory(memory_path) as memory:
-        memory.apply(plan.upserts, plan.deletions)
+        memory.apply([e for e in plan.upserts if not memory.holds(e)], plan.deletions)
         total = len(memory)
     for note in plan.notes:
         console.out.print(note, markup=False)
@@ -62,3 +62,13 @@ def run_export_tmx(memory_path: Path, out: Path) -> int:
     atomic_write(out, tmx.tmx_bytes(units, created=time.time()))
     console.out.print(f"{len(units)} translation unit(s) written to {out}", markup=False)
     return 0
+
+
+def run_serve(outputs: Path, memory_path: Path, host: str, port: int, reviewer: str | None,
+              proposals: Path | None) -> int:
+    try:
+        from pipeline.serve.server import serve
+    except ImportError as exc:
+        raise ReviewError(f"the review editor needs the serve extra ({exc.name} is missing)",
+                          hint="pip install 'zhen[serve]'") from None
+    return serve(outputs, memory_path, host, port, reviewer, proposals)

@@ -57,6 +57,9 @@ def safe_url(url: str) -> bool:
     return scheme is None or scheme.group(1) in SAFE_SCHEMES
 
 
+_MARKDOWN_ESCAPE = re.compile(r"\\(.)")
+
+
 def _markup_html(tag: dict, role: str) -> str:
     """A tag of the text as HTML: a link as a link (only to a ``safe_url``: any other is shown as
     text), bold as bold, any other mark as a small sign."""
@@ -67,10 +70,11 @@ def _markup_html(tag: dict, role: str) -> str:
         return "</a>" if role == "close" else f'<a class="link" href="{escape(target)}" title="{escape(target)}">'
     if tag["kind"] == "emphasis":
         return "</b>" if role == "close" else "<b>"
-    return f'<sup class="mark" title="{escape(tag["open"])}">{escape(tag["open"])}</sup>' if role == "point" else ""
+    shown = _MARKDOWN_ESCAPE.sub(r"\1", tag["open"]) if tag["kind"] == "footnote" else tag["open"]  # \[1\] reads [1]
+    return f'<sup class="mark" title="{escape(tag["open"])}">{escape(shown)}</sup>' if role == "point" else ""
 
 
-def _marked(tagged: str, keys: list[int], ranges: list[tuple[int, int, dict]], tags: dict[str, dict]) -> str:
+def marked_html(tagged: str, keys: list[int], ranges: list[tuple[int, int, dict]], tags: dict[str, dict]) -> str:
     """``tagged`` text as HTML: its inline tags as markup, the characters whose key falls in a
     term's range marked as that term. ``keys``: each text character's position in ``ranges``' terms."""
     out: list[str] = []
@@ -112,9 +116,9 @@ def _marked(tagged: str, keys: list[int], ranges: list[tuple[int, int, dict]], t
 def _row(record: dict, segment: Segment) -> str:
     start = record["src_start"]
     tags = {t["tag"]: t for t in record.get("tags", [])}
-    source = _marked(record.get("src_tagged") or segment.plain, [o - segment.start for o in segment.plain_offsets],
+    source = marked_html(record.get("src_tagged") or segment.plain, [o - segment.start for o in segment.plain_offsets],
                      [(t["src_start"] - start, t["src_end"] - start, t) for t in record["terms"]], tags)
-    english = _marked(record.get("tgt_tagged") or record["tgt"], list(range(len(record["tgt"]))),
+    english = marked_html(record.get("tgt_tagged") or record["tgt"], list(range(len(record["tgt"]))),
                       [(t["tgt_start"], t["tgt_end"], t) for t in record["terms"] if t["status"] == "locked"], tags)
     findings = "".join(f"<li>{escape(f['severity'])}: {escape(f['check'])} — {escape(f['message'])}</li>"
                        for f in record["qa"])

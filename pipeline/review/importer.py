@@ -107,7 +107,7 @@ def proposed_rendering(record: dict, term: dict, reviewed: str) -> str:
     return reviewed[after[new_lo].start():after[new_hi - 1].end()]
 
 
-def _proposals(record: dict, reviewed: str, where: str) -> list[dict]:
+def term_proposals(record: dict, reviewed: str, where: str) -> list[dict]:
     out = []
     for term in record["terms"]:
         if term["status"] != "locked" or term.get("action") == "keep" or occurrences(reviewed, term["tgt"], singular_too=True):
@@ -174,5 +174,5 @@ def plan_import(paths: list[Path], outputs: Path) -> Plan:
             english = reviewed if decided == "fix" else record["tgt"]
             plan.upserts.append(Entry(record["norm"], record["src"], english, decided, raw_id, run_id, str(path)))
             if decided == "fix":
-                plan.proposals += _proposals(record, english, raw_id)
+                plan.proposals += term_proposals(record, english, raw_id)
     return plan

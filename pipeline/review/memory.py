@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import ZhenError
+from pipeline.markup import strip_tags
 
 DEFAULT_MEMORY = Path("tm") / "memory.sqlite"
 
@@ -46,13 +47,14 @@ def _damaged(path: Path, problem: str) -> MemoryError_:
 
 
 class TranslationMemory:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, shared: bool = False):
+        """``shared``: the connection may be used from several threads (the caller serializes them)."""
         self.path = path
         if path.exists() and not path.is_file():
             raise _damaged(path, "it is a folder")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path)
+            self.db = sqlite3.connect(path, timeout=30, check_same_thread=not shared)
             self.db.execute(SCHEMA)
             if self.db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 raise sqlite3.DatabaseError("the integrity check failed")
@@ -73,16 +75,26 @@ class TranslationMemory:
                               "WHERE norm = ?", (norm,)).fetchone()
         return Entry(*row) if row else None
 
+    def holds(self, entry: Entry) -> bool:
+        """The memory already has this English for the source (the inline tags a reviewer placed in
+        `zhen review serve` aside): approving it again changes nothing and keeps the tags."""
+        held = self.get(entry.norm)
+        return held is not None and strip_tags(held.tgt) == strip_tags(entry.tgt)
+
     def apply(self, upserts: list[Entry], deletions: list[str]) -> None:
         """All changes in one transaction: a failure leaves the memory as it was."""
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         with self.db:
-            self.db.executemany(
-                "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(norm) DO UPDATE SET "
-                "src=excluded.src, tgt=excluded.tgt, decision=excluded.decision, origin=excluded.origin, "
-                "run=excluded.run, file=excluded.file, updated=excluded.updated",
-                [(e.norm, e.src, e.tgt, e.decision, e.origin, e.run, e.file, stamp) for e in upserts])
-            self.db.executemany("DELETE FROM entries WHERE norm = ?", [(n,) for n in deletions])
+            self.stage(upserts, deletions)
+
+    def stage(self, upserts: list[Entry], deletions: list[str]) -> None:
+        """The changes inside a transaction the caller holds (``with memory.db:``), beside its own rows."""
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        self.db.executemany(
+            "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(norm) DO UPDATE SET "
+            "src=excluded.src, tgt=excluded.tgt, decision=excluded.decision, origin=excluded.origin, "
+            "run=excluded.run, file=excluded.file, updated=excluded.updated",
+            [(e.norm, e.src, e.tgt, e.decision, e.origin, e.run, e.file, stamp) for e in upserts])
+        self.db.executemany("DELETE FROM entries WHERE norm = ?", [(n,) for n in deletions])
 
     def all(self) -> list[Entry]:
         return [Entry(*row) for row in self.db.execute(

@@ -70,6 +70,18 @@ class RunTerm:
                 "action": self.term().action, "forbidden": "", "note": note, "source": f"run terms: {self.source}",
                 "status": "proposed", "count": str(self.count), "documents": "|".join(sorted(self.documents))}
 
+    @classmethod
+    def from_row(cls, row: dict[str, str]) -> "RunTerm":
+        """The entry ``row()`` wrote (run-terms.csv), for rebuilding a finished run's matcher."""
+        note = row.get("note", "")
+        origin, _, rest = note.partition(";")
+        _, _, problem = rest.partition("; not locked: ")
+        documents = {d for d in row.get("documents", "").split("|") if d}
+        count = int(row["count"]) if row.get("count", "").isdigit() else 0
+        return cls([row["zh"], *(v for v in row.get("variants", "").split("|") if v)], origin.strip(),
+                   row.get("type", ""), row.get("en", ""), row.get("source", "").removeprefix("run terms: "),
+                   problem, count, documents)
+
 
 def _new(name: str, matcher: TermMatcher) -> bool:
     return len(name) >= MIN_CHARS and has_han(name) and matcher.lookup(name) is None

@@ -54,6 +54,19 @@ def tags_in(segment: Segment, english: str) -> list:
     return inner(segment.tags) if TAG.search(english) else []
 
 
+def foreign_tags(segment: Segment, english: str) -> list[str]:
+    """Tags in stored English the segment does not send: one render places by itself (at an edge,
+    on a locked term's English) or one the source lacks."""
+    names = {t.name for t in inner(segment.tags)}
+    return list(dict.fromkeys(m.group(0) for m in TAG.finditer(english) if m.group(2) + m.group(3) not in names))
+
+
+def own_tags_only(segment: Segment, english: str) -> str:
+    """``english`` without its ``foreign_tags``."""
+    foreign = set(foreign_tags(segment, english))
+    return TAG.sub(lambda m: "" if m.group(0) in foreign else m.group(0), english) if foreign else english
+
+
 def of_model(segment: Segment, english: str, method: str, tags: list, draft: str = "") -> Translation:
     """The verdict on English the model wrote (or a rule derived from what it wrote): the rules that
     judge the model's own wording apply."""
@@ -99,8 +112,10 @@ def has_chinese_left(verdict: Translation) -> bool:
 
 
 def from_memory(segment: Segment, english: str) -> Translation:
-    """Reviewed English from the translation memory; its locked terms are verified like any output."""
-    verdict = verify(english, segment.terms, expected(segment), Method.MEMORY)
+    """Reviewed English from the translation memory; its locked terms are verified like any output,
+    and the inline tags a reviewer kept (`zhen review serve` stores them) put its markup back."""
+    english = own_tags_only(segment, english)
+    verdict = verify(english, segment.terms, expected(segment), Method.MEMORY, tags=tags_in(segment, english))
     verdict.attempts, verdict.reused = 0, "memory"
     return verdict
 
@@ -128,7 +143,7 @@ def finalize(text: str, segment: Segment, best: Translation, gloss_kept: bool = 
     """This segment's verdict from the shared best one: `keep` terms back in their original script
     (glossed once with their English), then verified against this segment's own matches."""
     if best.method == Method.MEMORY:
-        return from_memory(segment, best.tgt)  # a reviewer's English is used exactly as written
+        return from_memory(segment, best.tagged)  # a reviewer's English is used exactly as written
     english = best.tagged
     originals = [segment.original(text, m) for m in segment.terms]
     for match, original in zip(segment.terms, originals):
