@@ -5,8 +5,9 @@ The key covers everything that decides the English: the normalized source, the l
 committed as segments finish, so a killed run loses only the segments in flight.
 
 An entry keeps what the run decided that cannot be derived again from the English: the method, the
-attempts, and the audit of each substitution (the draft's words a term's approved English replaced),
-so a rerun from the cache writes byte for byte what the run that stored it wrote.
+attempts, the audit of each substitution (the draft's words a term's approved English replaced) and
+the model's token log-probabilities, so a rerun from the cache writes byte for byte what the run that
+stored it wrote.
 """
 from __future__ import annotations
 
@@ -148,7 +149,8 @@ class SegmentCache:
         self.db = None
 
     def get(self, job_key: tuple) -> dict | None:
-        """The entry: ``tgt``, ``method``, ``attempts``, ``degenerate`` and ``replaced`` (the audit)."""
+        """The entry: ``tgt``, ``method``, ``attempts``, ``degenerate``, ``replaced`` (the audit) and
+        ``logprob`` (the answer's token log-probabilities, summarized; None where not known)."""
         if self.db is None:
             return None
         try:
@@ -159,14 +161,16 @@ class SegmentCache:
             return None
         if row is None:
             return None
+        audit = _audit(row[4])
         return {"tgt": row[0], "method": row[1], "attempts": row[2], "degenerate": bool(row[3]),
-                "replaced": _audit(row[4]).get("replaced", {})}
+                "replaced": audit.get("replaced", {}), "logprob": audit.get("logprob")}
 
     def put(self, job_key: tuple, tgt: str, method: str, attempts: int, degenerate: bool,
-            replaced: dict[str, str] | None = None) -> None:
+            replaced: dict[str, str] | None = None, logprob: dict | None = None) -> None:
         if self.db is None:
             return
-        audit = json.dumps({"replaced": replaced} if replaced else {}, ensure_ascii=False, sort_keys=True)
+        kept = {"replaced": replaced, "logprob": logprob}
+        audit = json.dumps({k: v for k, v in kept.items() if v}, ensure_ascii=False, sort_keys=True)
         try:
             self.db.execute("INSERT OR REPLACE INTO segments (key, tgt, method, attempts, degenerate, audit) "
                             "VALUES (?, ?, ?, ?, ?, ?)",

@@ -156,10 +156,12 @@ def _prompt_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--examples", type=non_negative, default=DEFAULT_EXAMPLES,
                    help="similar translated pairs shown to the model, from the translation memory and the "
                         f"project's example set (default {DEFAULT_EXAMPLES})")
+    p.add_argument("--no-subject", dest="subject", action="store_false",
+                   help="do not tell the model whom a biography is about (its lead's bold name, in English)")
 
 
 def _prompt_settings(args: argparse.Namespace) -> dict:
-    return {"context": args.context, "examples": args.examples}
+    return {"context": args.context, "examples": args.examples, "subject": args.subject}
 
 
 def _engine_options(p: argparse.ArgumentParser) -> None:
@@ -219,6 +221,13 @@ def _add_review(sub: argparse._SubParsersAction) -> None:
     srv.add_argument("--proposals", type=Path,
                      help="where proposed glossary changes are written (default: OUTPUTS/glossary-proposals.csv)")
     srv.set_defaults(handler=lambda a: _review().run_serve(a.outputs, a.tm, a.host, a.port, a.reviewer, a.proposals))
+    score = rsub.add_parser("score", help="the confidence estimator over given pairs: which English to read first")
+    score.add_argument("file", type=Path, help="a TSV, CSV or XLSX with `source` and `english` columns (other "
+                                               "columns kept), or a run's aligned.jsonl")
+    score.add_argument("--out", type=Path, help="where to write the scored rows (default: FILE's name + .scored)")
+    score.add_argument("--glossary", type=Path, action="append",
+                       help=f"term base the English is checked against (default: {DEFAULT_GLOSSARY_REL})")
+    score.set_defaults(handler=lambda a: _review().run_score(a.file, a.out, a.glossary or [default_glossary()]))
 
 
 def _add_eval(sub: argparse._SubParsersAction) -> None:
@@ -327,6 +336,7 @@ EXAMPLES = {
     "review import": "zhen review import outputs/<doc>/aligned.xlsx --outputs outputs",
     "review export-tmx": "zhen review export-tmx memory.tmx",
     "review serve": "zhen review serve outputs --port 8765   (then open http://127.0.0.1:8765/)",
+    "review score": "zhen review score mt-output.tsv   (writes mt-output.scored.tsv)",
     "eval": "zhen eval --src zho_Hans.dev --ref eng_Latn.dev --limit 200 --out eval-out",
 }
 

@@ -190,6 +190,9 @@ class Translation:
     marked: str | None = None
     places: dict[str, tuple[int, int]] = field(default_factory=dict)
     tag_problems: list[str] = field(default_factory=list)
+    # The model's token log-probabilities of the answer this English came from ({"min", "mean",
+    # "tokens"}), where the engine gives them: a signal of the confidence (``pipeline/qa/confidence.py``).
+    logprob: dict | None = None
 
     @property
     def tagged(self) -> str:
@@ -249,10 +252,12 @@ class Segment:
     year: int | None = None                                     # years: the year its document is at
     context: tuple[tuple[str, str], ...] = ()                   # translate: pairs the engine saw before it
     translation: Translation | None = None                      # translate
+    subject: str = ""                                           # translate: whom its article is about
     tgt_tagged: str = ""                                        # render: the English with every tag
     markdown: str = ""                                          # render
     fallbacks: list[Fallback] = field(default_factory=list)     # render
     findings: list[Finding] = field(default_factory=list)       # qa
+    confidence: float | None = None                             # qa: the chance its English is right
 
     def src(self, text: str) -> str:
         return text[self.start:self.end]
@@ -288,7 +293,8 @@ class Segment:
         with inline tags (``<a1>…</a1>``) where the markup is; tags: each tag's markup (open,
         close) and who placed it (engine; edge; anchor: on its locked term; or the fallback: term,
         clause, lost). method, attempts: how it was made. terms: the audit
-        of each locked term. qa: the findings.
+        of each locked term. qa: the findings. confidence: how likely the English is right (0–1,
+        ``pipeline/qa/confidence.py``). logprob: the model's token log-probabilities, where known.
         """
         translation = self.translation or Translation("", "none")
         return {
@@ -302,6 +308,8 @@ class Segment:
             "attempts": translation.attempts,
             "terms": [o.to_json(doc.text, translation.tgt) for o in translation.outcomes],
             "qa": [f.to_json() for f in self.findings],
+            "confidence": self.confidence,
+            **({"logprob": translation.logprob} if translation.logprob else {}),
         }
 
 

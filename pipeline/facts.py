@@ -221,10 +221,56 @@ def _dates_to_years(english: str, source: str) -> str:
     return english if cut == english else re.sub(r"\b(\d{4})(?:\s*(?:[-–—]|to)\s*\1)+\b", r"\1", cut)
 
 
+_MONTH_NAMES = "|".join(MONTHS)
+# A day of the month in English: "4 April", "4th of April", "April 4", "April 4th" (not "April 1927").
+_ENGLISH_DAY = re.compile(rf"(?:\b(?P<on>[Oo]n) )?(?:\b(?P<d1>\d{{1,2}})(?:st|nd|rd|th)? (?:of )?(?P<m1>{_MONTH_NAMES})\b"
+                          rf"|\b(?P<m2>{_MONTH_NAMES}) (?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\b(?!\d)(?:,(?= \d{{4}}))?)")
+# A part of a month the source gives instead of a day: 4月下旬 is "late April", never "4 April".
+_MONTH_PART = re.compile(f"([{CN_NUMERAL}\\d]+)月(上旬|中旬|下旬|初|中|底|末)")
+MONTH_PARTS = {"上旬": "early", "初": "early", "中旬": "mid-", "中": "mid-", "下旬": "late", "底": "late", "末": "late"}
+
+
+def _stated_days(numbers: list[Number]) -> set[float]:
+    return {n.value for n in numbers if not n.month}
+
+
+def invented_days(english: str, numbers: list[Number]) -> list[str]:
+    """Days of a month in the English that the source does not state ("4 April" for 4月下旬)."""
+    days = _stated_days(numbers)
+    return [m.group(0)[len(m.group("on") or "") :].strip(" ,") for m in _ENGLISH_DAY.finditer(english)
+            if float(m.group("d1") or m.group("d2")) not in days]
+
+
+def _month_parts(source: str) -> dict[str, str]:
+    """Each month the source gives a part of, by English name: {"April": "late"}."""
+    parts = {}
+    for m in _MONTH_PART.finditer(_ascii_digits(source)):
+        value = int(m.group(1)) if m.group(1).isdigit() else chinese_number(m.group(1))
+        if value and 1 <= value <= 12:
+            parts[MONTHS[value - 1]] = MONTH_PARTS[m.group(2)]
+    return parts
+
+
+def without_invented_days(english: str, source: str) -> str:
+    """Days the source does not state taken out of the English's dates, and the part of the month
+    the source gives put in their place ("4 April 1927" for 1927年4月下旬 → "late April 1927")."""
+    days, parts = _stated_days(source_numbers(source)), _month_parts(source)
+
+    def month_alone(m: re.Match) -> str:
+        if float(m.group("d1") or m.group("d2")) in days:
+            return m.group(0)
+        month = m.group("m1") or m.group("m2")
+        part = parts.get(month, "")
+        at = {"on": "in ", "On": "In "}.get(m.group("on") or "", "")  # on a day, in a month
+        return f"{at}{part}{'' if part.endswith('-') or not part else ' '}{month}"
+    return _ENGLISH_DAY.sub(month_alone, english)
+
+
 # How each problem is said: a re-prompt shows these to the model, and an answer that repeats one is the
 # prompt echoed (``verify.broken``).
 LEFT_OUT, MONTH_ADDED, YEAR_ADDED = "is not in the English", "has a month the source does not state", \
     "is not in the source"
+DAY_ADDED = "has a day of the month the source does not state"
 
 
 def problems(english: str, source: str, year: int | None = None) -> list[str]:
@@ -233,16 +279,17 @@ def problems(english: str, source: str, year: int | None = None) -> list[str]:
     found = [f"the number {n} {LEFT_OUT}" for n in numbers if not _said(n, english, values, lower)]
     hint = f" (the text is at {year})" if year is not None and implied_years(source, year) else ""
     found += [f"the date {d} {MONTH_ADDED}" for d in invented_months(english, numbers)]
+    found += [f"the date {d} {DAY_ADDED}" for d in invented_days(english, numbers)]
     return found + [f"the year {y} {YEAR_ADDED}{hint}" for y in invented_years(english, source, year, numbers)]
 
 
-# Life dates a source leaves blank: 许白昊（），王某（-）.
 def mended_years(english: str, source: str, year: int | None = None) -> str:
     """Years the English invents, mended where the source says which year it means: replaced by the one
     year the source implies and the English lacks (同年12月 at 1925 written "December 1949" → "December
     1925"); the end of a range the source does not have taken out ("1935-1936 Summer" → "1935 Summer");
-    a numeric date whose month the source does not state cut to its year. Anything else is left for the `number-mismatch` finding."""
-    english = _dates_to_years(english, source)
+    a numeric date whose month the source does not state cut to its year; a day the source does not
+    state taken out (``without_invented_days``). Anything else is left for the `number-mismatch` finding."""
+    english = without_invented_days(_dates_to_years(english, source), source)
     invented = invented_years(english, source, year)
     if not invented:
         return english
@@ -256,7 +303,8 @@ def mended_years(english: str, source: str, year: int | None = None) -> str:
     return english
 
 
-BLANK_DATES = re.compile(r"[（(][\s\u3000]*[-－—–~～？?]?[\s\u3000]*[）)]")
+# Life dates a source leaves blank, in any punctuation: 许白昊（），（，），（，；），（-），（？）.
+BLANK_DATES = re.compile(r"[（(][\s\u3000，,；;、：:\-－—–~～？?]*[）)]")
 # A parenthetical of dates only: (1894-1978), (1894–?), (born 1894), (c. 1900 – March 3, 1931), ().
 _DATE_WORDS = "|".join(MONTHS + ["born", "died", "b", "d", "c", "ca", "circa", "unknown", "birth", "death",
                                  "dates", "and", "to", "in"])

@@ -37,7 +37,7 @@ from pipeline.terms.matcher import TermMatcher
 from pipeline.translate import groups
 from pipeline.translate.locking import lock
 from pipeline.translate.planning import finish, plan, share_engine_time
-from pipeline.translate.prompting import translate_segments
+from pipeline.translate.prompting import Prompting, tell_subjects, translate_segments
 
 FINISH = ("render", "qa", "write")
 AFTER_TRANSLATION = tuple(a for a in TRANSLATED if a not in ("segment.tgt_tagged", "segment.markdown",
@@ -252,6 +252,7 @@ class RayRunner(Runner):
         plans = []
         for group in groups(docs, context.batch_size):
             items = [(doc.text, s) for doc in group for s in doc.segments]
+            tell_subjects(items, context.prompting if context.prompting is not None else Prompting())
             work = plan(items, context.memory, context.cache, claimed)
             for key in [k for k, v in work.best.items() if v is None]:
                 del work.best[key]  # translated by an earlier group: filled in when it arrives

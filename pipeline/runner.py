@@ -62,6 +62,7 @@ class RunOptions:
     run_terms: bool = True  # one rendering per name the term base lacks, locked for the run
     context: int = DEFAULT_CONTEXT    # sentences before each one shown with their drafts
     examples: int = DEFAULT_EXAMPLES  # similar translated pairs shown (shipped examples, the memory)
+    subject: bool = True  # tell the model whom a biography is about
 
 
 @dataclass
@@ -191,7 +192,8 @@ class Runner:
         memory = open_memory(options.memory_path)  # before the model loads: a damaged memory stops at once
         engine = self._engine = self._start_engine()
         described = engine.describe()
-        prompting = Prompting(options.context, options.examples, example_index(memory) if options.examples else None)
+        prompting = Prompting(options.context, options.examples, example_index(memory) if options.examples else None,
+                              options.subject)
         provenance = Provenance(described, tuple((f, glossary.hashes[f]) for f in glossary.files),
                                 glossary.signature(), options.settings.opencc, prompting.describe())
         self._provenance = provenance
@@ -363,7 +365,7 @@ class Runner:
             "engine": provenance.engine,
             "glossary": provenance.glossary(),
             "settings": {"opencc": options.settings.opencc, "batch_size": options.batch_size, "jobs": options.jobs,
-                         "run_terms": options.run_terms, "context": options.context, "examples": options.examples,
+                         "run_terms": options.run_terms, "context": options.context, "examples": options.examples, "subject": options.subject,
                          "cache": str(options.cache_path) if options.cache_path else None,
                          "memory": str(options.memory_path) if options.memory_path else None},
             "versions": versions(),

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from pipeline import facts
 from pipeline.chinese import HAN
-from pipeline.document import ERROR, UNUSABLE, Finding, TermOutcome, Translation
+from pipeline.document import ERROR, UNUSABLE, WARNING, Finding, TermOutcome, Translation
 from pipeline.markup import Tag, names_as_text, parse, strip_tags
 
 if TYPE_CHECKING:
@@ -259,13 +259,18 @@ def _repeated_run(output: str, source: str) -> str:
     return ""
 
 
+# How the adequacy rules below say their problem: a re-prompt shows it, an answer that repeats it echoes.
+FIRST_PERSON_NOTE = "speaks in the first person where the source does not"
+NAMED_MORE_NOTE = "more often than the source names them"
+
 # The model narrating the task it was given, or echoing the prompt, instead of translating.
 TASK_ECHO = re.compile(
     r"corrected English|English (?:translation|version) (?:is|reads)\b|left in the draft|Draft English"
     r"|translation is (?:now )?complete|\b(?:is|are) (?:translated|rendered) as\b|(?:^|[.!?*]\s*)Notes?\s*:"
     r"|^\W*Here is\b|\bHere is the (?:English|translation|corrected)|\w\s+=\s+\w"
     r"|\bThe Chinese (?:term|word|phrase|characters?)\s*[\"“'‘]"
-    r"|" + "|".join(re.escape(note) for note in (facts.LEFT_OUT, facts.MONTH_ADDED, facts.YEAR_ADDED)),
+    r"|" + "|".join(re.escape(note) for note in (facts.LEFT_OUT, facts.MONTH_ADDED, facts.YEAR_ADDED,
+                                                 facts.DAY_ADDED, FIRST_PERSON_NOTE, NAMED_MORE_NOTE)),
     re.IGNORECASE)
 
 
@@ -361,6 +366,44 @@ def number_mismatch(c: Candidate) -> Iterator[str]:
     if c.source is not None and c.english:
         for problem in facts.problems(c.english, c.source, c.year):
             yield problem
+
+
+# Chinese drops a sentence's subject where the article's context gives it; a small model fills in
+# whoever is near ("I", a person named beside him). Both rules judge the model's own words only.
+_FIRST_PERSON_EN = re.compile(r"\b(?:I|me|my|mine|myself|we|We|us|our|Our|ours|ourselves)\b")
+_FIRST_PERSON_ZH = re.compile("[我咱吾]|本人|鄙人")
+_NOT_A_PRONOUN = re.compile(r"(?:War|Phase|Stage|Part|Volume|Class|Type|Level|Act|[A-Z][a-z]+) $")
+
+
+def _first_person(english: str) -> list[str]:
+    """The first-person words of ``english`` ("I" as a Roman numeral after a name or a word such as
+    "World War" is none)."""
+    return [m.group(0) for m in _FIRST_PERSON_EN.finditer(english)
+            if not (m.group(0) == "I" and _NOT_A_PRONOUN.search(english[max(0, m.start() - 12):m.start()]))]
+
+
+@rule("first-person", roles=(MODEL_OUTPUT, REWORDABLE))
+def first_person(c: Candidate) -> Iterator[str]:
+    """The English speaks in the first person (I, my, we, our) where the source has none: the model
+    made itself, or the reader, the subject the Chinese left unsaid."""
+    if c.source is None or _FIRST_PERSON_ZH.search(c.source):
+        return
+    words = _first_person(c.english)
+    if words:
+        yield f"the English {FIRST_PERSON_NOTE} ({', '.join(dict.fromkeys(words))}): say who does it"
+
+
+@rule("extra-person", WARNING, roles=(MODEL_OUTPUT, REWORDABLE))
+def extra_person(c: Candidate) -> Iterator[str]:
+    """A person of the term base named in the English more often than the source names them: an act
+    or a post given to the wrong man, or another person put in as the subject the source left unsaid."""
+    if c.source is None:
+        return
+    named = Counter(m.term.en for m in c.matches if m.term.type == "person" and m.term.action != "keep" and m.term.en)
+    for name, times in named.items():
+        written = len(occurrences(c.english, name))
+        if written > times:
+            yield f"the English names {name} {written} times, {NAMED_MORE_NOTE} ({times}): keep each act with its person"
 
 
 MODEL_OUTPUT_RULES = named(MODEL_OUTPUT)

@@ -3,6 +3,7 @@ the review editor over an output folder."""
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from pathlib import Path
 
@@ -72,3 +73,70 @@ def run_serve(outputs: Path, memory_path: Path, host: str, port: int, reviewer: 
         raise ReviewError(f"the review editor needs the serve extra ({exc.name} is missing)",
                           hint="pip install 'zhen[serve]'") from None
     return serve(outputs, memory_path, host, port, reviewer, proposals)
+
+
+def run_score(file: Path, out: Path | None, glossaries: list[Path]) -> int:
+    """``zhen review score``: each row of ``file`` with its confidence, whether it is flagged, and its
+    findings, written to ``out`` (default: beside it, ``NAME.scored.EXT``) in the same format."""
+    from pipeline.review import score
+
+    if not file.is_file():
+        raise ReviewError("no such file", path=str(file))
+    out = out or file.with_name(f"{file.stem}.scored{file.suffix}")
+    started = time.perf_counter()
+    if file.suffix.lower() == ".jsonl":
+        records = score.read_records(file)
+        results = [score.scored(r) for r in records]
+        atomic_write(out, "".join(json.dumps({**r, **s.cells()}, ensure_ascii=False) + "\n"
+                                  for r, s in zip(records, results)))
+    else:
+        header, rows = _pairs(file)
+        matcher = _matcher(glossaries)
+        results = [score.scored(score.judged(row["source"], row["english"], matcher)) for _number, row in rows]
+        _write_rows(out, header + [c for c in score.ADDED if c not in header],
+                    [{**row, **s.cells()} for (_n, row), s in zip(rows, results)])
+    seconds = time.perf_counter() - started
+    flagged = sum(s.flagged for s in results)
+    console.out.print(f"scored {len(results)} pair(s) in {seconds:.1f} s ({seconds / max(1, len(results)):.3f} s a "
+                      f"pair): {flagged} flagged for review; written to {out}", markup=False)
+    return 0
+
+
+def _pairs(file: Path) -> tuple[list[str], list[tuple[int, dict]]]:
+    from pipeline.tables import read_table
+
+    table = read_table(file)
+    missing = [c for c in ("source", "english") if c not in table.header]
+    if missing:
+        raise ReviewError(f"no {' or '.join(repr(c) for c in missing)} column (its columns: "
+                          f"{', '.join(table.header) or 'none'})", path=str(file))
+    rows = table.rows
+    for number, row in rows:
+        if not (row["source"] or "").strip():
+            raise ReviewError(f"row {number}: the source is empty", path=str(file))
+    return table.header, rows
+
+
+def _matcher(glossaries: list[Path]):
+    from pipeline.terms.glossary import load_glossary
+    from pipeline.terms.matcher import TermMatcher
+
+    return TermMatcher(load_glossary(glossaries).terms)
+
+
+def _write_rows(out: Path, header: list[str], rows: list[dict]) -> None:
+    if out.suffix.lower() in (".xlsx", ".xlsm"):
+        from pipeline.tables.xlsx import Sheet, workbook_bytes
+
+        atomic_write(out, workbook_bytes([Sheet("scored", header, [[row.get(c, "") for c in header] for row in rows])]))
+    elif out.suffix.lower() == ".tsv":
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows([[row.get(c, "") for c in header] for row in rows])
+        atomic_write(out, buffer.getvalue())
+    else:
+        atomic_write(out, csv_text(header, rows, excel=True))

@@ -37,6 +37,7 @@ class EvalOptions:
     documents: int = 8      # with context: the lines read as this many documents of consecutive lines
     context: int = 0
     examples: int = 0
+    subject: bool = True
     memory: Path | None = None  # a translation memory: its reviewed segments join the example pool
 
 
@@ -122,7 +123,7 @@ def run_eval(options: EvalOptions) -> tuple[dict, list[str]]:
         from pipeline.cache import SegmentCache
         cache = SegmentCache(options.cache_path, described)
     try:
-        prompting = Prompting(options.context, options.examples, _examples(options))
+        prompting = Prompting(options.context, options.examples, _examples(options), options.subject)
         translate_segments(engine, items, engine.batch_size, cache=cache, prompting=prompting)
     finally:
         engine.close()

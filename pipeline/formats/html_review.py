@@ -7,7 +7,8 @@ from html import escape
 
 from pipeline.document import Segment
 from pipeline.formats import Output, writer
-from pipeline.formats.review_rows import segment_id, worst
+from pipeline.formats.report import read_first
+from pipeline.formats.review_rows import confidence_cell, segment_id, worst
 from pipeline.markup import TAG
 
 STYLE = """
@@ -125,7 +126,9 @@ def _row(record: dict, segment: Segment) -> str:
     level = worst(record)
     attrs = f' class="{level}" data-findings="1"' if record["qa"] else ""
     sid = escape(segment_id(record["doc"], record["seg"]))
-    return (f'<tr id="seg-{record["seg"]}"{attrs}><td class="id">{sid}<br>{escape(record["kind"])}</td>'
+    shown = confidence_cell(record)
+    confidence = f'<br><span class="confidence">confidence {escape(shown)}</span>' if shown else ""
+    return (f'<tr id="seg-{record["seg"]}"{attrs}><td class="id">{sid}<br>{escape(record["kind"])}{confidence}</td>'
             f'<td class="zh" lang="zh">{source}</td><td class="en" lang="en">{english}</td>'
             f'<td class="qa"><ul class="qa">{findings}</ul></td></tr>')
 
@@ -147,6 +150,14 @@ def _audit(records: list[dict]) -> str:
     return "".join(rows)
 
 
+def _read_first(records: list[dict]) -> str:
+    """Links to the segments of lowest confidence (``report.read_first``), least confident first."""
+    by_seg = {r["seg"]: r for r in records}
+    links = [f'<li><a href="#seg-{seg}">{escape(segment_id(by_seg[seg]["doc"], seg))}</a> '
+             f'(confidence {escape(confidence_cell(by_seg[seg]))})</li>' for seg in read_first(records)]
+    return f'<h2>Read these first</h2><ol class="read-first">{"".join(links)}</ol>' if links else ""
+
+
 def html_text(records: list[dict], segments: list[Segment], title: str, signature: str) -> str:
     with_findings = sum(bool(r["qa"]) for r in records)
     return f"""<!DOCTYPE html>
@@ -155,6 +166,7 @@ def html_text(records: list[dict], segments: list[Segment], title: str, signatur
 <h1>{escape(title)}</h1>
 <p class="signature">{escape(signature)}</p>
 <p>{len(records)} segments, {with_findings} with QA findings.</p>
+{_read_first(records)}
 <label class="filter"><input type="checkbox" id="only-findings"> show only segments with findings</label>
 <table><thead><tr><th>segment</th><th>source</th><th>English</th><th>QA</th></tr></thead>
 <tbody id="segments">{"".join(_row(r, s) for r, s in zip(records, segments))}</tbody></table>

@@ -21,7 +21,19 @@ def qa_report(doc_id: str, records: list[dict]) -> dict:
                         "terms_missing": sum(t["status"] == "missing" for t in terms),
                         "errors": sum(f["severity"] == "error" for f in findings),
                         "warnings": sum(f["severity"] == "warning" for f in findings), "by_check": by_check},
-            "segments": [{"seg": r["seg"], "findings": r["qa"]} for r in records if r["qa"]]}
+            "segments": [{"seg": r["seg"], "confidence": r.get("confidence"), "findings": r["qa"]}
+                         for r in records if r["qa"]],
+            "read_first": read_first(records)}
+
+
+READ_FIRST = 10  # the segments a reviewer is pointed to first
+
+
+def read_first(records: list[dict], most: int = READ_FIRST) -> list[int]:
+    """The segments to read first: those under the confidence threshold (a `low-confidence`
+    warning), least confident first."""
+    low = [r for r in records if any(f["check"] == "low-confidence" for f in r["qa"])]
+    return [r["seg"] for r in sorted(low, key=lambda r: (r.get("confidence") or 0.0, r["seg"]))[:most]]
 
 
 @writer("qa", "qa.json")

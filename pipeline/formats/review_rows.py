@@ -5,10 +5,10 @@ Shared by aligned.tsv and aligned.xlsx, and read back by `zhen review import`.
 from __future__ import annotations
 
 # source: the text a reader sees (as on the review page); source_md / english_md: with the wiki markup
-COLUMNS = ["id", "kind", "source", "english", "terms", "qa", "reviewed_en", "decision", "run", "source_md",
-           "english_md"]
+COLUMNS = ["id", "kind", "source", "english", "terms", "qa", "confidence", "reviewed_en", "decision", "run",
+           "source_md", "english_md"]
 DECISIONS = ("approve", "fix", "reject")
-WIDTHS = {"id": 22, "kind": 11, "source": 60, "english": 70, "terms": 34, "qa": 40, "reviewed_en": 60,
+WIDTHS = {"id": 22, "kind": 11, "source": 60, "english": 70, "terms": 34, "qa": 40, "confidence": 11, "reviewed_en": 60,
           "decision": 11, "run": 18, "source_md": 60, "english_md": 70}
 TERM_COLUMNS = ["id", "term", "source", "english", "status", "method", "via", "action"]
 
@@ -39,10 +39,17 @@ def worst(record: dict) -> str:
     return "error" if "error" in severities else "warning" if "warning" in severities else ""
 
 
+def confidence_cell(record: dict) -> str:
+    """The segment's confidence (``pipeline/qa/confidence.py``), two decimals; "" where not known."""
+    value = record.get("confidence")
+    return "" if value is None else f"{value:.2f}"
+
+
 def rows(records: list[dict], run_id: str) -> list[dict]:
     return [{"id": segment_id(r["doc"], r["seg"]), "kind": r["kind"], "source": r.get("plain") or r["src"],
              "source_md": r["src"],
-             "english": r["tgt"], "terms": terms_cell(r), "qa": qa_cell(r), "reviewed_en": "",
+             "english": r["tgt"], "terms": terms_cell(r), "qa": qa_cell(r), "confidence": confidence_cell(r),
+             "reviewed_en": "",
              "decision": "", "run": run_id, "english_md": r.get("tgt_md", "")} for r in records]
 
 

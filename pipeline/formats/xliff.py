@@ -64,10 +64,12 @@ def _code_texts(element: ET.Element, tags: list[dict], version: str) -> None:
 
 
 def _notes(record: dict) -> list[tuple[str, str, str]]:
-    """(category, priority, text): QA findings, then the term audit."""
+    """(category, priority, text): QA findings, then the term audit, then the confidence."""
     notes = [("qa", "1" if f["severity"] == "error" else "5", f"{f['severity']}: {f['check']}: {f['message']}")
              for f in record["qa"]]
     notes += [("term", "5", f"{t['src']} → {t['tgt']} ({t['status']}, {t['id']})") for t in record["terms"]]
+    if record.get("confidence") is not None:
+        notes.append(("confidence", "5", f"confidence {record['confidence']:.2f} (how likely the English is right)"))
     return notes
 
 

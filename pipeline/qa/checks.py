@@ -13,6 +13,7 @@ from typing import Callable, Iterator
 from pipeline.chinese import has_han
 from pipeline.components import Context, component
 from pipeline.document import ERROR, INFO, WARNING, Document, Finding, Segment
+from pipeline.qa import confidence
 from pipeline.tables import XML_FORBIDDEN
 from pipeline.translate.methods import Method
 from pipeline.verify import RULES, Rule
@@ -26,6 +27,7 @@ class Check:
     severity: str
     run: Callable[[str, Segment], Iterator]  # yields messages (or whole Findings, for a verification rule)
     doc: str = ""  # what the guide says of it, where not ``run``'s docstring
+    last: bool = False  # runs after the others, once the segment's confidence is known from their findings
 
     @property
     def description(self) -> str:
@@ -35,10 +37,10 @@ class Check:
 CHECKS: dict[str, Check] = {}
 
 
-def check(name: str, severity: str):
+def check(name: str, severity: str, last: bool = False):
     """Register a segment check under ``name`` with ``severity``; its docstring documents it."""
     def register(fn: Callable[[str, Segment], Iterator]) -> Callable:
-        CHECKS[name] = Check(name, severity, fn)
+        CHECKS[name] = Check(name, severity, fn, last=last)
         return fn
     return register
 
@@ -188,12 +190,34 @@ def replaced_characters(text: str, segment: Segment) -> Messages:
         yield f"{len(found)} character(s) XML cannot hold ({codes}) are shown as U+FFFD in the TMX and XLSX"
 
 
+@check("low-confidence", WARNING, last=True)
+def low_confidence(text: str, segment: Segment) -> Messages:
+    """The confidence estimator (``pipeline/qa/confidence.py``: findings, how the answer was reached,
+    length, the model's token probabilities) puts the English under its threshold: a sentence to read
+    first, even without another finding; the message names the signals that weigh most."""
+    if segment.confidence is not None and segment.confidence < confidence.THRESHOLD:
+        signals = ", ".join(confidence.weakest(evidence(segment, segment.findings))) or "no single signal"
+        yield f"confidence {segment.confidence:.2f} (under {confidence.THRESHOLD}): {signals}"
+
+
+def evidence(segment: Segment, found: list[Finding]) -> dict:
+    """What the estimator reads of a segment: the fields of its aligned record it uses."""
+    verdict = segment.translation
+    return {"norm": segment.norm, "tgt": verdict.tgt, "method": verdict.method, "attempts": verdict.attempts,
+            "qa": [f.to_json() for f in found], "logprob": verdict.logprob}
+
+
+def _found(text: str, segment: Segment, checks: list[Check]) -> list[Finding]:
+    return [result if isinstance(result, Finding) else Finding(item.name, item.severity, result)
+            for item in checks for result in item.run(text, segment)]
+
+
 def run_checks(text: str, segment: Segment, checks: dict[str, Check] = CHECKS) -> list[Finding]:
-    found = []
-    for item in checks.values():
-        for result in item.run(text, segment):
-            found.append(result if isinstance(result, Finding) else Finding(item.name, item.severity, result))
-    return found
+    """Every check's findings; the segment's confidence from all but the last ones, which read it."""
+    found = _found(text, segment, [c for c in checks.values() if not c.last])
+    segment.confidence = confidence.confidence(evidence(segment, found))
+    segment.findings = found
+    return found + _found(text, segment, [c for c in checks.values() if c.last])
 
 
 def check_document(doc: Document) -> Document:

@@ -17,7 +17,7 @@ def make_translator(context: Context):
     from pipeline.translate.prompting import Prompting, translate_segments
 
     seen: dict = {}  # verdicts of this run so far: a source is translated once a run
-    prompting = context.prompting or Prompting()
+    prompting = context.prompting if context.prompting is not None else Prompting()
 
     def translate_group(docs: list[Document]) -> list[Document]:
         """One locking loop over several documents, so the engine's batches are full."""

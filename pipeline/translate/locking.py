@@ -103,17 +103,22 @@ class Lock:
         self.engine.requests_by_method[method] += 1
         best = self.best.get(i)
         return Request(source, unique_pairs(term_pairs(segment)), method, best.tagged if best else "",
-                       self.examples(segment), notes(best, segment), segment.context)
+                       self.examples(segment), notes(best, segment), segment.context, subject=segment.subject)
 
     def _first_answer(self, p: int, raw: str) -> Translation | None:
         """Collect source ``owner[p]``'s first answers; once all are in, the one the scorer keeps."""
         i = self.owner[p]
         answers = self.first.setdefault(i, [None] * self.candidates)
-        answers[p % self.candidates] = judge(self.sources[i], raw, self.engine.methods[0], self.sent[i],
-                                             ended=self.engine.ended(raw))
+        answers[p % self.candidates] = self._judged(i, raw, self.engine.methods[0])
         if any(a is None for a in answers):
             return None
         return answers[SCORER.best_of(answers)]
+
+    def _judged(self, i: int, raw: str, method: str, draft: str = "") -> Translation:
+        """The verdict on an answer for source ``i``, with its tokens' probabilities where known."""
+        verdict = judge(self.sources[i], raw, method, self.sent[i], draft, ended=self.engine.ended(raw))
+        verdict.logprob = self.engine.answer_logprobs.get(raw)
+        return verdict
 
     def _look_up(self, i: int, runs: list[str]) -> Request:
         """One request for ``runs`` (Chinese alone): a numbered line each where the engine renders lists."""
@@ -182,7 +187,7 @@ class Lock:
         else:
             method = self.ladder.methods[level]
             draft = self.best[i].tagged if method in self.engine.forcing and i in self.best else ""
-            verdict = judge(self.sources[i], raw, method, self.sent[i], draft, ended=self.engine.ended(raw))
+            verdict = self._judged(i, raw, method, draft)
         if i not in self.best or SCORER.better(verdict, self.best[i]):
             self.best[i] = verdict
         self.best[i].attempts = level + 1

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 from pipeline.chinese import has_han
-from pipeline.document import Segment, Translation
+from pipeline.document import Segment, SpanKind, Translation
 from pipeline.markup import strip_tags
 from pipeline.translate.engines.base import Engine, Request
 from pipeline.translate.locking import lock
@@ -33,12 +33,37 @@ class Prompting:
     context: int = 0
     examples: int = 0
     index: object = None  # an ExampleIndex
+    subject: bool = True  # tell the model whom a biography is about (``article_subject``)
 
     def __bool__(self) -> bool:
         return bool(self.context or (self.examples and self.index is not None))
 
     def describe(self) -> str:
-        return f"context={self.context},examples={self.examples}"
+        return f"context={self.context},examples={self.examples}" + ("" if self.subject else ",subject=off")
+
+
+LEAD = 3  # the segments of an article that may name its subject in bold (the title line, the lead)
+
+
+def article_subject(doc: Sequence[InDocument]) -> str:
+    """A biography's subject: the person its lead names in bold (**王明**是…), as the term base's (or
+    the run's) approved English; "" for an article about anything else."""
+    for _text, segment in doc[:LEAD]:
+        marks = [span for span in segment.spans if span.kind == SpanKind.EMPHASIS]  # ** opens, ** closes
+        bold = [(opening.end, closing.start) for opening, closing in zip(marks[::2], marks[1::2])]
+        for match in segment.terms:
+            if match.term.type == "person" and match.term.en and \
+                    any(start <= match.src_start and match.src_end <= end for start, end in bold):
+                return match.term.en
+    return ""
+
+
+def tell_subjects(items: Sequence[InDocument], prompting: Prompting) -> None:
+    """Each segment's ``subject``: its article's (``article_subject``), where prompting says so."""
+    for doc in documents(items):
+        subject = article_subject(doc) if prompting.subject else ""
+        for _text, segment in doc:
+            segment.subject = subject
 
 
 def documents(items: Sequence[InDocument]) -> list[list[InDocument]]:
@@ -104,6 +129,7 @@ def translate_segments(engine: Engine, items: Sequence[InDocument], batch_size: 
     ``listed``: the items are short names, asked several to a request first (``in_lists``).
     """
     locker = locker or lock
+    tell_subjects(items, prompting)
     for _text, segment in items:  # the examples depend on the sentence alone
         segment.context = _with_context(engine, segment, _similar(prompting, segment))
     if prompting.context:

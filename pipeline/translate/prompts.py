@@ -41,9 +41,17 @@ TAGS = ("The Chinese contains numbered markup tags such as <a1>…</a1>, <b1>…
         "and later worked in <b1>Shanghai</b1>.")
 
 
+def _about(request: Request) -> list[str]:
+    """Whom the article is about: Chinese leaves a sentence's subject unsaid where the article gives
+    it, and a small model otherwise fills in "I" or whoever the sentence names."""
+    if not request.subject:
+        return []
+    return [f"The article is about {request.subject}. A sentence without a subject is about {request.subject}."]
+
+
 def _revise_message(request: Request) -> str:
     required = "\n".join(f"- {t.target}" for t in dict.fromkeys(request.terms))
-    parts = [f"Chinese: {request.source}", f"Draft English translation: {request.draft}"]
+    parts = [*_about(request), f"Chinese: {request.source}", f"Draft English translation: {request.draft}"]
     if required:
         parts.append("Rewrite the draft so that it contains each of these English terms exactly as "
                      f"written:\n{required}")
@@ -82,6 +90,8 @@ def user_message(request: Request) -> str:
     numbers = hints(request.source)
     if numbers:
         parts.append("Numbers in it, as English writes them: " + "; ".join(numbers))
+    if not numbered:
+        parts += _about(request)
     parts.append(f"Chinese:\n{source}" if numbered else f"Chinese: {source}")
     return "\n\n".join(parts)
 

@@ -36,7 +36,8 @@ def tagged_source(segment: Segment) -> str:
 def source_key(segment: Segment) -> tuple:
     """What decides the English: identical keys share one translation (and one cache entry)."""
     key = (tagged_source(segment), tuple((p.zh, p.en, p.action) for p in term_pairs(segment)))
-    return key + (segment.context,) if segment.context else key
+    key = key + (segment.context,) if segment.context else key
+    return key + (("about", segment.subject),) if segment.subject else key
 
 
 def expected(segment: Segment) -> list[str]:
@@ -103,7 +104,7 @@ def revised(segment: Segment, best: Translation, english: str, method: str, tags
     with ``best``'s attempts and its substitutions' audit (or ``replaced``, a new one)."""
     verdict = of_model(segment, english, method, tags)
     verdict.outcomes = audited(verdict.outcomes, replaced_in(best) if replaced is None else replaced)
-    verdict.attempts = best.attempts
+    verdict.attempts, verdict.logprob = best.attempts, best.logprob
     return verdict
 
 
@@ -160,6 +161,6 @@ def finalize(text: str, segment: Segment, best: Translation, gloss_kept: bool = 
     targets = [orig if m.term.action == "keep" else m.term.en for m, orig in zip(segment.terms, originals)]
     tags = inner(segment.tags) if best.marked is not None else tags_in(segment, english)
     verdict = verify(english, segment.terms, targets, best.method, judged=best, tags=tags)
-    verdict.attempts, verdict.reused = best.attempts, best.reused
+    verdict.attempts, verdict.reused, verdict.logprob = best.attempts, best.reused, best.logprob
     verdict.outcomes = audited(verdict.outcomes, replaced_in(best))
     return verdict

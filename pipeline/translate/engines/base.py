@@ -37,6 +37,7 @@ class Request:
     context: tuple[tuple[str, str], ...] = ()  # (Chinese, English) pairs shown before it: similar examples,
                                                # then the sentences before it in its document
     sample: int = 0                   # 0: greedy; k > 0: the k-th sampled candidate (its own seed)
+    subject: str = ""                 # whom the article is about (a biography's subject), in English
 
 
 class Engine(ABC):
@@ -77,11 +78,21 @@ class Engine(ABC):
         a cut (``verify.closed``). False where the engine cannot tell (this default)."""
         return self.tells_budget_cuts and answer not in self.budget_cut
 
-    def answered(self, answer: str, cut: bool) -> str:
-        """``answer``, recorded as stopped by its token budget where ``cut``."""
+    def answered(self, answer: str, cut: bool, logprobs: list[float] | None = None) -> str:
+        """``answer``, recorded as stopped by its token budget where ``cut``, with the summary of
+        its tokens' log-probabilities where the engine has them."""
         if cut:
             self.budget_cut.add(answer)
+        if logprobs:
+            self.answer_logprobs[answer] = token_summary(logprobs)
         return answer
+
+    @property
+    def answer_logprobs(self) -> dict[str, dict]:
+        """Answers → their tokens' log-probabilities summarized (``token_summary``), where known."""
+        if "_answer_logprobs" not in self.__dict__:
+            self._answer_logprobs: dict[str, dict] = {}
+        return self._answer_logprobs
 
     @property
     def requests_by_method(self) -> Counter:
@@ -137,6 +148,12 @@ class Engine(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         pass
+
+
+def token_summary(logprobs: list[float]) -> dict:
+    """What a verdict keeps of an answer's token log-probabilities: the least probable token (the
+    strongest single signal of an error), the mean, and how many tokens."""
+    return {"min": round(min(logprobs), 3), "mean": round(sum(logprobs) / len(logprobs), 3), "tokens": len(logprobs)}
 
 
 def inject(source: str, terms: tuple[TermPair, ...]) -> str:

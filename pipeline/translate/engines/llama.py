@@ -255,7 +255,7 @@ class LlamaEngine(Engine):
         return self.llm.detokenize(tokens).decode("utf-8", errors="ignore")
 
     def _answer(self, job) -> str:
-        return self.answered(self._text(job.output), job.cut)
+        return self.answered(self._text(job.output), job.cut, job.logprobs[:len(job.output)])
 
     def translate_batched(self, requests: list[Request]) -> list[str]:
         self.stats["requests"] += len(requests)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import llama_cpp
+import numpy as np
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Job:
     sample: tuple[float, int] | None = None  # (temperature, seed); None: greedy
     output: list[int] = field(default_factory=list)
     cut: bool = False          # stopped at max_tokens or the sequence's end, not by the model
+    logprobs: list[float] = field(default_factory=list)  # the model's log-probability of each output token
 
 
 @dataclass
@@ -47,6 +49,7 @@ class BatchDecoder:
         self.llm, self.n_seq, self.n_ctx_seq, self.n_batch = llm, n_seq, n_ctx_seq, n_batch
         self.model = llm._model.model
         self.vocab = llama_cpp.llama_model_get_vocab(self.model)
+        self.n_vocab = llama_cpp.llama_vocab_n_tokens(self.vocab)
         # The one-at-a-time engine's own settings (attention kernel, KV types), so both compute alike.
         params = type(llm.context_params).from_buffer_copy(llm.context_params)
         params.n_ctx = n_ctx_seq * (n_seq + n_prefixes)  # more sequences hold the shared prefixes
@@ -188,8 +191,10 @@ class BatchDecoder:
         """Sample one token for every running slot from its logits row; what each feeds next."""
         following = []
         for (slot, _entries), row in zip(running, rows):
+            logits = self._logits(row)  # read before the sampler, whose grammar may mask them
             token = llama_cpp.llama_sampler_sample(slot.sampler, self.ctx, row)
             job = slot.job
+            job.logprobs.append(_log_softmax_at(logits, token))
             if llama_cpp.llama_vocab_is_eog(self.vocab, token) or slot.pos >= self.n_ctx_seq - 1:
                 job.cut = not llama_cpp.llama_vocab_is_eog(self.vocab, token)
                 self._finish(slot, job)
@@ -203,6 +208,10 @@ class BatchDecoder:
             following.append((slot, [(token, slot.pos, slot.seq, True)]))
             slot.pos += 1
         return following
+
+    def _logits(self, row: int) -> np.ndarray:
+        """A copy of the logits row ``row`` of the last decode (the model's scores for the next token)."""
+        return np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self.ctx, row), shape=(self.n_vocab,)).copy()
 
     def _finish(self, slot: Slot, done: Job | None = None) -> None:
         if slot.sampler is not None:
@@ -218,6 +227,12 @@ class BatchDecoder:
             llama_cpp.llama_batch_free(self.batch)
             llama_cpp.llama_free(self.ctx)
             self.ctx = None
+
+
+def _log_softmax_at(logits: np.ndarray, token: int) -> float:
+    """The log-probability the model gives ``token`` (greedy or not: the model's own distribution)."""
+    top = float(logits.max())
+    return float(logits[token]) - top - float(np.log(np.exp(logits - top).sum()))
 
 
 def _common_prefix(prompts: list[list[int]], limit: int) -> list[int]:

@@ -1,0 +1,171 @@
+"""Saying which sentences may be wrong: the adequacy rules, the confidence estimator, `zhen review score`."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipeline import facts
+from pipeline.cli import main
+from pipeline.document import Segment
+from pipeline.qa import confidence
+from pipeline.stages import analyze_text
+from pipeline.terms.glossary import Term
+from pipeline.terms.matcher import TermMatcher
+from pipeline.translate.verdicts import judge
+
+TERMS = [Term("王明", "Wang Ming", id="wm", type="person"), Term("博古", "Bo Gu", id="bg", type="person")]
+
+
+def _segment(source: str) -> Segment:
+    (segment,) = analyze_text(source, matcher=TermMatcher(TERMS)).segments
+    return segment
+
+
+def _checks(source: str, english: str) -> set[str]:
+    return {f.check for f in judge(_segment(source), english, "prompt").defects}
+
+
+# -- the adequacy rules ----------------------------------------------------------------------------
+
+def test_the_first_person_where_the_source_has_none_is_a_finding():
+    assert "first-person" in _checks("1931年回国。", "In 1931, I returned to China.")
+    assert "first-person" in _checks("他们的主张。", "Our proposal.")
+    assert "first-person" not in _checks("1931年回国。", "In 1931, he returned to China.")
+    assert "first-person" not in _checks("我们回国。", "We returned to China.")  # the source says it
+    assert "first-person" not in _checks("第一次世界大战结束。", "World War I ended.")  # a numeral, not "I"
+
+
+def test_a_person_named_more_often_than_the_source_names_them_is_a_finding():
+    source = "王明任总书记，博古任代表。"
+    assert "extra-person" in _checks(source, "Wang Ming served as General Secretary, and Wang Ming as representative.")
+    assert "extra-person" not in _checks(source, "Wang Ming served as General Secretary, and Bo Gu as representative.")
+
+
+def test_a_day_the_source_does_not_state_is_a_finding_and_mended_to_its_part_of_the_month():
+    source = "1927年4月下旬，他到达武汉。"
+    assert "the date 4 April has a day of the month the source does not state" in " ".join(
+        facts.problems("On 4 April 1927, he arrived in Wuhan.", source))
+    assert facts.mended_years("On 4 April 1927, he arrived in Wuhan.", source) == "In late April 1927, he arrived in Wuhan."
+    assert facts.mended_years("He left on April 4, 1927.", "1927年4月他离开。") == "He left in April 1927."
+    stated = "1927年4月19日，他到达武汉。"
+    assert not facts.problems("On 19 April 1927, he arrived in Wuhan.", stated)
+
+
+@pytest.mark.parametrize("blank", ["（）", "（，）", "（，；）", "（-）", "（？）", "(,)"])
+def test_life_dates_the_source_leaves_blank_stay_blank_in_every_punctuation(blank):
+    assert facts.blank_life_dates("Wang Mou (1900–1931) was a worker.", f"王某{blank}，工人。") == \
+        "Wang Mou was a worker."
+
+
+# -- the estimator ---------------------------------------------------------------------------------
+
+def _record(**fields) -> dict:
+    record = {"norm": "王明于1931年回国，任中共中央政治局委员。", "tgt": "Wang Ming returned to China in 1931 and "
+              "became a member of the Politburo.", "method": "prompt", "attempts": 1, "qa": []}
+    return {**record, **fields}
+
+
+@pytest.mark.parametrize("worse", [
+    {"attempts": 3},
+    {"qa": [{"check": "first-person", "severity": "error", "message": ""}]},
+    {"qa": [{"check": "extra-person", "severity": "warning", "message": ""}]},
+    {"qa": [{"check": "number-mismatch", "severity": "error", "message": ""}]},
+    {"qa": [{"check": "filled-in", "severity": "warning", "message": ""}]},
+    {"logprob": {"min": -6.0, "mean": -0.4, "tokens": 20}},
+    {"tgt": "Wang Ming returned."},
+    {"norm": "王明于1931年回国，任中共中央政治局委员，后又赴莫斯科任中共驻共产国际代表团团长，并参与起草了八一宣言。"},
+])
+def test_a_segment_with_a_worse_signal_never_scores_higher_all_else_equal(worse):
+    assert confidence.confidence(_record(**worse)) <= confidence.confidence(_record())
+
+
+def test_english_no_model_wrote_is_fully_confident():
+    assert confidence.confidence(_record(method="memory")) == 1.0
+    assert confidence.confidence(_record(method="copy", norm="1931")) == 1.0
+
+
+def test_the_weakest_signals_name_what_lowers_the_confidence_most():
+    record = _record(qa=[{"check": "first-person", "severity": "error", "message": ""}], attempts=2)
+    assert confidence.weakest(record)[0] == "first person"
+
+
+# -- zhen review score ---------------------------------------------------------------------------
+
+GLOSSARY = ("id,zh,variants,en,type,action,forbidden,note,source,status\n"
+            "wm,王明,,Wang Ming,person,transliterate,,,test,approved\n")
+PAIRS = [("王明于1931年回国。", "Wang Ming returned to China in 1931."),
+         ("王明于1931年回国。", "In 1931, I returned to China."),
+         ("王明于1931年回国。", "=HYPERLINK(\"x\") Wang Ming went home in 1931.")]
+
+
+def _score(tmp_path, name: str, *extra: str) -> int:
+    (tmp_path / "g.csv").write_text(GLOSSARY, encoding="utf-8")
+    return main(["review", "score", str(tmp_path / name), "--glossary", str(tmp_path / "g.csv"), *extra])
+
+
+def test_review_score_adds_confidence_flagged_and_findings_to_a_tsv(tmp_path):
+    lines = ["note\tsource\tenglish"] + [f"{k}\t{zh}\t{en}" for k, (zh, en) in enumerate(PAIRS)]
+    (tmp_path / "mt.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert _score(tmp_path, "mt.tsv") == 0
+    out = (tmp_path / "mt.scored.tsv").read_text(encoding="utf-8").splitlines()
+    header = out[0].split("\t")
+    assert header == ["note", "source", "english", "confidence", "flagged", "findings"]
+    rows = [dict(zip(header, line.split("\t"))) for line in out[1:]]
+    assert [r["note"] for r in rows] == ["0", "1", "2"]  # the input's rows, in order, columns kept
+    assert rows[0]["flagged"] == "no" and rows[1]["flagged"] == "yes" and "first-person" in rows[1]["findings"]
+    assert float(rows[1]["confidence"]) < float(rows[0]["confidence"])
+
+
+def test_review_score_reads_and_writes_xlsx(tmp_path):
+    from openpyxl import Workbook, load_workbook
+
+    book = Workbook()
+    book.active.append(["source", "english"])
+    for zh, en in [*PAIRS[:2], ("王明于1931年回国。", "+1931: Wang Ming went home.")]:
+        book.active.append([zh, en])
+    book.save(tmp_path / "mt.xlsx")
+    assert _score(tmp_path, "mt.xlsx", "--out", str(tmp_path / "scored.xlsx")) == 0
+    rows = list(load_workbook(tmp_path / "scored.xlsx").active.values)
+    assert rows[0] == ("source", "english", "confidence", "flagged", "findings")
+    assert [r[3] for r in rows[1:3]] == ["no", "yes"]
+    assert not str(rows[3][1]).startswith("+")  # a formula-like cell is neutralized
+
+
+def test_review_score_of_a_runs_aligned_jsonl_gives_the_runs_own_confidence(tmp_path):
+    from tests.fakes import FAKE, write_project
+
+    write_project(tmp_path, {"a.md": "王明于1931年回国。博古任代表。\n"}, GLOSSARY)
+    assert main(["translate", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--glossary",
+                 str(tmp_path / "g.csv"), *FAKE, "--no-tm", "--no-cache"]) == 0
+    aligned = tmp_path / "out" / "a" / "aligned.jsonl"
+    assert main(["review", "score", str(aligned), "--glossary", str(tmp_path / "g.csv")]) == 0
+    run = [json.loads(line) for line in aligned.read_text(encoding="utf-8").splitlines()]
+    scored = [json.loads(line) for line in (tmp_path / "out" / "a" / "aligned.scored.jsonl").read_text(
+        encoding="utf-8").splitlines()]
+    assert [float(s["confidence"]) for s in scored] == pytest.approx([r["confidence"] for r in run], abs=0.02)
+
+
+def test_review_score_names_a_missing_column(tmp_path, capsys):
+    (tmp_path / "mt.csv").write_text("zh,en\n王明,Wang Ming\n", encoding="utf-8")
+    assert _score(tmp_path, "mt.csv") != 0
+    assert "no 'source' or 'english' column" in capsys.readouterr().err
+
+
+# -- the article's subject in the prompt ------------------------------------------------------------
+
+def test_a_biographys_subject_goes_to_the_model_with_each_sentence(tmp_path):
+    from pipeline.translate.prompts import user_message
+    from tests.fakes import FAKE, FakeEngine, write_project
+
+    write_project(tmp_path, {"a.md": "**王明**是中共领导人。1931年回国。\n"}, GLOSSARY)
+    args = ["translate", str(tmp_path / "in"), "--glossary", str(tmp_path / "g.csv"), *FAKE, "--no-tm", "--no-cache"]
+    FakeEngine.calls.clear()
+    assert main([*args, "--out", str(tmp_path / "out")]) == 0
+    asked = [r for r in FakeEngine.calls if "回国" in r.source]
+    assert asked and all(r.subject == "Wang Ming" for r in asked)
+    assert "The article is about Wang Ming. A sentence without a subject is about Wang Ming." in user_message(asked[0])
+    FakeEngine.calls.clear()
+    assert main([*args, "--out", str(tmp_path / "out2"), "--no-subject"]) == 0
+    assert not any(r.subject for r in FakeEngine.calls)
+    assert "The article is about" not in user_message(FakeEngine.calls[0])
