@@ -295,6 +295,7 @@ class Segment:
         clause, lost). method, attempts: how it was made. terms: the audit
         of each locked term. qa: the findings. confidence: how likely the English is right (0–1,
         ``pipeline/qa/confidence.py``). logprob: the model's token log-probabilities, where known.
+        subject: whom its article is about, as the model was told.
         """
         translation = self.translation or Translation("", "none")
         return {
@@ -310,6 +311,7 @@ class Segment:
             "qa": [f.to_json() for f in self.findings],
             "confidence": self.confidence,
             **({"logprob": translation.logprob} if translation.logprob else {}),
+            **({"subject": self.subject} if self.subject else {}),
         }
 
 

@@ -106,6 +106,7 @@ class Candidate:
     source: str | None  # the normalized source; None where the English is not a model's own output
     year: int | None = None  # the year the document is at (``pipeline/facts.py``): 同年 is that year
     draft: str = ""  # the draft a forced answer was to edit, not rewrite
+    subject: str = ""  # whom the article is about: the sentence's unsaid subject, rightly named in English
 
 
 # What a rule's findings do to the translation decision, besides asking for the next method (every
@@ -262,6 +263,9 @@ def _repeated_run(output: str, source: str) -> str:
 # How the adequacy rules below say their problem: a re-prompt shows it, an answer that repeats it echoes.
 FIRST_PERSON_NOTE = "speaks in the first person where the source does not"
 NAMED_MORE_NOTE = "more often than the source names them"
+# What the prompt says of the article's subject (``pipeline/translate/prompts.py``): an answer that
+# repeats it echoes the prompt.
+SUBJECT_NOTES = ("The article is about", "A sentence without a subject is about")
 
 # The model narrating the task it was given, or echoing the prompt, instead of translating.
 TASK_ECHO = re.compile(
@@ -270,7 +274,8 @@ TASK_ECHO = re.compile(
     r"|^\W*Here is\b|\bHere is the (?:English|translation|corrected)|\w\s+=\s+\w"
     r"|\bThe Chinese (?:term|word|phrase|characters?)\s*[\"“'‘]"
     r"|" + "|".join(re.escape(note) for note in (facts.LEFT_OUT, facts.MONTH_ADDED, facts.YEAR_ADDED,
-                                                 facts.DAY_ADDED, FIRST_PERSON_NOTE, NAMED_MORE_NOTE)),
+                                                 facts.DAY_ADDED, FIRST_PERSON_NOTE, NAMED_MORE_NOTE,
+                                                 *SUBJECT_NOTES)),
     re.IGNORECASE)
 
 
@@ -396,10 +401,12 @@ def first_person(c: Candidate) -> Iterator[str]:
 @rule("extra-person", WARNING, roles=(MODEL_OUTPUT, REWORDABLE))
 def extra_person(c: Candidate) -> Iterator[str]:
     """A person of the term base named in the English more often than the source names them: an act
-    or a post given to the wrong man, or another person put in as the subject the source left unsaid."""
+    or a post given to the wrong man, or another person put in as the subject the source left unsaid
+    (the article's own subject excepted: naming them there is right)."""
     if c.source is None:
         return
-    named = Counter(m.term.en for m in c.matches if m.term.type == "person" and m.term.action != "keep" and m.term.en)
+    named = Counter(m.term.en for m in c.matches if m.term.type == "person" and m.term.action != "keep"
+                    and m.term.en and m.term.en != c.subject)
     for name, times in named.items():
         written = len(occurrences(c.english, name))
         if written > times:
@@ -412,7 +419,7 @@ REWORDING_RULES = named(REWORDABLE)
 
 def verify(english: str, matches: list[TermMatch], expected: list[str], method: str, *,
            source: str | None = None, judged: Translation | None = None, tags: list[Tag] = (),
-           year: int | None = None, draft: str = "") -> Translation:
+           year: int | None = None, draft: str = "", subject: str = "") -> Translation:
     """The verdict on ``english`` for a segment whose ``matches`` must appear as ``expected``.
 
     ``source``: the normalized Chinese, when ``english`` is a model's own output. ``judged``: an
@@ -420,7 +427,8 @@ def verify(english: str, matches: list[TermMatch], expected: list[str], method: 
     whose model-output findings still hold. ``tags``: the inline tags the English was asked to
     carry (``pipeline/markup.py``); each must come back exactly once, well nested, around English.
     ``year``: the year the document is at, for the number rule. ``draft``: for a forced answer, the
-    English it was to edit (a forced answer that rewrote it is unusable).
+    English it was to edit (a forced answer that rewrote it is unusable). ``subject``: whom the
+    article is about, in English.
     """
     if tags:
         marked, as_text = names_as_text(english, tags)
@@ -428,7 +436,7 @@ def verify(english: str, matches: list[TermMatch], expected: list[str], method: 
         parsed.problems[:0] = as_text
         english = parsed.text
     outcomes = locate(english, matches, expected, method)
-    candidate = Candidate(english, matches, outcomes, source, year, strip_tags(draft) if draft else "")
+    candidate = Candidate(english, matches, outcomes, source, year, strip_tags(draft) if draft else "", subject)
     defects = [f for rule in RULES for f in rule.findings(candidate)]
     if judged is not None and source is None:
         carried = [f for f in judged.defects if f.check in MODEL_OUTPUT_RULES]

@@ -169,3 +169,12 @@ def test_a_biographys_subject_goes_to_the_model_with_each_sentence(tmp_path):
     assert main([*args, "--out", str(tmp_path / "out2"), "--no-subject"]) == 0
     assert not any(r.subject for r in FakeEngine.calls)
     assert "The article is about" not in user_message(FakeEngine.calls[0])
+
+
+def test_an_answer_that_echoes_the_subject_line_is_broken():
+    from pipeline.verify import broken
+
+    # 赵世炎 #26 shipped "The article is about Zhao Shiyan." for a fragment, blind-labelled major
+    assert broken("The article is about Zhao Shiyan.", "等人]]。")
+    assert broken("A sentence without a subject is about Luo Yinong. He was arrested.", "他被捕。")
+    assert not broken("Luo Yinong was arrested.", "罗亦农被捕。")

@@ -24,7 +24,7 @@ from pipeline.cli import main
 from pipeline.review.memory import Entry, TranslationMemory
 from pipeline.stages import analyze_text
 from pipeline.terms.matcher import TermMatcher
-from pipeline.translate.locking import foreign_tags, from_memory, own_tags_only
+from pipeline.translate.verdicts import foreign_tags, from_memory, own_tags_only
 
 pytest.importorskip("starlette")
 

@@ -5,6 +5,7 @@ from pipeline.facts import hints
 from pipeline.markup import TAG
 from pipeline.translate.engines.base import Request, TermPair, inject
 from pipeline.translate.methods import SHOWS_DRAFT, Method
+from pipeline.verify import SUBJECT_NOTES
 
 SYSTEM = ("You are an expert translator of Chinese historical writing into English. Translate the "
           "Chinese text the user gives into fluent, faithful English, keeping every fact, name, "
@@ -41,12 +42,15 @@ TAGS = ("The Chinese contains numbered markup tags such as <a1>…</a1>, <b1>…
         "and later worked in <b1>Shanghai</b1>.")
 
 
+ABOUT, UNSAID = SUBJECT_NOTES  # an answer that repeats them echoes the prompt (``verify.broken``)
+
+
 def _about(request: Request) -> list[str]:
     """Whom the article is about: Chinese leaves a sentence's subject unsaid where the article gives
     it, and a small model otherwise fills in "I" or whoever the sentence names."""
     if not request.subject:
         return []
-    return [f"The article is about {request.subject}. A sentence without a subject is about {request.subject}."]
+    return [f"{ABOUT} {request.subject}. {UNSAID} {request.subject}."]
 
 
 def _revise_message(request: Request) -> str:
