@@ -73,8 +73,10 @@ def _record(**fields) -> dict:
     {"qa": [{"check": "number-mismatch", "severity": "error", "message": ""}]},
     {"qa": [{"check": "filled-in", "severity": "warning", "message": ""}]},
     {"logprob": {"min": -6.0, "mean": -0.4, "tokens": 20}},
-    {"tgt": "Wang Ming returned."},
-    {"norm": "王明于1931年回国，任中共中央政治局委员，后又赴莫斯科任中共驻共产国际代表团团长，并参与起草了八一宣言。"},
+    {"tgt": "Wang Ming, who had studied in Moscow with his friends for many years, returned to China in 1931 "
+            "and soon became a member of the Politburo of the Central Committee of the party."},
+    {"norm": "王明于1931年回国，任中共中央政治局委员。" * 2,  # a longer sentence, its English as long for it
+     "tgt": "Wang Ming returned to China in 1931 and became a member of the Politburo. " * 2},
 ])
 def test_a_segment_with_a_worse_signal_never_scores_higher_all_else_equal(worse):
     assert confidence.confidence(_record(**worse)) <= confidence.confidence(_record())
@@ -87,7 +89,9 @@ def test_english_no_model_wrote_is_fully_confident():
 
 def test_the_weakest_signals_name_what_lowers_the_confidence_most():
     record = _record(qa=[{"check": "first-person", "severity": "error", "message": ""}], attempts=2)
-    assert confidence.weakest(record)[0] == "first person"
+    assert {"re-prompted", "a person named otherwise"} <= set(confidence.weakest(record, most=10))
+    weights = [weight for _name, weight in confidence.contributions(record)]
+    assert weights == sorted(weights, reverse=True) and "re-prompted" not in confidence.weakest(_record(), most=10)
 
 
 # -- zhen review score ---------------------------------------------------------------------------

@@ -34,11 +34,17 @@ class Scored:
                 "findings": " ".join(self.findings)}
 
 
+LOW = "low-confidence"
+
+
 def scored(record: dict) -> Scored:
-    """A record's confidence, whether it is flagged, and its findings' names."""
-    checks = list(dict.fromkeys(f["check"] for f in record.get("qa", ())))
-    flagged = any(f["severity"] in FLAGGING for f in record.get("qa", ()))
-    return Scored(estimator.confidence(record), flagged, checks)
+    """A record's confidence, whether it is flagged, and its findings' names. The `low-confidence`
+    warning is the estimator's own, so it is decided afresh here, not read from the record."""
+    findings = [f for f in record.get("qa", ()) if f["check"] != LOW]
+    value = estimator.confidence(record)
+    low = value < estimator.THRESHOLD
+    checks = list(dict.fromkeys([f["check"] for f in findings] + ([LOW] if low else [])))
+    return Scored(value, low or any(f["severity"] in FLAGGING for f in findings), checks)
 
 
 def judged(source: str, english: str, matcher, method: str = Method.PROMPT, attempts: int = 1,
