@@ -156,8 +156,8 @@ def _prompt_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--examples", type=non_negative, default=DEFAULT_EXAMPLES,
                    help="similar translated pairs shown to the model, from the translation memory and the "
                         f"project's example set (default {DEFAULT_EXAMPLES})")
-    p.add_argument("--no-subject", dest="subject", action="store_false",
-                   help="do not tell the model whom a biography is about (its lead's bold name, in English)")
+    p.add_argument("--subject", action="store_true",
+                   help="tell the model whom a biography is about (its lead's bold name, in English), in every request")
 
 
 def _prompt_settings(args: argparse.Namespace) -> dict:

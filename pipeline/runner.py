@@ -62,7 +62,7 @@ class RunOptions:
     run_terms: bool = True  # one rendering per name the term base lacks, locked for the run
     context: int = DEFAULT_CONTEXT    # sentences before each one shown with their drafts
     examples: int = DEFAULT_EXAMPLES  # similar translated pairs shown (shipped examples, the memory)
-    subject: bool = True  # tell the model whom a biography is about
+    subject: bool = False  # tell the model whom a biography is about
 
 
 @dataclass

@@ -165,12 +165,12 @@ def test_a_biographys_subject_goes_to_the_model_with_each_sentence(tmp_path):
     write_project(tmp_path, {"a.md": "**王明**是中共领导人。1931年回国。\n"}, GLOSSARY)
     args = ["translate", str(tmp_path / "in"), "--glossary", str(tmp_path / "g.csv"), *FAKE, "--no-tm", "--no-cache"]
     FakeEngine.calls.clear()
-    assert main([*args, "--out", str(tmp_path / "out")]) == 0
+    assert main([*args, "--out", str(tmp_path / "out"), "--subject"]) == 0
     asked = [r for r in FakeEngine.calls if "回国" in r.source]
     assert asked and all(r.subject == "Wang Ming" for r in asked)
     assert "The article is about Wang Ming. A sentence without a subject is about Wang Ming." in user_message(asked[0])
     FakeEngine.calls.clear()
-    assert main([*args, "--out", str(tmp_path / "out2"), "--no-subject"]) == 0
+    assert main([*args, "--out", str(tmp_path / "out2")]) == 0  # off by default
     assert not any(r.subject for r in FakeEngine.calls)
     assert "The article is about" not in user_message(FakeEngine.calls[0])
 
@@ -182,3 +182,18 @@ def test_an_answer_that_echoes_the_subject_line_is_broken():
     assert broken("The article is about Zhao Shiyan.", "等人]]。")
     assert broken("A sentence without a subject is about Luo Yinong. He was arrested.", "他被捕。")
     assert not broken("Luo Yinong was arrested.", "罗亦农被捕。")
+
+
+def test_review_score_gives_a_real_models_run_its_own_confidence(tmp_path, tiny_gguf):
+    from tests.fakes import write_project
+
+    write_project(tmp_path, {"a.md": "王明于1931年回国。博古任代表。他们回国。\n"}, GLOSSARY)
+    assert main(["translate", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--glossary",
+                 str(tmp_path / "g.csv"), "--model", str(tiny_gguf), "--parallel", "3", "--no-tm", "--no-cache"]) == 0
+    aligned = tmp_path / "out" / "a" / "aligned.jsonl"
+    run = [json.loads(line) for line in aligned.read_text(encoding="utf-8").splitlines()]
+    assert any(r.get("logprob") for r in run)  # the answers' token probabilities reached the records
+    assert main(["review", "score", str(aligned), "--glossary", str(tmp_path / "g.csv")]) == 0
+    scored = [json.loads(line) for line in (aligned.parent / "aligned.scored.jsonl").read_text(
+        encoding="utf-8").splitlines()]
+    assert [float(s["confidence"]) for s in scored] == pytest.approx([r["confidence"] for r in run], abs=0.02)

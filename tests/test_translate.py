@@ -240,3 +240,16 @@ def test_a_request_too_long_for_a_sequence_is_split_in_the_batch(tiny_gguf):
 def test_parallel_sequences_are_bounded_by_memory(batched_engine):
     assert batched_engine.kv_bytes_per_sequence() > 0
     assert 1 <= batched_engine.settings["parallel"] <= max(1, batched_engine.sequences_that_fit())
+
+
+def test_each_answer_token_carries_the_models_log_probability(batched_engine):
+    from pipeline.translate.engines.llama_batch import Job
+    prompts = [batched_engine.prompt(r) for r in _requests(MIXED[:3])]
+    jobs = [Job(i, p, max_tokens=6) for i, p in enumerate(prompts)]
+    batched_engine._decode_jobs(jobs)
+    for job in jobs:  # one per token sampled (the last may be the end of turn), none above 0
+        assert len(job.output) <= len(job.logprobs) <= len(job.output) + 1
+        assert all(lp <= 1e-6 for lp in job.logprobs)
+    job = next(j for j in jobs if j.output)
+    summary = batched_engine.answer_logprobs[batched_engine._answer(job)]
+    assert summary["tokens"] == len(job.output) and summary["min"] <= summary["mean"] <= 0

@@ -37,7 +37,7 @@ class EvalOptions:
     documents: int = 8      # with context: the lines read as this many documents of consecutive lines
     context: int = 0
     examples: int = 0
-    subject: bool = True
+    subject: bool = False
     memory: Path | None = None  # a translation memory: its reviewed segments join the example pool
 
 

@@ -33,13 +33,16 @@ class Prompting:
     context: int = 0
     examples: int = 0
     index: object = None  # an ExampleIndex
-    subject: bool = True  # tell the model whom a biography is about (``article_subject``)
+    # Tell the model whom a biography is about (``article_subject``). Off by default: on the 12
+    # articles the line cost a tenth more requests and a third more time, and the model echoed it in
+    # every method for four short segments (bench/RESULTS.md, "Confidence and adequacy rules").
+    subject: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.context or (self.examples and self.index is not None))
 
     def describe(self) -> str:
-        return f"context={self.context},examples={self.examples}" + ("" if self.subject else ",subject=off")
+        return f"context={self.context},examples={self.examples}" + (",subject" if self.subject else "")
 
 
 LEAD = 3  # the segments of an article that may name its subject in bold (the title line, the lead)
