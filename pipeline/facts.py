@@ -234,11 +234,19 @@ def _stated_days(numbers: list[Number]) -> set[float]:
     return {n.value for n in numbers if not n.month}
 
 
+def _day_invented(m: re.Match, days: set[float], months: set[float]) -> bool:
+    """A day of a month the source states (4月), not a day it states with it. A date the source
+    names otherwise — 八七会议 "the August 7 Emergency Conference", 四·一二事件 "the April 12 Incident"
+    — is a name, not a date to check."""
+    month = float(MONTHS.index(m.group("m1") or m.group("m2")) + 1)
+    return month in months and float(m.group("d1") or m.group("d2")) not in days
+
+
 def invented_days(english: str, numbers: list[Number]) -> list[str]:
     """Days of a month in the English that the source does not state ("4 April" for 4月下旬)."""
-    days = _stated_days(numbers)
+    days, months = _stated_days(numbers), _stated_months(numbers)
     return [m.group(0)[len(m.group("on") or "") :].strip(" ,") for m in _ENGLISH_DAY.finditer(english)
-            if float(m.group("d1") or m.group("d2")) not in days]
+            if _day_invented(m, days, months)]
 
 
 def _month_parts(source: str) -> dict[str, str]:
@@ -254,10 +262,11 @@ def _month_parts(source: str) -> dict[str, str]:
 def without_invented_days(english: str, source: str) -> str:
     """Days the source does not state taken out of the English's dates, and the part of the month
     the source gives put in their place ("4 April 1927" for 1927年4月下旬 → "late April 1927")."""
-    days, parts = _stated_days(source_numbers(source)), _month_parts(source)
+    numbers = source_numbers(source)
+    days, months, parts = _stated_days(numbers), _stated_months(numbers), _month_parts(source)
 
     def month_alone(m: re.Match) -> str:
-        if float(m.group("d1") or m.group("d2")) in days:
+        if not _day_invented(m, days, months):
             return m.group(0)
         month = m.group("m1") or m.group("m2")
         part = parts.get(month, "")

@@ -197,3 +197,11 @@ def test_review_score_gives_a_real_models_run_its_own_confidence(tmp_path, tiny_
     scored = [json.loads(line) for line in (aligned.parent / "aligned.scored.jsonl").read_text(
         encoding="utf-8").splitlines()]
     assert [float(s["confidence"]) for s in scored] == pytest.approx([r["confidence"] for r in run], abs=0.02)
+
+
+def test_a_date_the_source_names_otherwise_is_no_invented_day():
+    # 八七会议 is "the August 7 Emergency Conference", 四·一二事件 "the April 12 Incident": names, not days
+    assert not facts.problems("This meeting was the August 7 Emergency Conference.", "此次会议就是八七会议。")
+    assert not facts.problems("After the April 12 Incident of 1927, he stayed.", "1927年四·一二事件后，他留下。")
+    assert facts.mended_years("After the April 12 Incident of 1927, he stayed.", "1927年四·一二事件后，他留下。") == \
+        "After the April 12 Incident of 1927, he stayed."
