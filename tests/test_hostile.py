@@ -204,8 +204,9 @@ def test_any_character_the_reader_accepts_reaches_every_output(project, capsys):
     assert "\ufffe" not in (folder / "a.tmx").read_text(encoding="utf-8")
     # zhen's own files import back: approve everything unchanged
     rows = list(csv.reader(io.StringIO(tsv, newline=""), delimiter="\t"))
+    decision = rows[0].index("decision")
     for row in rows[1:]:
-        row[7] = "approve"
+        row[decision] = "approve"
     with open("review.tsv", "w", encoding="utf-8", newline="") as handle:
         csv.writer(handle, delimiter="\t").writerows(rows)
     assert main(["review", "import", "review.tsv", "--tm", "tm.sqlite"]) == 0

@@ -14,7 +14,7 @@ from pipeline.translate.verdicts import from_memory, judge
 from pipeline.translate.repairs import substituted
 from pipeline.verify import RULES
 
-TERMS = [Term("王明", "Wang Ming", id="wm"), Term("毛泽东", "Mao Zedong", id="mz", forbidden=("Mao Tse-tung",))]
+TERMS = [Term("王明", "Wang Ming", id="wm", type="person"), Term("毛泽东", "Mao Zedong", id="mz", forbidden=("Mao Tse-tung",))]
 
 
 def findings(source: str, english: str, method: str = "prompt") -> dict[str, list[str]]:
@@ -62,11 +62,18 @@ CASES = {
     "moved-emphasis": (("**王明回国**。", "Wang Ming returned.", "prompt"),
                        ("**王明回国**。", "<b1>Wang Ming returned</b1>.", "prompt")),
     "lost-emphasis": (("**他**回国了。", "He returned.", "prompt"), ("**王明**回国了。", "Wang Ming returned.", "prompt")),
+    "first-person": (("王明回国。", "I, Wang Ming, returned.", "prompt"), ("王明回国。", "Wang Ming returned.", "prompt")),
+    "extra-person": (("王明回国。", "Wang Ming returned, and Wang Ming stayed.", "prompt"),
+                     ("王明回国。", "Wang Ming returned.", "prompt")),
+    "low-confidence": (("会议召开。", "The meeting convened in the great hall of the city, and many hundreds of "
+                                    "delegates came to it from every province.", "prompt"),
+                       ("会议召开。", "The meeting convened.", "prompt")),
     "replaced-characters": (("会议\ufffe召开。", "The meeting convened.", "prompt"),
                             ("会议召开。", "The meeting convened.", "prompt")),
 }
 SEVERITY = {"term-missing": "error", "forbidden-rendering": "error", "untranslated": "error",
-            "empty-output": "error", "degenerate-output": "error", "number-mismatch": "error",
+            "empty-output": "error", "degenerate-output": "error", "number-mismatch": "error", "first-person": "error",
+            "extra-person": "warning", "low-confidence": "warning",
             "forced-terms": "warning", "substituted": "info", "filled-in": "warning", "same-as-source": "error", "unbalanced": "warning",
             "length-ratio": "warning", "lost-link": "error", "moved-link": "warning",
             "moved-footnote": "warning", "moved-emphasis": "info", "lost-emphasis": "info",

@@ -80,10 +80,10 @@ def test_tsv_columns_and_neutralized_cells():
     text = review_sheets.tsv_text(_records(), "run123")
     assert text.startswith("\ufeff") and text.endswith("\r\n")
     header, first, second = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter="\t")
-    assert header == ["id", "kind", "source", "english", "terms", "qa", "reviewed_en", "decision", "run", "source_md",
-                      "english_md"]
-    assert first[2] == "王明回国。" and first[9].startswith("[王明](../Page/王明.md")  # plain, then the Markdown
-    assert first[0] == "d#0" and first[4] == "王明 → Wang Ming" and first[8] == "run123"
+    assert header == ["id", "kind", "source", "english", "terms", "qa", "confidence", "reviewed_en", "decision", "run",
+                      "source_md", "english_md"]
+    assert first[2] == "王明回国。" and first[10].startswith("[王明](../Page/王明.md")  # plain, then the Markdown
+    assert first[0] == "d#0" and first[4] == "王明 → Wang Ming" and first[9] == "run123"
     assert second[3] == "'" + HOSTILE and "[MISSING]" in second[4]  # inert, and read back whole
 
 
@@ -113,7 +113,7 @@ def test_xlsx_is_readable_and_made_for_reading(tmp_path):
     terms = list(book["terms"].iter_rows(min_row=2, values_only=True))
     assert ("d#0", "wm", "王明", "Wang Ming", "locked") == terms[0][:5]
     (rule,) = ws.data_validations.dataValidation  # decision: a drop-down
-    assert rule.formula1 == '"approve,fix,reject"' and str(rule.sqref) == "H2:H3"
+    assert rule.formula1 == '"approve,fix,reject"' and str(rule.sqref) == "I2:I3"
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
     assert ws.print_title_rows == "$1:$1" and ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.row_dimensions[2].height >= 15 and ws.row_dimensions[3].height >= 15  # explicit, for LibreOffice

@@ -209,8 +209,10 @@ def test_the_show_filter_counts_match_qa_json(served, page):
     assert page.locator("li.seg:not([hidden])").count() == with_findings
     show.select_option("unconfirmed")
     assert page.locator("li.seg:not([hidden]) [data-role=status]", has_text="confirmed").count() == 0
-    page.get_by_label("Order").select_option("confidence")  # no confidence yet: document order kept
-    assert page.locator("li.seg").first.get_attribute("data-seg") == "0"
+    page.get_by_label("Order").select_option("confidence")  # read these first: the least confident
+    records = served.records()
+    least = min(records, key=lambda r: (r["confidence"], r["seg"]))
+    assert page.locator("li.seg").first.get_attribute("data-seg") == str(least["seg"])
 
 
 def test_reject_marks_the_segment_and_takes_it_out_of_the_memory(served, page):

@@ -157,9 +157,10 @@ def test_a_kill_during_saves_leaves_memory_and_files_readable_and_a_restart_catc
 
 
 def test_low_confidence_is_a_finding_or_a_score_under_the_threshold_and_unknown_is_neither():
-    from pipeline.serve.articles import LOW_CONFIDENCE, LOW_CONFIDENCE_CHECK, confidence, low_confidence
+    from pipeline.qa.confidence import THRESHOLD
+    from pipeline.serve.articles import LOW_CONFIDENCE_CHECK, confidence, low_confidence
 
-    assert low_confidence({"qa": [], "confidence": LOW_CONFIDENCE - 0.01})
-    assert not low_confidence({"qa": [], "confidence": LOW_CONFIDENCE})
+    assert low_confidence({"qa": [], "confidence": THRESHOLD - 0.01})
+    assert not low_confidence({"qa": [], "confidence": THRESHOLD})
     assert low_confidence({"qa": [{"check": LOW_CONFIDENCE_CHECK, "severity": "warning", "message": ""}]})
     assert not low_confidence({"qa": []}) and confidence({"qa": []}) is None

@@ -19,11 +19,11 @@ from pipeline.formats import Output, jsonl
 from pipeline.formats.report import qa_report
 from pipeline.markup import TAG
 from pipeline.provenance import text_sha256
+from pipeline.qa.confidence import THRESHOLD
 from pipeline.translate.methods import Method
 
 # Below this confidence a segment is "low confidence" (read first); the confidence estimator's own
 # `low-confidence` QA warning counts too. Records without a confidence sort after every scored one.
-LOW_CONFIDENCE = 0.5
 LOW_CONFIDENCE_CHECK = "low-confidence"
 UNPLACED_TAGS = ("edge", "anchor")  # tags render puts back by itself: not in the English a reviewer edits
 RUN_FILE = "run.json"
@@ -37,7 +37,7 @@ def confidence(record: dict) -> float | None:
 
 def low_confidence(record: dict) -> bool:
     score = confidence(record)
-    return any(f["check"] == LOW_CONFIDENCE_CHECK for f in record["qa"]) or (score is not None and score < LOW_CONFIDENCE)
+    return any(f["check"] == LOW_CONFIDENCE_CHECK for f in record["qa"]) or (score is not None and score < THRESHOLD)
 
 
 def editable(record: dict) -> str:
