@@ -59,19 +59,20 @@ class Engine(ABC):
                                     # echoed the Chinese): a grammar that admits no Chinese
     tells_budget_cuts: bool = False  # the engine records the answers its token budget stopped
 
+    def _run_state(self, name: str, empty):
+        """What the engine learns during a run, kept on the instance (subclasses need not call
+        ``__init__`` for it): made ``empty()`` the first time it is asked for."""
+        return self.__dict__.setdefault(name, empty())
+
     @property
     def term_renderings(self) -> dict[str, str]:
         """The engine's own English for Chinese alone, asked once a run (``Method.LOOKUP``)."""
-        if "_term_renderings" not in self.__dict__:
-            self._term_renderings: dict[str, str] = {}
-        return self._term_renderings
+        return self._run_state("_term_renderings", dict)
 
     @property
     def budget_cut(self) -> set[str]:
         """Answers the engine stopped at their token budget (the model had not ended them)."""
-        if "_budget_cut" not in self.__dict__:
-            self._budget_cut: set[str] = set()
-        return self._budget_cut
+        return self._run_state("_budget_cut", set)
 
     def ended(self, answer: str) -> bool:
         """Whether the model ended ``answer`` itself, so a missing final stop is punctuation and not
@@ -90,16 +91,12 @@ class Engine(ABC):
     @property
     def answer_logprobs(self) -> dict[str, dict]:
         """Answers → their tokens' log-probabilities summarized (``token_summary``), where known."""
-        if "_answer_logprobs" not in self.__dict__:
-            self._answer_logprobs: dict[str, dict] = {}
-        return self._answer_logprobs
+        return self._run_state("_answer_logprobs", dict)
 
     @property
     def requests_by_method(self) -> Counter:
         """How many requests the locking loop sent, by method, this run."""
-        if "_requests_by_method" not in self.__dict__:
-            self._requests_by_method: Counter = Counter()
-        return self._requests_by_method
+        return self._run_state("_requests_by_method", Counter)
 
     @abstractmethod
     def translate(self, requests: list[Request]) -> list[str]:
