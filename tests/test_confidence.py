@@ -205,3 +205,15 @@ def test_a_date_the_source_names_otherwise_is_no_invented_day():
     assert not facts.problems("After the April 12 Incident of 1927, he stayed.", "1927年四·一二事件后，他留下。")
     assert facts.mended_years("After the April 12 Incident of 1927, he stayed.", "1927年四·一二事件后，他留下。") == \
         "After the April 12 Incident of 1927, he stayed."
+
+
+def test_the_estimator_names_the_labels_it_was_fitted_on_and_they_are_kept():
+    # Guards the figures in bench/RESULTS.md ("Confidence and adequacy rules"): a refit states its labels
+    from pathlib import Path
+
+    fitted_on = confidence.SIGNATURE.split("|labels:")[1].split("|")[0]  # COMMIT-COUNT
+    commit, count = fitted_on.split("-")
+    labels = Path(__file__).resolve().parents[1] / "bench" / "adequacy" / f"labels-{commit}.tsv"
+    rows = [line.split("\t") for line in labels.read_text(encoding="utf-8").splitlines()[1:] if line]
+    assert len(rows) == int(count) and {r[1] for r in rows} <= {"ok", "minor", "major"}
+    assert sum(r[1] == "major" for r in rows) == 59 and all(len(r[3]) == 12 for r in rows)
