@@ -195,7 +195,7 @@ def low_confidence(text: str, segment: Segment) -> Messages:
     """The confidence estimator (``pipeline/qa/confidence.py``: findings, how the answer was reached,
     length, the model's token probabilities) puts the English under its threshold: a sentence to read
     first, even without another finding; the message names the signals that weigh most."""
-    if segment.confidence is not None and segment.confidence < confidence.THRESHOLD:
+    if confidence.is_low(segment.confidence):
         signals = ", ".join(confidence.weakest(evidence(segment, segment.findings))) or "no single signal"
         yield f"confidence {segment.confidence:.2f} (under {confidence.THRESHOLD}): {signals}"
 

@@ -91,6 +91,11 @@ def confidence(record: dict) -> float:
     return round(1.0 / (1.0 + math.exp(log_odds)), 3)
 
 
+def is_low(value: float | None) -> bool:
+    """A confidence under the threshold (an unknown one is not)."""
+    return value is not None and value < THRESHOLD
+
+
 def weakest(record: dict, most: int = 3) -> list[str]:
     """The signals that lower the confidence most, for the reviewer."""
     return [name for name, _weight in contributions(record)[:most]]

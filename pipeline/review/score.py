@@ -42,7 +42,7 @@ def scored(record: dict) -> Scored:
     warning is the estimator's own, so it is decided afresh here, not read from the record."""
     findings = [f for f in record.get("qa", ()) if f["check"] != LOW]
     value = estimator.confidence(record)
-    low = value < estimator.THRESHOLD
+    low = estimator.is_low(value)
     checks = list(dict.fromkeys([f["check"] for f in findings] + ([LOW] if low else [])))
     return Scored(value, low or any(f["severity"] in FLAGGING for f in findings), checks)
 

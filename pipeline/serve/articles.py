@@ -19,7 +19,7 @@ from pipeline.formats import Output, jsonl
 from pipeline.formats.report import qa_report
 from pipeline.markup import TAG
 from pipeline.provenance import text_sha256
-from pipeline.qa.confidence import THRESHOLD
+from pipeline.qa.confidence import is_low
 from pipeline.translate.methods import Method
 
 # Below this confidence a segment is "low confidence" (read first); the confidence estimator's own
@@ -37,7 +37,7 @@ def confidence(record: dict) -> float | None:
 
 def low_confidence(record: dict) -> bool:
     score = confidence(record)
-    return any(f["check"] == LOW_CONFIDENCE_CHECK for f in record["qa"]) or (score is not None and score < THRESHOLD)
+    return any(f["check"] == LOW_CONFIDENCE_CHECK for f in record["qa"]) or is_low(score)
 
 
 def editable(record: dict) -> str:

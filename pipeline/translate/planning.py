@@ -24,11 +24,12 @@ InDocument = tuple[str, Segment]  # a segment with its document's text
 def from_cache(segment: Segment, entry: dict) -> Translation:
     """A cached decision, judged again from the same English as the run that stored it judged it, with
     its substitutions' audit as stored: a rerun from the cache writes what the first run wrote."""
-    verdict = of_model(segment, entry["tgt"], entry["method"], tags_in(segment, entry["tgt"]))
+    tags = tags_in(segment, entry["tgt"])
+    verdict = of_model(segment, entry["tgt"], entry["method"], tags)
     verdict.attempts, verdict.logprob = entry["attempts"], entry.get("logprob")
     verdict.outcomes = audited(verdict.outcomes, entry.get("replaced") or {})
     if has_chinese_left(verdict):  # an entry stored by a policy that did not fill Chinese in
-        verdict = REPAIRS[Method.FILL_IN].run(segment, verdict, tags_in(segment, entry["tgt"]), {}) or verdict
+        verdict = REPAIRS[Method.FILL_IN].run(segment, verdict, tags, {}) or verdict
     verdict.reused = "cache"
     return verdict
 

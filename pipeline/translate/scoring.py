@@ -1,7 +1,7 @@
 """The one scorer of candidate English: every choice between answers for a sentence goes through it.
 
 As sacrebleu puts each metric behind one interface, a candidate's statistics (``Stats``) come from
-one place and are compared in one way (``Scorer.key``): the ladder's keep-if-better, a repair's
+one place and are compared in one way (``Stats``, in field order): the ladder's keep-if-better, a repair's
 keep-if-better, the choice among several first answers (``best_of``) and whether a list line needs
 nothing more (``finished``). ``SCORER.signature`` goes into every run's provenance.
 
@@ -46,19 +46,16 @@ class Scorer:
         return Stats(int(verdict.unusable), int(not verdict.tgt.strip()), missing + len(verdict.defects), missing,
                      len(verdict.tag_problems))
 
-    def key(self, verdict: Translation) -> Stats:
-        return self.stats(verdict)
-
     def better(self, candidate: Translation, incumbent: Translation, *, tie_goes_to_candidate: bool = False) -> bool:
         """Whether ``candidate`` replaces ``incumbent``. A tie keeps the incumbent (the earlier
         answer, the model's own words), unless the caller says why the candidate wins one."""
-        new, old = self.key(candidate), self.key(incumbent)
+        new, old = self.stats(candidate), self.stats(incumbent)
         return new < old or (tie_goes_to_candidate and new == old)
 
     def best_of(self, verdicts: list[Translation]) -> int:
         """The index of the answer to keep among several for one sentence: the best key, then the
         highest mean chrF against the others; ties go to the earliest (the greedy answer first)."""
-        keys = [self.key(v) for v in verdicts]
+        keys = [self.stats(v) for v in verdicts]
         eligible = [i for i, key in enumerate(keys) if key == min(keys)]
         texts = [v.tgt for v in verdicts]
 

@@ -80,10 +80,10 @@ def judge(segment: Segment, raw: str, method: str, tags: list = (), draft: str =
     dates the source leaves blank taken out. ``tags``: the inline tags the engine was sent; any
     others it wrote are dropped. ``draft``: the English a forcing method was to edit. ``ended``: the
     model ended the answer itself (not its token budget): a final stop it left out is put in."""
-    text = restore_targets(restore(clean(protect(raw), segment.norm)), expected(segment))
+    targets = expected(segment)
+    text = restore_targets(restore(clean(protect(raw), segment.norm)), targets)
     text = closed(text, segment.norm) if ended else text
-    text = facts.blank_life_dates(repair_case(text if tags else strip_tags(text), expected(segment)), segment.norm,
-                                  segment.year)
+    text = facts.blank_life_dates(repair_case(text if tags else strip_tags(text), targets), segment.norm, segment.year)
     return of_model(segment, text, method, tags, draft)
 
 

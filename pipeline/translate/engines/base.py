@@ -62,7 +62,9 @@ class Engine(ABC):
     def _run_state(self, name: str, empty):
         """What the engine learns during a run, kept on the instance (subclasses need not call
         ``__init__`` for it): made ``empty()`` the first time it is asked for."""
-        return self.__dict__.setdefault(name, empty())
+        if name not in self.__dict__:  # asked for on every request and answer: made once
+            self.__dict__[name] = empty()
+        return self.__dict__[name]
 
     @property
     def term_renderings(self) -> dict[str, str]:
