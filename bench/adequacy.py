@@ -9,9 +9,12 @@ the source and the English only, never the findings or the confidence. For a run
 against the rest. Labels whose English differs from the run's are left out (and counted).
 
 Usage: python bench/adequacy.py RUN LABELS [--rejudge] [--fit]
+       python bench/adequacy.py --flores EVAL_OUT
   --rejudge  judge the run's records again with today's rules and estimator (a run of older code)
   --fit      fit the estimator's weights (logistic regression) on these labels and print them, and the
              ROC AUC of weights fitted without each article in turn on that article (held out)
+  --flores   the confidence against each line's chrF in a `zhen eval` run (FLORES dev: a reference,
+             no labels): Spearman's rho, and the mean chrF of the lines under the threshold and above it
 """
 from __future__ import annotations
 
@@ -91,13 +94,30 @@ def held_out_auc(records: list[dict], majors: list[bool]) -> float:
     return auc(scores, majors)
 
 
+def flores(out: Path) -> None:
+    report = json.loads((out / "report.json" if out.is_dir() else out).read_text(encoding="utf-8"))
+    lines = report["per_line"]
+    low = [line["chrf"] for line in lines if estimator.is_low(line["confidence"])]
+    high = [line["chrf"] for line in lines if not estimator.is_low(line["confidence"])]
+    found = report["confidence"]
+    print(f"lines {found['lines']}: Spearman's rho of the confidence and sentence chrF "
+          f"{found['spearman_vs_sentence_chrf']} [{found['signature']}]")
+    print(f"under the threshold: {len(low)} lines, mean chrF {sum(low) / max(1, len(low)):.1f}; "
+          f"above: {len(high)} lines, mean chrF {sum(high) / max(1, len(high)):.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("run", type=Path)
-    parser.add_argument("labels", type=Path)
+    parser.add_argument("run", type=Path, nargs="?")
+    parser.add_argument("labels", type=Path, nargs="?")
     parser.add_argument("--rejudge", action="store_true")
     parser.add_argument("--fit", action="store_true")
+    parser.add_argument("--flores", type=Path, metavar="EVAL_OUT")
     args = parser.parse_args()
+    if args.flores:
+        return flores(args.flores)
+    if not (args.run and args.labels):
+        parser.error("give RUN and LABELS, or --flores EVAL_OUT")
     labels, records = read_labels(args.labels), run_records(args.run)
     matched = [(records[i], row) for i, row in labels.items()
                if i in records and english_sha(records[i]["tgt"]) == row.get("english_sha", english_sha(records[i]["tgt"]))]

@@ -196,6 +196,8 @@ def _engine_settings(args: argparse.Namespace) -> dict:
 
 
 def _add_review(sub: argparse._SubParsersAction) -> None:
+    from pipeline.translate.engines import DEFAULT_ENGINE
+
     p = sub.add_parser("review", help="reviewed spreadsheets into the translation memory; memory as TMX")
     rsub = p.add_subparsers(dest="review_command", required=True)
     imp = rsub.add_parser("import", help="validate edited aligned.xlsx/.tsv/.csv files and store them")
@@ -227,7 +229,24 @@ def _add_review(sub: argparse._SubParsersAction) -> None:
     score.add_argument("--out", type=Path, help="where to write the scored rows (default: FILE's name + .scored)")
     score.add_argument("--glossary", type=Path, action="append",
                        help=f"term base the English is checked against (default: {DEFAULT_GLOSSARY_REL})")
-    score.set_defaults(handler=lambda a: _review().run_score(a.file, a.out, a.glossary or [default_glossary()]))
+    score.add_argument("--engine", default=DEFAULT_ENGINE, metavar="ENGINE",
+                       help="the engine whose model reads back English not generated in a run, for its token "
+                            f"probabilities (default: {DEFAULT_ENGINE}; only llama can)")
+    score.add_argument("--model", help="its model (default: the engine's default model)")
+    score.add_argument("--no-model", action="store_true",
+                       help="score without the model's token probabilities where a run did not record them")
+    score.add_argument("--read-every", action="store_true",
+                       help="read back every model's English, also where the run recorded its probabilities")
+    score.set_defaults(handler=_run_score)
+
+
+def _run_score(a: argparse.Namespace) -> int:
+    from pipeline.translate.engines import load_engine
+
+    def reader():
+        return load_engine(a.engine, a.model, log=lambda m: console.err.print(m, markup=False))
+    return _review().run_score(a.file, a.out, a.glossary or [default_glossary()], None if a.no_model else reader,
+                               a.read_every)
 
 
 def _add_eval(sub: argparse._SubParsersAction) -> None:

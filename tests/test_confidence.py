@@ -13,6 +13,7 @@ from pipeline.stages import analyze_text
 from pipeline.terms.glossary import Term
 from pipeline.terms.matcher import TermMatcher
 from pipeline.translate.verdicts import judge
+from tests.fakes import FAKE
 
 TERMS = [Term("王明", "Wang Ming", id="wm", type="person"), Term("博古", "Bo Gu", id="bg", type="person")]
 
@@ -105,7 +106,7 @@ PAIRS = [("王明于1931年回国。", "Wang Ming returned to China in 1931."),
 
 def _score(tmp_path, name: str, *extra: str) -> int:
     (tmp_path / "g.csv").write_text(GLOSSARY, encoding="utf-8")
-    return main(["review", "score", str(tmp_path / name), "--glossary", str(tmp_path / "g.csv"), *extra])
+    return main(["review", "score", str(tmp_path / name), "--glossary", str(tmp_path / "g.csv"), *extra, *FAKE])
 
 
 def test_review_score_adds_confidence_flagged_and_findings_to_a_tsv(tmp_path):
@@ -137,13 +138,13 @@ def test_review_score_reads_and_writes_xlsx(tmp_path):
 
 
 def test_review_score_of_a_runs_aligned_jsonl_gives_the_runs_own_confidence(tmp_path):
-    from tests.fakes import FAKE, write_project
+    from tests.fakes import write_project
 
     write_project(tmp_path, {"a.md": "王明于1931年回国。博古任代表。\n"}, GLOSSARY)
     assert main(["translate", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--glossary",
                  str(tmp_path / "g.csv"), *FAKE, "--no-tm", "--no-cache"]) == 0
     aligned = tmp_path / "out" / "a" / "aligned.jsonl"
-    assert main(["review", "score", str(aligned), "--glossary", str(tmp_path / "g.csv")]) == 0
+    assert main(["review", "score", str(aligned), "--glossary", str(tmp_path / "g.csv"), *FAKE]) == 0
     run = [json.loads(line) for line in aligned.read_text(encoding="utf-8").splitlines()]
     scored = [json.loads(line) for line in (tmp_path / "out" / "a" / "aligned.scored.jsonl").read_text(
         encoding="utf-8").splitlines()]
@@ -160,7 +161,7 @@ def test_review_score_names_a_missing_column(tmp_path, capsys):
 
 def test_a_biographys_subject_goes_to_the_model_with_each_sentence(tmp_path):
     from pipeline.translate.prompts import user_message
-    from tests.fakes import FAKE, FakeEngine, write_project
+    from tests.fakes import FakeEngine, write_project
 
     write_project(tmp_path, {"a.md": "**王明**是中共领导人。1931年回国。\n"}, GLOSSARY)
     args = ["translate", str(tmp_path / "in"), "--glossary", str(tmp_path / "g.csv"), *FAKE, "--no-tm", "--no-cache"]
@@ -193,7 +194,7 @@ def test_review_score_gives_a_real_models_run_its_own_confidence(tmp_path, tiny_
     aligned = tmp_path / "out" / "a" / "aligned.jsonl"
     run = [json.loads(line) for line in aligned.read_text(encoding="utf-8").splitlines()]
     assert any(r.get("logprob") for r in run)  # the answers' token probabilities reached the records
-    assert main(["review", "score", str(aligned), "--glossary", str(tmp_path / "g.csv")]) == 0
+    assert main(["review", "score", str(aligned), "--glossary", str(tmp_path / "g.csv"), "--model", str(tiny_gguf)]) == 0
     scored = [json.loads(line) for line in (aligned.parent / "aligned.scored.jsonl").read_text(
         encoding="utf-8").splitlines()]
     assert [float(s["confidence"]) for s in scored] == pytest.approx([r["confidence"] for r in run], abs=0.02)
@@ -217,3 +218,49 @@ def test_the_estimator_names_the_labels_it_was_fitted_on_and_they_are_kept():
     rows = [line.split("\t") for line in labels.read_text(encoding="utf-8").splitlines()[1:] if line]
     assert len(rows) == int(count) and {r[1] for r in rows} <= {"ok", "minor", "major"}
     assert sum(r[1] == "major" for r in rows) == 59 and all(len(r[3]) == 12 for r in rows)
+
+
+# -- teacher forcing: the model reads back English it did not write in this run ---------------------
+
+def test_reading_an_answer_back_gives_the_probabilities_it_was_written_with(llama_engine):
+    from pipeline.translate.engines.base import Request, TermPair
+
+    requests = [Request("王明于1931年回国。", (TermPair("王明", "Wang Ming"),)), Request("博古任代表。")]
+    jobs = [llama_engine._job(i, r) for i, r in enumerate(requests)]
+    llama_engine._decode_jobs(jobs)
+    decoder, prefixes = llama_engine._batch_decoder(), llama_engine._shared_prefixes()
+    for job in jobs:
+        assert job.output
+        read = decoder.forced(job.prompt, job.output, prefixes)
+        assert read == pytest.approx(job.logprobs[:len(job.output)], abs=1e-3)
+
+
+def test_the_one_at_a_time_engine_records_its_answers_probabilities(tiny_gguf):
+    from pipeline.translate.engines.base import Request
+    from pipeline.translate.engines.llama import LlamaEngine
+
+    engine = LlamaEngine(str(tiny_gguf), parallel=1, log=lambda m: None)
+    try:
+        [answer] = engine.translate([Request("博古任代表。")])
+        summary = engine.answer_logprobs[answer]
+        assert summary["tokens"] > 0 and summary["min"] <= summary["mean"] < 0
+    finally:
+        engine.close()
+
+
+def test_review_score_reads_back_english_without_probabilities(tmp_path, tiny_gguf):
+    lines = ["source\tenglish"] + [f"{zh}\t{en}" for zh, en in PAIRS[:2]]
+    (tmp_path / "mt.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "g.csv").write_text(GLOSSARY, encoding="utf-8")
+    base = ["review", "score", str(tmp_path / "mt.tsv"), "--glossary", str(tmp_path / "g.csv")]
+
+    def confidences(*extra: str) -> list[float]:
+        assert main([*base, *extra]) == 0
+        rows = (tmp_path / "mt.scored.tsv").read_text(encoding="utf-8").splitlines()[1:]
+        return [float(row.split("\t")[2]) for row in rows]
+
+    without = confidences("--no-model")
+    read = confidences("--model", str(tiny_gguf))
+    # The tiny model finds any English improbable: the surprisal signal lowers every confidence.
+    assert all(r < w for r, w in zip(read, without))
+    assert confidences("--model", str(tiny_gguf)) == read  # the same reading, run after run

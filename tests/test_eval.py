@@ -147,3 +147,23 @@ def test_eval_draws_examples_from_a_given_memory_and_never_reuses_its_answers(tm
     assert main(["eval", "--src", str(src), "--ref", str(ref), "--engine", "tests.fakes:FakeEngine",
                  "--examples", "1", "--tm", str(tmp_path / "none.sqlite")]) == 1
     assert "none.sqlite: no such translation memory" in capsys.readouterr().err
+
+
+def test_the_confidence_is_ranked_against_each_lines_chrf():
+    from pipeline.evaluate.run import confidence_against_chrf
+
+    refs = ["Wang Ming returned to China.", "Bo Gu spoke at the meeting.", "Zhang Wentian wrote a letter."]
+    hyps = ["Wang Ming returned to China.", "Bo Gu spoke at a meeting.", "A cat sat."]  # best to worst
+    assert confidence_against_chrf([0.9, 0.6, 0.2], hyps, refs)["spearman_vs_sentence_chrf"] == 1.0
+    assert confidence_against_chrf([0.2, 0.6, 0.9], hyps, refs)["spearman_vs_sentence_chrf"] == -1.0
+    tied = confidence_against_chrf([0.5, 0.5, 0.2], hyps, refs)  # ties take their average rank
+    assert tied["spearman_vs_sentence_chrf"] == pytest.approx(0.866, abs=1e-3) and tied["lines"] == 3
+
+
+def test_eval_reports_each_lines_confidence_and_chrf(testset):
+    out = testset / "fake"
+    assert main(["eval", "--src", str(testset / "src.txt"), "--ref", str(testset / "ref.txt"), "--engine",
+                 "tests.fakes:FakeEngine", "--no-cache", "--out", str(out)]) == 0
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert all(0 < line["confidence"] <= 1 and 0 <= line["chrf"] <= 100 for line in report["per_line"])
+    assert report["confidence"]["lines"] == 3 and report["confidence"]["signature"].startswith("confidence:")

@@ -30,9 +30,13 @@ HUGE = 4_000_000  # a server that ignores max_tokens: 4 MB for a one-line reques
 HELD = 10.0  # seconds at most a fake holds a connection open or keeps writing (every loop is bounded)
 
 
-def completion(content: str | None, finish: str = "stop") -> dict:
-    return {"id": "x", "object": "chat.completion", "model": "tiny-gguf",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish}],
+def completion(content: str | None, finish: str = "stop", logprobs: bool = False) -> dict:
+    """A chat completion; with ``logprobs``, a token per word, each word's log-probability minus its length."""
+    choice = {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish}
+    if logprobs:
+        choice["logprobs"] = {"content": [{"token": w, "logprob": -float(len(w)), "bytes": list(w.encode())}
+                                          for w in (content or "").split()]}
+    return {"id": "x", "object": "chat.completion", "model": "tiny-gguf", "choices": [choice],
             "usage": {"prompt_tokens": 10, "completion_tokens": 5}}
 
 
@@ -123,6 +127,11 @@ FAULTS = {
 }
 
 
+def _asked_at_start(body: bytes) -> bool:
+    from pipeline.translate.engines.openai import PROBE_QUESTION
+    return json.loads(body)["messages"][-1]["content"] == PROBE_QUESTION
+
+
 class Proxy:
     """Forwards to the server, or with no ``target`` is a fake one (its model list, and the English of
     the sentences in ``ENGLISH``). Answers 503 to the first ``fail`` chat requests; after ``die_after``
@@ -144,7 +153,8 @@ class Proxy:
 
             def _forward(self, method: str):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                chat = self.path.endswith("/chat/completions")
+                # The engine's questions at start (grammar, token probabilities) are neither counted nor failed.
+                chat = self.path.endswith("/chat/completions") and not _asked_at_start(body)
                 if chat:
                     proxy.seen += 1
                     if proxy.seen <= proxy.fail:
@@ -185,7 +195,8 @@ class Proxy:
         if self.target is None:
             if path.endswith("/models"):
                 return 200, b'{"object": "list", "data": [{"id": "tiny-gguf", "object": "model"}]}'
-            return 200, json.dumps(completion(fake_english(body))).encode()
+            asked = json.loads(body)
+            return 200, json.dumps(completion(fake_english(body), logprobs=asked.get("logprobs", False))).encode()
         import httpx
         response = httpx.request(method, self.target + path.removeprefix("/v1"), content=body,
                                  headers={"Content-Type": "application/json"}, timeout=120)
@@ -423,3 +434,20 @@ def test_a_faulty_model_list_stops_before_any_output(tmp_path, monkeypatch, caps
     assert code == 1 and "Traceback" not in err and not Path("outputs").exists()
     assert (f'error: {server.url}: the server\'s answer is not a model list (not JSON): "<html>It works!</html>" '
             "(is the base URL an OpenAI-compatible API?)") in err
+
+
+def test_the_answers_token_probabilities_are_asked_for_where_the_server_gives_them(server):
+    """The fake server gives log-probabilities when asked; llama-cpp-python's server (its model loaded
+    without every position's logits) refuses the field: its answers come without them, as before."""
+    from pipeline.translate.engines.base import Request
+    fake = Proxy()
+    try:
+        engine = _engine(fake.url, grammar="none")
+        [english] = engine.translate([Request("王明回国。")])
+        assert engine.logprobs and english == "Wang Ming returned home."
+        assert engine.answer_logprobs[english] == {"min": -8.0, "mean": -5.25, "tokens": 4}
+    finally:
+        fake.stop()
+    real = _engine(server, grammar="none")
+    [english] = real.translate([Request("王明回国。")])
+    assert english and english not in real.answer_logprobs and real.logprobs is False

@@ -75,24 +75,30 @@ def run_serve(outputs: Path, memory_path: Path, host: str, port: int, reviewer: 
     return serve(outputs, memory_path, host, port, reviewer, proposals)
 
 
-def run_score(file: Path, out: Path | None, glossaries: list[Path]) -> int:
+def run_score(file: Path, out: Path | None, glossaries: list[Path], reader=None, every: bool = False) -> int:
     """``zhen review score``: each row of ``file`` with its confidence, whether it is flagged, and its
-    findings, written to ``out`` (default: beside it, ``NAME.scored.EXT``) in the same format."""
+    findings, written to ``out`` (default: beside it, ``NAME.scored.EXT``) in the same format.
+    ``reader()`` gives the engine that reads back English whose token probabilities are not known
+    (None: scored without them); ``every``: read back every model's English, recorded or not."""
     from pipeline.review import score
 
     if not file.is_file():
         raise ReviewError("no such file", path=str(file))
     out = out or file.with_name(f"{file.stem}.scored{file.suffix}")
     started = time.perf_counter()
-    if file.suffix.lower() == ".jsonl":
+    jsonl = file.suffix.lower() == ".jsonl"
+    if jsonl:
         records = score.read_records(file)
-        results = [score.scored(r) for r in records]
-        atomic_write(out, "".join(json.dumps({**r, **s.cells()}, ensure_ascii=False) + "\n"
-                                  for r, s in zip(records, results)))
     else:
         header, rows = _pairs(file)
         matcher = _matcher(glossaries)
-        results = [score.scored(score.judged(row["source"], row["english"], matcher)) for _number, row in rows]
+        records = [score.judged(row["source"], row["english"], matcher) for _number, row in rows]
+    read = _read_back(records, reader, every)
+    results = [score.scored(r) for r in read]
+    if jsonl:
+        atomic_write(out, "".join(json.dumps({**r, **s.cells()}, ensure_ascii=False) + "\n"
+                                  for r, s in zip(records, results)))
+    else:
         _write_rows(out, header + [c for c in score.ADDED if c not in header],
                     [{**row, **s.cells()} for (_n, row), s in zip(rows, results)])
     seconds = time.perf_counter() - started
@@ -100,6 +106,19 @@ def run_score(file: Path, out: Path | None, glossaries: list[Path]) -> int:
     console.out.print(f"scored {len(results)} pair(s) in {seconds:.1f} s ({seconds / max(1, len(results)):.3f} s a "
                       f"pair): {flagged} flagged for review; written to {out}", markup=False)
     return 0
+
+
+def _read_back(records: list[dict], reader, every: bool) -> list[dict]:
+    """The records with the model's token probabilities of each English it must read back."""
+    from pipeline.review import score
+
+    if reader is None or not any(score.needs_reading(r, every) for r in records):
+        return records
+    engine = reader()
+    try:
+        return score.read_back(records, engine, every)
+    finally:
+        engine.close()
 
 
 def _pairs(file: Path) -> tuple[list[str], list[tuple[int, dict]]]:

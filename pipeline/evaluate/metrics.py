@@ -42,6 +42,11 @@ class ChrF(_SacreMetric):
         return sacrebleu.metrics.CHRF()
 
 
+def sentence_chrf(hypothesis: str, reference: str) -> float:
+    """One line's chrF (the corpus metric's settings), for ranking lines."""
+    return round(sacrebleu.metrics.CHRF().sentence_score(hypothesis, [reference]).score, 2)
+
+
 class BLEU(_SacreMetric):
     name = "bleu"
 

@@ -8,7 +8,9 @@ from pathlib import Path
 
 from pipeline.errors import ZhenError
 from pipeline.facts import last_year
-from pipeline.evaluate.metrics import METRICS, term_found
+from pipeline.evaluate.metrics import METRICS, sentence_chrf, term_found
+from pipeline.qa import confidence as estimator
+from pipeline.qa.checks import run_checks
 from pipeline.evaluate.testset import TermLines, read_lines, read_terms
 from pipeline.io import atomic_write
 from pipeline.normalize import normalize
@@ -131,6 +133,7 @@ def run_eval(options: EvalOptions) -> tuple[dict, list[str]]:
             cache.close()
     results = [segment.translation for _line, segment in items]
     hypotheses = [r.tgt for r in results]
+    confidences = [_confidence(text, segment) for text, segment in items]
     scores = [METRICS["chrf"].score(hypotheses, references), METRICS["bleu"].score(hypotheses, references)]
     if options.terms:
         scores += [METRICS[n].score(hypotheses, references, terms.lines) for n in ("term_success", "term_consistency")]
@@ -147,14 +150,34 @@ def run_eval(options: EvalOptions) -> tuple[dict, list[str]]:
                           "documents": options.documents if options.context else len(sources), "engine": described}
     report["invalid_term_lines"] = [{"line": n, "problem": p} for n, p in terms.invalid if skip < n <= skip + limit]
     report["cleaned_terms"] = terms.cleaned
+    report["confidence"] = confidence_against_chrf(confidences, hypotheses, references)
     report["seconds"] = round(time.perf_counter() - started, 1)
     report["per_line"] = [
-        {"line": skip + i + 1, "method": r.method, "attempts": r.attempts,
+        {"line": skip + i + 1, "method": r.method, "attempts": r.attempts, "confidence": confidences[i],
+         "chrf": sentence_chrf(r.tgt, references[i]),
          "terms": [{"zh": t["zh"], "en": t["en"], "in_source": t["in_source"],
                     "found": term_found(t["en"], r.tgt) is not None} for t in given],
          "locked": [o.to_json(line, r.tgt) for o in r.outcomes]}
         for i, (line, given, r) in enumerate(zip(sources, terms.lines, results))]
     return report, hypotheses
+
+
+def _confidence(text: str, segment: Segment) -> float | None:
+    """The line's confidence, as a run gives it (``pipeline/qa/confidence.py``, after every check)."""
+    run_checks(text, segment)
+    return segment.confidence
+
+
+def confidence_against_chrf(confidences: list[float | None], hypotheses: list[str], references: list[str]) -> dict:
+    """How well the confidence ranks the lines by their sentence chrF: Spearman's rho (the Pearson
+    correlation of the ranks, ties averaged), over every line."""
+    import pandas as pd
+
+    kept = [(c, sentence_chrf(h, r)) for c, h, r in zip(confidences, hypotheses, references) if c is not None]
+    frame = pd.DataFrame(kept, columns=["confidence", "chrf"])
+    rho = frame["confidence"].rank().corr(frame["chrf"].rank()) if len(frame) > 2 else float("nan")
+    return {"spearman_vs_sentence_chrf": None if pd.isna(rho) else round(float(rho), 3), "lines": len(frame),
+            "signature": estimator.SIGNATURE}
 
 
 def write_report(out: Path, report: dict, hypotheses: list[str]) -> None:

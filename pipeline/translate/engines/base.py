@@ -107,6 +107,12 @@ class Engine(ABC):
     def fits(self, request: Request) -> bool:
         return True
 
+    def forced_logprobs(self, requests: list[Request], answers: list[str]) -> list[dict | None]:
+        """Teacher forcing: each given answer's tokens' log-probabilities (``token_summary``) as the
+        model would have written it for its request — for English this run did not generate (``zhen
+        review score``). None where the engine cannot tell (this default)."""
+        return [None] * len(requests)
+
     def translate_followed(self, requests: list[Request], follow: Callable[[int, str], Request | None],
                            batch_size: int = 8, checkpoint: Callable[[], None] = lambda: None) -> None:
         """Translate ``requests``; each English goes to ``follow(i, english)``, which may return a

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pipeline.models.registry import DEFAULT_LLAMA_MODEL, ModelError, REGISTRY, sha256_file, verified_sha256
 from pipeline.translate import prompts
-from pipeline.translate.engines.base import Engine, Request
+from pipeline.translate.engines.base import Engine, Request, token_summary
 from pipeline.translate.engines.grammar import answer_budget, forcing_grammar
 from pipeline.translate.methods import Method
 from pipeline.translate.policy import Policy
@@ -153,7 +153,14 @@ class LlamaEngine(Engine):
         self.stats["completion_tokens"] += usage.get("completion_tokens", 0)
         self.stats["seconds"] += time.perf_counter() - started
         choice = result["choices"][0]
-        return self.answered(choice["message"]["content"] or "", choice.get("finish_reason") == "length")
+        answer = choice["message"]["content"] or ""
+        # llama-cpp-python gives log-probabilities only with logits kept for every position (a context's
+        # worth of vocabularies): the answer is read back instead, in one pass of the batched decoder.
+        if answer and answer not in self.answer_logprobs:
+            [summary] = self.forced_logprobs([request], [answer])
+            if summary:
+                self.answer_logprobs[answer] = summary
+        return self.answered(answer, choice.get("finish_reason") == "length")
 
     def _sampling(self, request: Request) -> tuple[float, int]:
         """(temperature, seed): greedy for a request's first answer, sampled with a seed of its own
@@ -256,6 +263,16 @@ class LlamaEngine(Engine):
 
     def _answer(self, job) -> str:
         return self.answered(self._text(job.output), job.cut, job.logprobs[:len(job.output)])
+
+    def forced_logprobs(self, requests: list[Request], answers: list[str]) -> list[dict | None]:
+        """Each answer's tokens' log-probabilities under its request's prompt, by teacher forcing."""
+        decoder, prefixes = self._batch_decoder(), self._shared_prefixes()
+        found = []
+        for request, answer in zip(requests, answers):
+            tokens = self.llm.tokenize(answer.encode("utf-8"), add_bos=False, special=False)
+            logprobs = decoder.forced(self.prompt(request), tokens, prefixes)
+            found.append(token_summary(logprobs) if logprobs else None)
+        return found
 
     def translate_batched(self, requests: list[Request]) -> list[str]:
         self.stats["requests"] += len(requests)

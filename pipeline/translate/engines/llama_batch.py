@@ -209,6 +209,31 @@ class BatchDecoder:
             slot.pos += 1
         return following
 
+    def forced(self, prompt: list[int], answer: list[int], prefixes: list[list[int]]) -> list[float]:
+        """Teacher forcing: the model's log-probability of each token of ``answer`` after ``prompt``,
+        read in one pass (no sampling), in the first sequence while no job runs."""
+        if not answer:
+            return []
+        self._set_prefixes(prefixes)
+        slot = Slot(0)
+        llama_cpp.llama_memory_seq_rm(self.memory, slot.seq, -1, -1)
+        source, shared = self._shared(Job(-1, prompt, 0))
+        if shared:
+            llama_cpp.llama_memory_seq_cp(self.memory, source, slot.seq, -1, -1)
+        tokens = prompt + answer
+        first = len(prompt) - 1  # the position whose logits give the answer's first token
+        entries = [(t, p, slot.seq, p >= first) for p, t in enumerate(tokens[:-1]) if p >= shared]
+        found = []
+        for start in range(0, len(entries), self.n_batch):
+            chunk = entries[start:start + self.n_batch]
+            self._decode(chunk)
+            for row, (_token, pos, _seq, wanted) in enumerate(chunk):
+                if wanted:
+                    found.append(_log_softmax_at(self._logits(row), tokens[pos + 1]))
+        self.stats["prompt_tokens"] += len(tokens) - 1 - shared
+        llama_cpp.llama_memory_seq_rm(self.memory, slot.seq, -1, -1)
+        return found
+
     def _logits(self, row: int) -> np.ndarray:
         """A copy of the logits row ``row`` of the last decode (the model's scores for the next token)."""
         return np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self.ctx, row), shape=(self.n_vocab,)).copy()

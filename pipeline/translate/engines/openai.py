@@ -45,7 +45,8 @@ COMPLETION_OBJECTS = ("chat.completion", "text_completion")
 # them, many times over the budget. So the segment gets the verdict on an empty answer cut off.
 CUT_AT_CAP = {"object": "chat.completion",
               "choices": [{"message": {"role": "assistant", "content": ""}, "finish_reason": "length"}]}
-PROBE = "zq7"  # an answer no model gives to "Say hello." unless a grammar forces it
+PROBE_QUESTION = "Say hello."  # what the engine asks at start to learn what the server supports
+PROBE = "zq7"  # an answer no model gives to PROBE_QUESTION unless a grammar forces it
 
 
 class ServerLost(ZhenError):
@@ -125,6 +126,9 @@ class OpenAIEngine(Engine):
                          "max_tokens_per_char": max_tokens_per_char, "n_ctx": n_ctx, "concurrent": parallel,
                          "timeout": timeout, "retries": retries}
         self.settings["grammar"] = self._grammar_support(grammar)
+        # Not a setting (the English does not depend on it): the answers' token probabilities, where
+        # the server gives them, for the confidence (``pipeline/qa/confidence.py``).
+        self.logprobs = self._logprobs_support()
         forced = (Method.CONSTRAINED,) if force_terms and self.settings["grammar"] != "none" else ()
         if force_terms:
             self.settings["force_terms"] = True
@@ -132,7 +136,8 @@ class OpenAIEngine(Engine):
         if self.settings["grammar"] != "none" and not forced:
             self.rescue = (Method.CONSTRAINED,)
         log(f"openai engine: {self.settings['base_url']} · model {self.model_name} · grammar "
-            f"{self.settings['grammar']} · {parallel} requests at once")
+            f"{self.settings['grammar']} · token probabilities {'yes' if self.logprobs else 'no'} · "
+            f"{parallel} requests at once")
 
     # -- start: the server, its model, what it supports -------------------------------------------
 
@@ -156,7 +161,7 @@ class OpenAIEngine(Engine):
         if declared != "auto":
             return declared
         for kind, field in GRAMMAR_FIELDS.items():
-            body = self._body([{"role": "user", "content": "Say hello."}], 16, {field: f'root ::= "{PROBE}"\n'})
+            body = self._body([{"role": "user", "content": PROBE_QUESTION}], 16, {field: f'root ::= "{PROBE}"\n'})
             try:
                 answer = self._content(self._call("POST", "/chat/completions", body, at_start=True))
             except ZhenError:
@@ -164,6 +169,19 @@ class OpenAIEngine(Engine):
             if answer.strip() == PROBE:
                 return kind
         return "none"
+
+    def _logprobs_support(self) -> bool:
+        """Whether the server returns the answer's token log-probabilities when asked (``logprobs``),
+        asked once and not retried: a server that refuses the field only answers without them."""
+        import httpx
+
+        body = self._body([{"role": "user", "content": PROBE_QUESTION}], 4, {"logprobs": True})
+        try:
+            status, content, cut = self._send("POST", "/chat/completions", body, answer_cap(4))
+        except httpx.HTTPError:
+            return False
+        data, fault = _parsed(content, True) if status == 200 and not cut else (None, "refused")
+        return not fault and bool(token_logprobs(data))
 
     # -- requests ------------------------------------------------------------------------------------
 
@@ -262,6 +280,8 @@ class OpenAIEngine(Engine):
         extra = {}
         if (request.method or self.methods[0]) == Method.CONSTRAINED:
             extra[GRAMMAR_FIELDS[self.settings["grammar"]]] = forcing_grammar(request, self.max_tokens(request))
+        if self.logprobs:
+            extra["logprobs"] = True
         return self._body(prompts.messages(request, self.system_prompt), self.max_tokens(request), extra)
 
     def translate_one(self, request: Request) -> str:
@@ -272,7 +292,7 @@ class OpenAIEngine(Engine):
         self.stats["prompt_tokens"] += usage.get("prompt_tokens", 0) or 0
         self.stats["completion_tokens"] += usage.get("completion_tokens", 0) or 0
         self.stats["seconds"] += time.perf_counter() - started
-        return self.answered(self._content(data), _finish_reason(data) == "length")
+        return self.answered(self._content(data), _finish_reason(data) == "length", token_logprobs(data))
 
     @property
     def batch_size(self) -> int:
@@ -333,3 +353,13 @@ def _finish_reason(data: dict | None) -> str:
         return data["choices"][0].get("finish_reason") or ""
     except (TypeError, KeyError, IndexError, AttributeError):
         return ""
+
+
+def token_logprobs(data: dict | None) -> list[float]:
+    """The answer's tokens' log-probabilities (``choices[0].logprobs.content[].logprob``); [] where
+    the answer has none."""
+    try:
+        content = data["choices"][0]["logprobs"]["content"]
+        return [float(item["logprob"]) for item in content]
+    except (TypeError, KeyError, IndexError, ValueError):
+        return []
