@@ -252,7 +252,8 @@ class Segment:
     year: int | None = None                                     # years: the year its document is at
     context: tuple[tuple[str, str], ...] = ()                   # translate: pairs the engine saw before it
     translation: Translation | None = None                      # translate
-    subject: str = ""                                           # translate: whom its article is about
+    subject: str = ""                                           # translate: whom its article is about, as the model is told
+    about: str = ""                                             # translate: whom its article is about, for the rules
     tgt_tagged: str = ""                                        # render: the English with every tag
     markdown: str = ""                                          # render
     fallbacks: list[Fallback] = field(default_factory=list)     # render
@@ -295,7 +296,8 @@ class Segment:
         clause, lost). method, attempts: how it was made. terms: the audit
         of each locked term. qa: the findings. confidence: how likely the English is right (0–1,
         ``pipeline/qa/confidence.py``). logprob: the model's token log-probabilities, where known.
-        subject: whom its article is about, as the model was told.
+        subject: whom its article is about, as the model was told. about: whom its article is about
+        (a biography's subject), as the adequacy rules know it, told to the model or not.
         """
         translation = self.translation or Translation("", "none")
         return {
@@ -312,6 +314,7 @@ class Segment:
             "confidence": self.confidence,
             **({"logprob": translation.logprob} if translation.logprob else {}),
             **({"subject": self.subject} if self.subject else {}),
+            **({"about": self.about} if self.about else {}),
         }
 
 

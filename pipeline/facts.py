@@ -275,6 +275,50 @@ def without_invented_days(english: str, source: str) -> str:
     return _ENGLISH_DAY.sub(month_alone, english)
 
 
+# A month named with its year: "January 1920", "in January, 1920", "1920 January" (not "January 7,
+# 1931": a day is the day rule's).
+_ENGLISH_MONTH_YEAR = re.compile(rf"(?:\b(?P<at>[Ii]n|[Oo]n|[Dd]uring) )?(?:\b(?P<m1>{_MONTH_NAMES})(?: of)?,? "
+                                 rf"(?P<y1>1\d{{3}}|20\d\d)\b|\b(?P<y2>1\d{{3}}|20\d\d),? (?P<m2>{_MONTH_NAMES})\b(?! \d))")
+# A part of a year the source gives instead of a month: 1920年初 is "early 1920", never "January 1920".
+# (年中 is left out: 1927年中共… is "in 1927, the CCP".)
+_YEAR_PART = re.compile(r"(\d{4})年(初|底|末|春|夏|秋|冬)")
+YEAR_PARTS = {"初": "early", "底": "late", "末": "late", "春": "spring", "夏": "summer", "秋": "autumn", "冬": "winter"}
+
+
+def _month_year_invented(m: re.Match, months: set[float]) -> bool:
+    return float(MONTHS.index(m.group("m1") or m.group("m2")) + 1) not in months
+
+
+def invented_named_months(english: str, numbers: list[Number]) -> list[str]:
+    """Months named with a year in the English that the source does not state ("January 1920" for
+    1920年初)."""
+    months = _stated_months(numbers)
+    return [m.group(0)[len(m.group("at") or ""):].strip() for m in _ENGLISH_MONTH_YEAR.finditer(english)
+            if _month_year_invented(m, months)]
+
+
+def _year_parts(source: str) -> dict[str, str]:
+    """Each year the source gives a part of: {"1920": "early"}."""
+    return {m.group(1): YEAR_PARTS[m.group(2)] for m in _YEAR_PART.finditer(_ascii_digits(source))}
+
+
+def without_invented_months(english: str, source: str) -> str:
+    """Months the source does not state taken out of the English's dates, and the part of the year
+    the source gives put in their place ("In January 1920" for 1920年初 → "In early 1920"; for
+    1920年 alone → "In 1920")."""
+    months, parts = _stated_months(source_numbers(source)), _year_parts(source)
+
+    def year_alone(m: re.Match) -> str:
+        if not _month_year_invented(m, months):
+            return m.group(0)
+        year = m.group("y1") or m.group("y2")
+        at = {"on": "in", "On": "In"}.get(m.group("at") or "", m.group("at") or "")
+        said = " ".join(w for w in (at, parts.get(year, ""), year) if w)
+        starts = m.start() == 0 or english[:m.start()].rstrip().endswith((".", "!", "?"))
+        return said[:1].upper() + said[1:] if starts else said
+    return _ENGLISH_MONTH_YEAR.sub(year_alone, english)
+
+
 # How each problem is said: a re-prompt shows these to the model, and an answer that repeats one is the
 # prompt echoed (``verify.broken``).
 LEFT_OUT, MONTH_ADDED, YEAR_ADDED = "is not in the English", "has a month the source does not state", \
@@ -289,6 +333,7 @@ def problems(english: str, source: str, year: int | None = None) -> list[str]:
     hint = f" (the text is at {year})" if year is not None and implied_years(source, year) else ""
     found += [f"the date {d} {MONTH_ADDED}" for d in invented_months(english, numbers)]
     found += [f"the date {d} {DAY_ADDED}" for d in invented_days(english, numbers)]
+    found += [f"the date {d} {MONTH_ADDED}" for d in invented_named_months(english, numbers)]
     return found + [f"the year {y} {YEAR_ADDED}{hint}" for y in invented_years(english, source, year, numbers)]
 
 
@@ -297,8 +342,8 @@ def mended_years(english: str, source: str, year: int | None = None) -> str:
     year the source implies and the English lacks (同年12月 at 1925 written "December 1949" → "December
     1925"); the end of a range the source does not have taken out ("1935-1936 Summer" → "1935 Summer");
     a numeric date whose month the source does not state cut to its year; a day the source does not
-    state taken out (``without_invented_days``). Anything else is left for the `number-mismatch` finding."""
-    english = without_invented_days(_dates_to_years(english, source), source)
+    state taken out (``without_invented_days``), and a month (``without_invented_months``). Anything else is left for the `number-mismatch` finding."""
+    english = without_invented_months(without_invented_days(_dates_to_years(english, source), source), source)
     invented = invented_years(english, source, year)
     if not invented:
         return english

@@ -263,6 +263,7 @@ def _repeated_run(output: str, source: str) -> str:
 # How the adequacy rules below say their problem: a re-prompt shows it, an answer that repeats it echoes.
 FIRST_PERSON_NOTE = "speaks in the first person where the source does not"
 NAMED_MORE_NOTE = "more often than the source names them"
+OTHER_SUBJECT_NOTE = "whom the source does not make its subject"
 # What the prompt says of the article's subject (``pipeline/translate/prompts.py``): an answer that
 # repeats it echoes the prompt.
 SUBJECT_NOTES = ("The article is about", "A sentence without a subject is about")
@@ -275,6 +276,7 @@ TASK_ECHO = re.compile(
     r"|\bThe Chinese (?:term|word|phrase|characters?)\s*[\"“'‘]"
     r"|" + "|".join(re.escape(note) for note in (facts.LEFT_OUT, facts.MONTH_ADDED, facts.YEAR_ADDED,
                                                  facts.DAY_ADDED, FIRST_PERSON_NOTE, NAMED_MORE_NOTE,
+                                                 OTHER_SUBJECT_NOTE,
                                                  *SUBJECT_NOTES)),
     re.IGNORECASE)
 
@@ -400,9 +402,10 @@ def first_person(c: Candidate) -> Iterator[str]:
 
 @rule("extra-person", WARNING, roles=(MODEL_OUTPUT, REWORDABLE))
 def extra_person(c: Candidate) -> Iterator[str]:
-    """A person of the term base named in the English more often than the source names them: an act
-    or a post given to the wrong man, or another person put in as the subject the source left unsaid
-    (the article's own subject excepted: naming them there is right)."""
+    """A person of the term base named in the English more often than the source names them, or made
+    the one who acts where the source names them elsewhere (``_other_subject``): an act or a post given
+    to the wrong man, or another person put in as the subject the source left unsaid (the article's own
+    subject excepted: naming them there is right)."""
     if c.source is None:
         return
     named = Counter(m.term.en for m in c.matches if m.term.type == "person" and m.term.action != "keep"
@@ -411,6 +414,35 @@ def extra_person(c: Candidate) -> Iterator[str]:
         written = len(occurrences(c.english, name))
         if written > times:
             yield f"the English names {name} {written} times, {NAMED_MORE_NOTE} ({times}): keep each act with its person"
+    other = _other_subject(c)
+    if other:
+        yield f"the English opens with {other} as the one who acts, {OTHER_SUBJECT_NOTE}: say who does it"
+
+
+# What an English sentence may open with before its subject: a date or a phrase of time or place.
+_LEADING_PHRASE = re.compile(r"^\W*(?:(?:In|On|During|By|After|Before|At|From|Since|Early|Late|Then|Later|Afterwards|"
+                             r"Subsequently|Following|When|While|Upon|Under|As)\b[^,]{0,80},\s*|\d{4}(?: [A-Z][a-z]+)?,?\s+)?")
+_PASSIVE = re.compile(r"\b(?:was|were|had been|has been|is|are)\s+(?:\w+ly\s+)?\w+(?:ed|en|ght|wn|ne)\b")
+_CLAUSES = re.compile(r"[，,。；;：:]")
+# A clause head that is only a time (1926年—1927年, 同年12月, 此后): a name after it is the clause's subject.
+_TIME_ONLY = re.compile(r"[\d〇一二三四五六七八九十年月日号初底末春夏秋冬旬同次翌该当此其后随之来时期间不久—\-~～至到\s]*")
+
+
+def _other_subject(c: Candidate) -> str:
+    """A person the English makes the one who acts at its opening, though the source names them where
+    no subject stands ("1925年回国后担任…，与周恩来…领导" → "Zhou Enlai served as …"): the model put a
+    name beside it in the place of the subject the Chinese left unsaid. A passive English ("Chen Duxiu
+    was criticized") and the article's own subject are no such case."""
+    english = strip_tags(c.english)
+    opening = english[_LEADING_PHRASE.match(english).end():]
+    for m in c.matches:
+        name = m.term.en
+        if m.term.type != "person" or m.term.action == "keep" or not name or name == c.subject:
+            continue
+        if opening.startswith(name + " ") and not _PASSIVE.search(opening[len(name):len(name) + 40]):
+            clause_head = _CLAUSES.split(c.source[:m.norm_start])[-1]
+            return "" if _TIME_ONLY.fullmatch(clause_head) else name
+    return ""
 
 
 MODEL_OUTPUT_RULES = named(MODEL_OUTPUT)

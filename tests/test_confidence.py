@@ -43,6 +43,27 @@ def test_a_person_named_more_often_than_the_source_names_them_is_a_finding():
     assert "extra-person" not in _checks(source, "Wang Ming served as General Secretary, and Bo Gu as representative.")
 
 
+def _opens_with_another(source: str, english: str, about: str = "") -> bool:
+    segment = _segment(source)
+    segment.about = about
+    return any("as the one who acts" in f.message for f in judge(segment, english, "prompt").defects)
+
+
+def test_a_person_the_english_makes_its_subject_where_the_source_does_not_is_a_finding():
+    # 罗亦农 #4 shipped "After returning to China in 1925, Zhou Enlai served as …" (Luo's own post)
+    source = "1925年回国后担任书记，与王明领导起义。"
+    assert _opens_with_another(source, "After returning to China in 1925, Wang Ming served as secretary.")
+    assert _opens_with_another(source, "In 1925, <a1>Wang Ming</a1> served as secretary and led the uprising.")
+    assert not _opens_with_another(source, "After returning in 1925, he served as secretary and led it with Wang Ming.")
+    assert not _opens_with_another("1931年，王明回国。", "In 1931, Wang Ming returned to China.")  # his clause
+    assert not _opens_with_another("1931年，王明回国，博古任代表。", "In 1931, Wang Ming returned; Bo Gu was the representative.")
+    assert not _opens_with_another("会议斥责王明。", "At the meeting, Wang Ming was criticized.")  # passive
+    # the article's own subject is the one a sentence without a subject is about
+    assert not _opens_with_another("1945年任书记，后撤销王明职务。", "In 1945, Wang Ming served as secretary.",
+                                   about="Wang Ming")
+    assert _opens_with_another("1945年任书记，后撤销王明职务。", "In 1945, Wang Ming served as secretary.", about="Bo Gu")
+
+
 def test_a_day_the_source_does_not_state_is_a_finding_and_mended_to_its_part_of_the_month():
     source = "1927年4月下旬，他到达武汉。"
     assert "the date 4 April has a day of the month the source does not state" in " ".join(
@@ -51,6 +72,21 @@ def test_a_day_the_source_does_not_state_is_a_finding_and_mended_to_its_part_of_
     assert facts.mended_years("He left on April 4, 1927.", "1927年4月他离开。") == "He left in April 1927."
     stated = "1927年4月19日，他到达武汉。"
     assert not facts.problems("On 19 April 1927, he arrived in Wuhan.", stated)
+
+
+def test_a_month_the_source_does_not_state_is_a_finding_and_mended_to_its_part_of_the_year():
+    # 俞秀松 #5 and 中共中央临时政治局扩大会议 #12 shipped "January 1920/1928" for 1920年初, 1928年初
+    source = "1920年初加入北京工读互助团。"
+    assert "the date January 1920 has a month the source does not state" in facts.problems(
+        "In January 1920, he joined the Beijing Work-Study Mutual Aid Corps.", source)[0]
+    assert facts.mended_years("In January 1920, he joined.", source) == "In early 1920, he joined."
+    assert facts.mended_years("January 1928, the meeting was held.", "1928年初，会议召开。") == \
+        "Early 1928, the meeting was held."
+    assert facts.mended_years("He left in December 1927.", "1927年底他离开。") == "He left in late 1927."
+    assert facts.mended_years("On March 1920 he joined.", "1920年他加入。") == "In 1920 he joined."
+    for english, stated in [("In August 1920, he left.", "1920年8月他离开。"), ("In November 1927, he left.", "1927年十一月他离开。"),
+                            ("The May Fourth Movement of 1919 began.", "1919年五四运动爆发。")]:
+        assert not facts.problems(english, stated) and facts.mended_years(english, stated) == english
 
 
 @pytest.mark.parametrize("blank", ["（）", "（，）", "（，；）", "（-）", "（？）", "(,)"])
@@ -174,6 +210,10 @@ def test_a_biographys_subject_goes_to_the_model_with_each_sentence(tmp_path):
     assert main([*args, "--out", str(tmp_path / "out2")]) == 0  # off by default
     assert not any(r.subject for r in FakeEngine.calls)
     assert "The article is about" not in user_message(FakeEngine.calls[0])
+    # the rules know whom the article is about all the same
+    records = [json.loads(line) for line in (tmp_path / "out2" / "a" / "aligned.jsonl").read_text(
+        encoding="utf-8").splitlines()]
+    assert all(r["about"] == "Wang Ming" and "subject" not in r for r in records)
 
 
 def test_an_answer_that_echoes_the_subject_line_is_broken():

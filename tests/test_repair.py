@@ -239,6 +239,25 @@ def test_chinese_left_in_a_draft_is_looked_up_and_filled_in_without_a_re_prompt(
     assert [r.method for r in FakeEngine.calls] == ["prompt", Method.LOOKUP]  # the run alone, no sentence again
 
 
+def test_a_name_left_in_the_draft_is_filled_in_with_its_reading_not_the_models_guess():
+    # 赵世炎 #22 shipped "Liang Xin, Chen Feijian" and 鸡鸣三省 #1 "Bahe Village": the model's guesses for
+    # 李新, 陈铁健 and 岔河村 asked alone; the characters' reading is the name, and no request is spent
+    verdict = _repaired("李新、陈铁健曾住在岔河村和萍乡。", [], "Li Xin's friends李新 and陈铁健 lived in岔河村 and萍乡.",
+                        alone={"李新": "Liang Xin", "陈铁健": "Chen Fei-Keen", "岔河村": "Baihe Village",
+                               "萍乡": "Fengxiang"})
+    assert verdict.tgt == "Li Xin's friends Li Xin and Chen Tiejian lived in Chahe Village and Pingxiang."
+    assert verdict.method == Method.FILL_IN and [r.method for r in FakeEngine.calls] == ["prompt"]
+
+
+def test_what_reads_as_a_name_by_its_form():
+    from pipeline.terms.suggest import name_rendering
+    names = {"陈铁健": "Chen Tiejian", "曾山": "Zeng Shan", "萍乡": "Pingxiang", "江西": "Jiangxi", "溪棣村": "Xidi Village",
+             "岔河村": "Chahe Village", "寿松": "Shousong", "陈独秀": "Chen Duxiu"}
+    assert {zh: name_rendering(zh) for zh in names} == names
+    # a word, a title with a family name, a body: for the model or the dictionary to render
+    assert [name_rendering(zh) for zh in ("纠察队", "代部长", "王部长", "清算", "地区", "湘鄂西", "统一战线", "号")] == [""] * 8
+
+
 def test_a_filled_in_word_reads_as_part_of_its_sentence():
     cases = [("他们清算了陈独秀。", "They conducted a清算 of Chen Duxiu.", {"清算": "Clearing"},
               "They conducted a clearing of Chen Duxiu."),  # a common word: lower case inside a sentence

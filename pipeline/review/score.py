@@ -54,7 +54,8 @@ def scored(record: dict) -> Scored:
 
 
 def judged(source: str, english: str, matcher, method: str = Method.PROMPT, attempts: int = 1,
-           replaced: dict[str, str] | None = None, subject: str = "", logprob: dict | None = None) -> dict:
+           replaced: dict[str, str] | None = None, subject: str = "", logprob: dict | None = None,
+           about: str = "") -> dict:
     """The aligned record of ``english`` as the run would judge it for ``source``: every verification
     rule and QA check, and the `low-confidence` warning where the estimator says so."""
     doc = analyze_text(source, matcher=matcher)
@@ -62,7 +63,7 @@ def judged(source: str, english: str, matcher, method: str = Method.PROMPT, atte
     if len(segments) != 1:
         raise ZhenError(f"the source is {len(segments)} segments, not one sentence: {source[:60]!r}")
     segment = segments[0]
-    segment.subject = subject
+    segment.subject, segment.about = subject, about or subject
     verdict = of_model(segment, english, method, [])
     verdict.attempts, verdict.logprob = attempts, logprob
     verdict.outcomes = audited(verdict.outcomes, replaced or {})
@@ -75,7 +76,8 @@ def rejudged(record: dict, matcher) -> dict:
     """A run's record judged again by today's rules (its method, attempts and substitutions kept)."""
     replaced = {t["tgt"]: t["replaced"] for t in record.get("terms", ()) if t.get("replaced")}
     fresh = judged(record["norm"], record["tgt"], matcher, record.get("method", Method.PROMPT),
-                   record.get("attempts", 1), replaced, record.get("subject", ""), record.get("logprob"))
+                   record.get("attempts", 1), replaced, record.get("subject", ""), record.get("logprob"),
+                   record.get("about", ""))
     return {**record, "qa": fresh["qa"], "confidence": fresh.get("confidence")}
 
 

@@ -155,8 +155,8 @@ def place_name(name: str) -> str:
     if last == MOUNTAIN and all_han(stem) and 1 <= len(stem) <= 3:
         return joined_pinyin(name) if len(stem) == 1 else f"{joined_pinyin(stem)} Mountain"
     unit = PLACE_SUFFIXES.get(last)
-    if not unit or not 2 <= len(stem) <= 3 or not all_han(stem) or cedict_gloss(name[-2:]):
-        return ""  # 东北地区: 地区 is a word ("region"), not 东北地 + District
+    if not unit or not 2 <= len(stem) <= 3 or not all_han(stem) or cedict_gloss(name[-2:])[:1].islower():
+        return ""  # 东北地区: 地区 is a word ("region"), not 东北地 + District (河村 is a surname: 岔河 + Village)
     return f"{joined_pinyin(stem)} {unit}"
 
 
@@ -220,6 +220,43 @@ def leftover_english(han: str) -> str:
     if guess_type(han) == "person":
         return pinyin_name(han)
     return place_name(han) or _short_gloss(han) or joined_pinyin(han)
+
+
+# A family name and a title is a form of address (王部长: Minister Wang), not a person's name.
+_TITLES = ("部长", "主任", "书记", "司令", "主席", "委员", "总理", "校长", "队长", "团长", "军长", "师长", "同志",
+           "先生", "夫人", "老师")
+
+
+def _spelled_name(gloss: str, han: str) -> str:
+    """The words a CC-CEDICT sense opens with where they spell ``han`` in pinyin (江西: "Jiangxi
+    province in south central China" → Jiangxi); "" where they do not."""
+    wanted, words = _squashed(joined_pinyin(han)), []
+    for word in re.findall(r"[\w'’\-]+", gloss):
+        words.append(word)
+        if _squashed(" ".join(words)) == wanted:
+            return " ".join(words) if words[0][:1].isupper() else ""
+        if not wanted.startswith(_squashed(" ".join(words))):
+            return ""
+    return ""
+
+
+def name_rendering(han: str) -> str:
+    """English for Chinese whose form says it is a name, from its characters alone: a name CC-CEDICT
+    spells in pinyin (萍乡 → Pingxiang), a person with a common family name (陈铁健 → Chen Tiejian), a
+    place by its unit (溪棣村 → Xidi Village), two characters no dictionary knows (寿松 → Shousong); ""
+    for anything else. A 1.5B model asked for such a name alone guesses another (萍乡 → "Fengxiang",
+    陈铁健 → "Chen Fei-Keen", 岔河村 → "Baihe Village"), while the characters' reading is the name."""
+    if not all_han(han) or len(han) < 2 or han.endswith(_TITLES):
+        return ""
+    gloss = cedict_gloss(han)
+    if guess_type(han) == "person" and (han[0] in COMMON_SURNAMES or han[:2] in SURNAME_READINGS):
+        return _spelled_name(gloss, han) or pinyin_name(han)
+    found = _spelled_name(gloss, han) or place_name(han)
+    if found:
+        return found
+    if len(han) == 2 and not gloss and not any(han.endswith(suffixes) for suffixes, _kind in _TYPE_SUFFIXES):
+        return joined_pinyin(han)
+    return ""
 
 
 def _short_gloss(han: str) -> str:

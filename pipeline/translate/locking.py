@@ -11,7 +11,7 @@ from typing import Callable
 
 from pipeline.document import Segment, Translation
 from pipeline.markup import inner
-from pipeline.terms.suggest import dictionary_word
+from pipeline.terms.suggest import dictionary_word, name_rendering
 from pipeline.translate import lists
 from pipeline.translate.cleanup import strip_wrappers
 from pipeline.translate.engines.base import Engine, Request, TermPair
@@ -151,7 +151,8 @@ class Lock:
         if has_chinese_left(self.best[i]):
             terms = missing_chinese(segment, self.best[i])
             left = [zh for zh in chinese_runs(segment, self.best[i])
-                    if zh not in self.looked_up and zh not in terms and not dictionary_word(zh)]
+                    if zh not in self.looked_up and zh not in terms and not dictionary_word(zh)
+                    and not name_rendering(zh)]
             if left:
                 return self._look_up(i, left)
             self.best[i] = mended(CHINESE_LEFT, segment, self.best[i], sent, self.looked_up)

@@ -62,11 +62,13 @@ def article_subject(doc: Sequence[InDocument]) -> str:
 
 
 def tell_subjects(items: Sequence[InDocument], prompting: Prompting) -> None:
-    """Each segment's ``subject``: its article's (``article_subject``), where prompting says so."""
+    """Each segment's ``about``: its article's subject (``article_subject``), which the adequacy rules
+    know; and its ``subject``, the same where prompting tells the model."""
     for doc in documents(items):
-        subject = article_subject(doc) if prompting.subject else ""
+        about = article_subject(doc)
         for _text, segment in doc:
-            segment.subject = subject
+            segment.about = about
+            segment.subject = about if prompting.subject else ""
 
 
 def documents(items: Sequence[InDocument]) -> list[list[InDocument]]:

@@ -21,7 +21,7 @@ from pipeline import facts
 from pipeline.chinese import HAN_ONLY
 from pipeline.document import Segment, Translation
 from pipeline.markup import strip_tags
-from pipeline.terms.suggest import cedict_gloss, leftover_english
+from pipeline.terms.suggest import cedict_gloss, leftover_english, name_rendering
 from pipeline.translate import substitution
 from pipeline.translate.methods import Method
 from pipeline.translate.scoring import SCORER
@@ -106,9 +106,11 @@ def _in_sentence(english: str, zh: str, before: str) -> str:
 @repair(Method.FILL_IN, mends=("untranslated",), when=has_chinese_left, stages=(CHINESE_LEFT, LAST))
 def filled_in(segment: Segment, best: Translation, tags: list, looked_up: Looked) -> Translation | None:
     """Each run of Chinese the model left in its English (outside `keep` terms) replaced by a missing
-    term's approved English where it is that term's Chinese, else by the model's own rendering of that
-    run alone (``looked_up``), else by ``leftover_english`` — pinyin for a name, a dictionary sense for
-    a word — so no Chinese ships inside English; QA's `filled-in` asks a reviewer to check it."""
+    term's approved English where it is that term's Chinese, else by its reading where its form says it
+    is a name (``name_rendering``: the model asked for a name alone guesses another), else by the
+    model's own rendering of that run alone (``looked_up``), else by ``leftover_english`` — pinyin for
+    a name, a dictionary sense for a word — so no Chinese ships inside English; QA's `filled-in` asks
+    a reviewer to check it."""
     keep = _keep_targets(segment)
     approved = missing_chinese(segment, best)
 
@@ -116,7 +118,7 @@ def filled_in(segment: Segment, best: Translation, tags: list, looked_up: Looked
         if m.group(0) in keep:
             return m.group(0)
         before, after = m.string[m.start() - 1:m.start()], m.string[m.end():m.end() + 1]
-        english = approved.get(m.group(0)) or _in_sentence(
+        english = approved.get(m.group(0)) or name_rendering(m.group(0)) or _in_sentence(
             looked_up.get(m.group(0)) or leftover_english(m.group(0)), m.group(0), m.string[:m.start()])
         possessive = bool(before) and before in "'’" and m.string[m.start() - 2:m.start() - 1].isalpha()
         return (" " if before.isalnum() or (before and before in ",;:") or possessive else "") + english + \

@@ -72,7 +72,7 @@ def of_model(segment: Segment, english: str, method: str, tags: list, draft: str
     """The verdict on English the model wrote (or a rule derived from what it wrote): the rules that
     judge the model's own wording apply."""
     return verify(english, segment.terms, expected(segment), method, source=segment.norm, tags=tags,
-                  year=segment.year, draft=draft, subject=segment.subject)
+                  year=segment.year, draft=draft, subject=segment.about or segment.subject)
 
 
 def judge(segment: Segment, raw: str, method: str, tags: list = (), draft: str = "", ended: bool = False) -> Translation:
