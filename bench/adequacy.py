@@ -8,8 +8,9 @@ the source and the English only, never the findings or the confidence. For a run
 `low-confidence` included), the share of majors flagged, and the ROC AUC of the confidence for major
 against the rest. Labels whose English differs from the run's are left out (and counted).
 
-Usage: python bench/adequacy.py RUN LABELS [--rejudge] [--fit]
+Usage: python bench/adequacy.py RUN LABELS [RUN LABELS ...] [--rejudge] [--fit]
        python bench/adequacy.py --flores EVAL_OUT
+  several runs pool their labelled sentences (a sentence with the same English in two runs counts once)
   --rejudge  judge the run's records again with today's rules and estimator (a run of older code)
   --fit      fit the estimator's weights (logistic regression) on these labels and print them, and the
              ROC AUC of weights fitted without each article in turn on that article (held out)
@@ -108,19 +109,24 @@ def flores(out: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("run", type=Path, nargs="?")
-    parser.add_argument("labels", type=Path, nargs="?")
+    parser.add_argument("runs", type=Path, nargs="*", metavar="RUN LABELS")
     parser.add_argument("--rejudge", action="store_true")
     parser.add_argument("--fit", action="store_true")
     parser.add_argument("--flores", type=Path, metavar="EVAL_OUT")
     args = parser.parse_args()
     if args.flores:
         return flores(args.flores)
-    if not (args.run and args.labels):
-        parser.error("give RUN and LABELS, or --flores EVAL_OUT")
-    labels, records = read_labels(args.labels), run_records(args.run)
-    matched = [(records[i], row) for i, row in labels.items()
-               if i in records and english_sha(records[i]["tgt"]) == row.get("english_sha", english_sha(records[i]["tgt"]))]
+    if not args.runs or len(args.runs) % 2:
+        parser.error("give RUN LABELS (one pair or more), or --flores EVAL_OUT")
+    matched, seen, count = [], set(), 0
+    for run, labels_path in zip(args.runs[::2], args.runs[1::2]):
+        labels, records = read_labels(labels_path), run_records(run)
+        count += len(labels)
+        for i, row in labels.items():
+            sha = english_sha(records[i]["tgt"]) if i in records else None
+            if sha is not None and sha == row.get("english_sha", sha) and (i, sha) not in seen:
+                seen.add((i, sha))  # a sentence whose English two runs share counts once
+                matched.append((records[i], row))
     if args.rejudge:
         from pipeline.review.score import rejudged
         from pipeline.terms.glossary import default_glossary, load_glossary
@@ -133,7 +139,7 @@ def main() -> None:
     results = [scored(record) for record in chosen]
     flagged = [r.flagged for r in results]
     n, m = len(chosen), sum(majors)
-    print(f"labels {len(labels)}, matched to the run's English {n}")
+    print(f"labels {count}, matched to the runs' English {n} (distinct sentence and English)")
     print(f"major {m} ({m / n:.1%}); flagged {sum(flagged)} ({sum(flagged) / n:.1%}); majors flagged "
           f"{sum(f and y for f, y in zip(flagged, majors))}/{m} "
           f"({sum(f and y for f, y in zip(flagged, majors)) / max(1, m):.1%}); majors unflagged "

@@ -397,7 +397,7 @@ def first_person(c: Candidate) -> Iterator[str]:
         return
     words = _first_person(c.english)
     if words:
-        yield f"the English {FIRST_PERSON_NOTE} ({', '.join(dict.fromkeys(words))}): say who does it"
+        yield f"the English {FIRST_PERSON_NOTE} ({', '.join(dict.fromkeys(words))}): {_who_does_it(c)}"
 
 
 @rule("extra-person", WARNING, roles=(MODEL_OUTPUT, REWORDABLE))
@@ -416,7 +416,13 @@ def extra_person(c: Candidate) -> Iterator[str]:
             yield f"the English names {name} {written} times, {NAMED_MORE_NOTE} ({times}): keep each act with its person"
     other = _other_subject(c)
     if other:
-        yield f"the English opens with {other} as the one who acts, {OTHER_SUBJECT_NOTE}: say who does it"
+        yield f"the English opens with {other} as the one who acts, {OTHER_SUBJECT_NOTE}: {_who_does_it(c)}"
+
+
+def _who_does_it(c: Candidate) -> str:
+    """What a re-prompt asks of English that put the wrong one in the subject's place: the article's
+    subject, where known, is whom a sentence without a subject is about."""
+    return f"{SUBJECT_NOTES[1].lower()} {c.subject}" if c.subject else "say who does it"
 
 
 # What an English sentence may open with before its subject: a date or a phrase of time or place.

@@ -198,6 +198,8 @@ class Renderer:
                               path=str(article.folder))
         for segment, record in zip(segments, article.records):
             segment.markdown = record["tgt_md"]
+            # whom the article is about, as the run's rules knew it and its model was told
+            segment.about, segment.subject = record.get("about", ""), record.get("subject", "")
         return Rebuilt(doc, segments)
 
     def segment(self, article: Article, seg: int) -> tuple[Document, Segment]:
