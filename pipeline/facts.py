@@ -217,7 +217,10 @@ def _dates_to_years(english: str, source: str) -> str:
     """Numeric dates whose month the source does not state cut to their year, and a range from a
     year to itself to that year ("1933-01-01 to 1933-06-30" → "1933")."""
     months = _stated_months(source_numbers(source))
-    cut = _ENGLISH_NUMERIC_DATE.sub(lambda m: m.group(0)[:4] if _month_invented(m, months) else m.group(0), english)
+    cut, before = english, None
+    while cut != before:  # "1933-01-01-03-31": a date cut to its year leaves another behind it
+        before = cut
+        cut = _ENGLISH_NUMERIC_DATE.sub(lambda m: m.group(0)[:4] if _month_invented(m, months) else m.group(0), cut)
     return english if cut == english else re.sub(r"\b(\d{4})(?:\s*(?:[-–—]|to)\s*\1)+\b", r"\1", cut)
 
 

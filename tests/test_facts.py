@@ -95,6 +95,8 @@ def test_an_invented_numeric_date_is_cut_to_its_year():
     english = "1933-01-01 to 1933-06-30, Soviet Union, Deputy Editor of Labor Path Report."
     assert mended_years(english, source) == "1933, Soviet Union, Deputy Editor of Labor Path Report."
     assert not problems(mended_years(english, source), source)
+    doubled = "1933-01-01-03-31 to 1933-01-01-03-31, Soviet Union, Deputy Editor."  # the same, another run
+    assert mended_years(doubled, source) == "1933, Soviet Union, Deputy Editor."
     kept = "On 1927-04-12 the purge began."
     assert mended_years(kept, "1927年4月12日清党开始。") == kept  # the month is the source's
 

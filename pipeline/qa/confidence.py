@@ -3,9 +3,9 @@
 A 1.5B model makes meaning errors (the post given to the wrong man, "late April" as "4 April"); most
 carry no finding. The confidence (0–1, higher = more likely right) combines the evidence a run has
 for free — its findings, how the answer was reached, the sentence's length against its English's,
-and the model's own token probabilities where the engine gave them (glass-box quality estimation,
-Fomicheva et al. 2020) — in a logistic model fitted on blind adequacy labels (``bench/adequacy/``,
-``python bench/adequacy.py RUN LABELS --fit``). It reads an aligned record, so a run, `zhen review
+the dates and numbers the source holds, and the model's own token probabilities where the engine gave
+them (glass-box quality estimation, Fomicheva et al. 2020) — in a logistic model fitted on blind
+adequacy labels (``bench/adequacy/``, ``python bench/adequacy.py RUN LABELS … --fit``). It reads an aligned record, so a run, `zhen review
 score` and the review editor compute the same number from the same record.
 """
 from __future__ import annotations
@@ -17,8 +17,9 @@ from typing import Callable
 from pipeline.chinese import has_han
 from pipeline.translate.methods import NO_MODEL, Method
 
-# A segment under this confidence gets a `low-confidence` warning: on the labelled run, the most
-# majors flagged while at most 35% of segments are (with the other findings' warnings and errors).
+# A segment under this confidence gets a `low-confidence` warning: on the labelled run of today's
+# defaults, the most majors flagged while at most 35% of segments are (with the other findings' warnings
+# and errors).
 THRESHOLD = 0.60
 
 
