@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
-from pipeline import facts
+from pipeline import facts, kinship
 from pipeline.chinese import HAN
 from pipeline.document import ERROR, UNUSABLE, WARNING, Finding, TermOutcome, Translation
 from pipeline.markup import Tag, names_as_text, parse, strip_tags
@@ -264,6 +264,7 @@ def _repeated_run(output: str, source: str) -> str:
 FIRST_PERSON_NOTE = "speaks in the first person where the source does not"
 NAMED_MORE_NOTE = "more often than the source names them"
 OTHER_SUBJECT_NOTE = "whom the source does not make its subject"
+KIN_NOTE = "a relation the source does not name"
 # What the prompt says of the article's subject (``pipeline/translate/prompts.py``): an answer that
 # repeats it echoes the prompt.
 SUBJECT_NOTES = ("The article is about", "A sentence without a subject is about")
@@ -276,7 +277,7 @@ TASK_ECHO = re.compile(
     r"|\bThe Chinese (?:term|word|phrase|characters?)\s*[\"“'‘]"
     r"|" + "|".join(re.escape(note) for note in (facts.LEFT_OUT, facts.MONTH_ADDED, facts.YEAR_ADDED,
                                                  facts.DAY_ADDED, FIRST_PERSON_NOTE, NAMED_MORE_NOTE,
-                                                 OTHER_SUBJECT_NOTE,
+                                                 OTHER_SUBJECT_NOTE, KIN_NOTE,
                                                  *SUBJECT_NOTES)),
     re.IGNORECASE)
 
@@ -449,6 +450,18 @@ def _other_subject(c: Candidate) -> str:
             clause_head = _CLAUSES.split(c.source[:m.norm_start])[-1]
             return "" if _TIME_ONLY.fullmatch(clause_head) else name
     return ""
+
+
+@rule("kinship", WARNING, roles=(MODEL_OUTPUT, REWORDABLE))
+def kinship_words(c: Candidate) -> Iterator[str]:
+    """A kinship word the source says nothing of ("father" for 舅父, the maternal uncle), or a plain
+    one for a step- or adopted relation ("son" for 继子): a family relation a reader takes as fact
+    (``pipeline/kinship.py``)."""
+    if c.source is None:
+        return
+    words = kinship.unlicensed_kin(c.english, c.source)
+    if words:
+        yield f"the English says {', '.join(words)}, {KIN_NOTE}: name the relation the source names"
 
 
 MODEL_OUTPUT_RULES = named(MODEL_OUTPUT)

@@ -70,6 +70,28 @@ def test_a_person_the_english_makes_its_subject_where_the_source_does_not_is_a_f
     assert message.endswith(": a sentence without a subject is about Bo Gu")
 
 
+@pytest.mark.parametrize("source, english, wrong", [
+    ("亦是前国务院总理李鹏的舅父。", "He was the father of Li Peng.", "father"),  # 赵世炎 #2: the maternal uncle
+    ("继子，俞敏。", "Son, Yu Min.", "Son"),  # 俞秀松 #18: the stepson
+    ("妻子，安志洁，盛世才之妹。", "Wife, An Zhijie, daughter of Sheng Shicai.", "daughter"),  # 俞秀松 #17: his sister
+])
+def test_a_relation_the_source_does_not_name_is_a_finding(source, english, wrong):
+    from pipeline.kinship import unlicensed_kin
+
+    assert unlicensed_kin(english, source) == [wrong] and "kinship" in _checks(source, english)
+
+
+def test_the_relations_the_source_names_are_no_finding():
+    from pipeline.kinship import unlicensed_kin
+
+    for source, english in [("所以赵世炎是李鹏的舅父。", "So Zhao Shiyan was Li Peng's uncle."),
+                            ("继子，俞敏。", "Stepson, Yu Min."), ("其妻为李文宜。", "His wife was Li Wenyi."),
+                            ("他娶了地主的女儿。", "He married a landlord's daughter."),
+                            ("其子女求学。", "His children studied."), ("家长认为粗俗。", "Parents found it coarse."),
+                            ("他的祖父是农民。", "His grandfather was a farmer.")]:
+        assert unlicensed_kin(english, source) == [], english
+
+
 def test_a_day_the_source_does_not_state_is_a_finding_and_mended_to_its_part_of_the_month():
     source = "1927年4月下旬，他到达武汉。"
     assert "the date 4 April has a day of the month the source does not state" in " ".join(
