@@ -56,3 +56,25 @@ def unlicensed_kin(english: str, source: str) -> list[str]:
         if not _says(source, word, plain=not m.group("step")):
             found.append(m.group(0))
     return list(dict.fromkeys(found))
+
+
+# The English for a relation a plain kinship word gets wrong: 舅父 is a maternal uncle, never a father.
+RELATION_ENGLISH = {"舅父": "maternal uncle", "舅舅": "maternal uncle", "伯父": "uncle", "叔父": "uncle",
+                    "继子": "stepson", "养子": "adopted son", "继女": "stepdaughter", "养女": "adopted daughter",
+                    "继父": "stepfather", "继母": "stepmother", "养父": "adoptive father", "养母": "adoptive mother",
+                    "岳父": "father-in-law", "岳母": "mother-in-law", "妹妹": "younger sister", "之妹": "younger sister",
+                    "姐姐": "elder sister", "之姐": "elder sister", "哥哥": "elder brother", "之兄": "elder brother",
+                    "弟弟": "younger brother", "之弟": "younger brother"}
+
+
+def mended_kin(english: str, source: str) -> str:
+    """``english`` with its one kinship word the source does not say replaced by the one relation the
+    source names and the English lacks ("the father of Li Peng" for 李鹏的舅父 → "the maternal uncle of
+    Li Peng"); as it is where either is not one."""
+    wrong = unlicensed_kin(english, source)
+    named = list(dict.fromkeys(en for zh, en in RELATION_ENGLISH.items()
+                               if zh in source and en.split()[-1] not in english.lower()))
+    if len(wrong) != 1 or len(named) != 1 or wrong[0].lower() not in LICENSED_BY:
+        return english
+    right = named[0][:1].upper() + named[0][1:] if wrong[0][:1].isupper() else named[0]
+    return re.sub(rf"\b{re.escape(wrong[0])}\b", right, english, count=1)

@@ -249,6 +249,18 @@ def test_a_name_left_in_the_draft_is_filled_in_with_its_reading_not_the_models_g
     assert verdict.method == Method.FILL_IN and [r.method for r in FakeEngine.calls] == ["prompt"]
 
 
+def test_a_relation_the_source_does_not_name_is_mended_without_a_re_prompt():
+    # 赵世炎 #2 and 俞秀松 #18 shipped "father" for 舅父 and "Son" for 继子 after every re-prompt
+    verdict = _repaired("他是李鹏的舅父。", [], "He was the father of Li Peng.")
+    assert verdict.tgt == "He was the maternal uncle of Li Peng." and not verdict.defects
+    assert [r.method for r in FakeEngine.calls] == ["prompt"]
+    assert _repaired("继子，俞敏。", [], "Son, Yu Min.").tgt == "Stepson, Yu Min."
+    # two relations the English lacks: which one it meant is not the rule's to say
+    from pipeline.kinship import mended_kin
+    unsure = "His father and his son were there."
+    assert mended_kin(unsure, "他的舅父和继子都在。") == unsure
+
+
 def test_what_reads_as_a_name_by_its_form():
     from pipeline.terms.suggest import name_rendering
     names = {"陈铁健": "Chen Tiejian", "曾山": "Zeng Shan", "萍乡": "Pingxiang", "江西": "Jiangxi", "溪棣村": "Xidi Village",

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from pipeline import facts
+from pipeline import facts, kinship
 from pipeline.chinese import HAN_ONLY
 from pipeline.document import Segment, Translation
 from pipeline.markup import strip_tags
@@ -154,6 +154,23 @@ def substituted(segment: Segment, best: Translation, tags: list, looked_up: Look
     if not replaced:
         return None
     verdict = revised(segment, best, text, Method.SUBSTITUTE, tags, replaced)
+    return verdict if SCORER.better(verdict, best) else None
+
+
+# -- kinship: a relation the source does not name --------------------------------------------------
+
+def _kin_wrong(verdict: Translation) -> bool:
+    return any(f.check == "kinship" for f in verdict.defects)
+
+
+@repair("kinship", mends=("kinship",), when=_kin_wrong, stages=(BEFORE_ASKING, LAST))
+def kin_named(segment: Segment, best: Translation, tags: list, looked_up: Looked) -> Translation | None:
+    """A kinship word the source does not say replaced by the relation it names ("father" for 舅父 →
+    "maternal uncle", ``kinship.mended_kin``): re-prompted, the 1.5B model writes the same word again."""
+    text = kinship.mended_kin(best.tagged, segment.norm)
+    if text == best.tagged:
+        return None
+    verdict = revised(segment, best, text, best.method, tags)
     return verdict if SCORER.better(verdict, best) else None
 
 
