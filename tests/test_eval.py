@@ -150,10 +150,14 @@ def test_eval_draws_examples_from_a_given_memory_and_never_reuses_its_answers(tm
 
 
 def test_the_confidence_is_ranked_against_each_lines_chrf():
-    from pipeline.evaluate.run import confidence_against_chrf
+    from pipeline.evaluate.metrics import sentence_chrf
+    from pipeline.evaluate.run import confidence_against_chrf as ranked
 
     refs = ["Wang Ming returned to China.", "Bo Gu spoke at the meeting.", "Zhang Wentian wrote a letter."]
     hyps = ["Wang Ming returned to China.", "Bo Gu spoke at a meeting.", "A cat sat."]  # best to worst
+
+    def confidence_against_chrf(confidences, hypotheses, references):
+        return ranked(confidences, [sentence_chrf(h, r) for h, r in zip(hypotheses, references)])
     assert confidence_against_chrf([0.9, 0.6, 0.2], hyps, refs)["spearman_vs_sentence_chrf"] == 1.0
     assert confidence_against_chrf([0.2, 0.6, 0.9], hyps, refs)["spearman_vs_sentence_chrf"] == -1.0
     tied = confidence_against_chrf([0.5, 0.5, 0.2], hyps, refs)  # ties take their average rank

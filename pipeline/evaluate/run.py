@@ -134,6 +134,7 @@ def run_eval(options: EvalOptions) -> tuple[dict, list[str]]:
     results = [segment.translation for _line, segment in items]
     hypotheses = [r.tgt for r in results]
     confidences = [_confidence(text, segment) for text, segment in items]
+    chrfs = [sentence_chrf(h, r) for h, r in zip(hypotheses, references)]
     scores = [METRICS["chrf"].score(hypotheses, references), METRICS["bleu"].score(hypotheses, references)]
     if options.terms:
         scores += [METRICS[n].score(hypotheses, references, terms.lines) for n in ("term_success", "term_consistency")]
@@ -150,11 +151,11 @@ def run_eval(options: EvalOptions) -> tuple[dict, list[str]]:
                           "documents": options.documents if options.context else len(sources), "engine": described}
     report["invalid_term_lines"] = [{"line": n, "problem": p} for n, p in terms.invalid if skip < n <= skip + limit]
     report["cleaned_terms"] = terms.cleaned
-    report["confidence"] = confidence_against_chrf(confidences, hypotheses, references)
+    report["confidence"] = confidence_against_chrf(confidences, chrfs)
     report["seconds"] = round(time.perf_counter() - started, 1)
     report["per_line"] = [
         {"line": skip + i + 1, "method": r.method, "attempts": r.attempts, "confidence": confidences[i],
-         "chrf": sentence_chrf(r.tgt, references[i]),
+         "chrf": chrfs[i],
          "terms": [{"zh": t["zh"], "en": t["en"], "in_source": t["in_source"],
                     "found": term_found(t["en"], r.tgt) is not None} for t in given],
          "locked": [o.to_json(line, r.tgt) for o in r.outcomes]}
@@ -168,12 +169,12 @@ def _confidence(text: str, segment: Segment) -> float | None:
     return segment.confidence
 
 
-def confidence_against_chrf(confidences: list[float | None], hypotheses: list[str], references: list[str]) -> dict:
-    """How well the confidence ranks the lines by their sentence chrF: Spearman's rho (the Pearson
-    correlation of the ranks, ties averaged), over every line."""
+def confidence_against_chrf(confidences: list[float | None], chrfs: list[float]) -> dict:
+    """How well the confidence ranks the lines by their sentence chrF (``metrics.sentence_chrf``):
+    Spearman's rho (the Pearson correlation of the ranks, ties averaged), over every line."""
     import pandas as pd
 
-    kept = [(c, sentence_chrf(h, r)) for c, h, r in zip(confidences, hypotheses, references) if c is not None]
+    kept = [(c, chrf) for c, chrf in zip(confidences, chrfs) if c is not None]
     frame = pd.DataFrame(kept, columns=["confidence", "chrf"])
     rho = frame["confidence"].rank().corr(frame["chrf"].rank()) if len(frame) > 2 else float("nan")
     return {"spearman_vs_sentence_chrf": None if pd.isna(rho) else round(float(rho), 3), "lines": len(frame),

@@ -5,8 +5,9 @@ carry no finding. The confidence (0–1, higher = more likely right) combines th
 for free — its findings, how the answer was reached, the sentence's length against its English's,
 the dates and numbers the source holds, and the model's own token probabilities where the engine gave
 them (glass-box quality estimation, Fomicheva et al. 2020) — in a logistic model fitted on blind
-adequacy labels (``bench/adequacy/``, ``python bench/adequacy.py RUN LABELS … --fit``). It reads an aligned record, so a run, `zhen review
-score` and the review editor compute the same number from the same record.
+adequacy labels (``bench/adequacy/``, ``python bench/adequacy.py RUN LABELS … --fit``). It reads an
+aligned record, so a run, `zhen review score` and the review editor compute the same number from the
+same record.
 """
 from __future__ import annotations
 

@@ -157,6 +157,15 @@ def substituted(segment: Segment, best: Translation, tags: list, looked_up: Look
     return verdict if SCORER.better(verdict, best) else None
 
 
+def _kept_if_better(segment: Segment, best: Translation, tags: list, text: str) -> Translation | None:
+    """The verdict on ``text``, English a rule made of ``best`` (its method kept), where it differs and
+    scores better."""
+    if text == best.tagged:
+        return None
+    verdict = revised(segment, best, text, best.method, tags)
+    return verdict if SCORER.better(verdict, best) else None
+
+
 # -- kinship: a relation the source does not name --------------------------------------------------
 
 def _kin_wrong(verdict: Translation) -> bool:
@@ -167,11 +176,7 @@ def _kin_wrong(verdict: Translation) -> bool:
 def kin_named(segment: Segment, best: Translation, tags: list, looked_up: Looked) -> Translation | None:
     """A kinship word the source does not say replaced by the relation it names ("father" for 舅父 →
     "maternal uncle", ``kinship.mended_kin``): re-prompted, the 1.5B model writes the same word again."""
-    text = kinship.mended_kin(best.tagged, segment.norm)
-    if text == best.tagged:
-        return None
-    verdict = revised(segment, best, text, best.method, tags)
-    return verdict if SCORER.better(verdict, best) else None
+    return _kept_if_better(segment, best, tags, kinship.mended_kin(best.tagged, segment.norm))
 
 
 # -- dates: a year the model invented or dropped -------------------------------------------------
@@ -185,7 +190,4 @@ def dated(segment: Segment, best: Translation, tags: list, looked_up: Looked) ->
     """A year the model invented where the source says which one it means (``facts.mended_years``),
     and the date the source opens with, dropped, back in front ("In 1931, …")."""
     text = facts.with_leading_date(facts.mended_years(best.tagged, segment.norm, segment.year), segment.norm)
-    if text == best.tagged:
-        return None
-    verdict = revised(segment, best, text, best.method, tags)
-    return verdict if SCORER.better(verdict, best) else None
+    return _kept_if_better(segment, best, tags, text)

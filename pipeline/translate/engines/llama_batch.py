@@ -159,22 +159,22 @@ class BatchDecoder:
             self._finish(slot)
         return [job.output for job in jobs]
 
-    def _shared(self, job: Job) -> tuple[int, int]:
-        """(the sequence holding the longest prefix the job's prompt starts with, its length); (-1, 0)."""
+    def _shared(self, prompt: list[int]) -> tuple[int, int]:
+        """(the sequence holding the longest prefix ``prompt`` starts with, its length); (-1, 0)."""
         best = (-1, 0)
         for k, prefix in enumerate(self.prefixes):
-            if len(prefix) > best[1] and job.prompt[:len(prefix)] == prefix:
+            if len(prefix) > best[1] and prompt[:len(prefix)] == prefix:
                 best = (self.n_seq + k, len(prefix))
         return best
 
     def _own_tokens(self, job: Job) -> int:
-        return len(job.prompt) - self._shared(job)[1]
+        return len(job.prompt) - self._shared(job.prompt)[1]
 
     def _start(self, slot: Slot, job: Job, room: int) -> list[tuple[int, int, int, bool]]:
         """Put the job in the slot (its prompt's shared prefix copied) and return its prompt's
         entries for this step; a prompt longer than ``room`` has its head read first, alone."""
         llama_cpp.llama_memory_seq_rm(self.memory, slot.seq, -1, -1)
-        source, shared = self._shared(job)
+        source, shared = self._shared(job.prompt)
         if shared:
             llama_cpp.llama_memory_seq_cp(self.memory, source, slot.seq, -1, -1)
         entries = [(t, shared + k, slot.seq, False) for k, t in enumerate(job.prompt[shared:])]
@@ -215,14 +215,14 @@ class BatchDecoder:
         if not answer:
             return []
         self._set_prefixes(prefixes)
-        slot = Slot(0)
-        llama_cpp.llama_memory_seq_rm(self.memory, slot.seq, -1, -1)
-        source, shared = self._shared(Job(-1, prompt, 0))
+        seq = 0
+        llama_cpp.llama_memory_seq_rm(self.memory, seq, -1, -1)
+        source, shared = self._shared(prompt)
         if shared:
-            llama_cpp.llama_memory_seq_cp(self.memory, source, slot.seq, -1, -1)
+            llama_cpp.llama_memory_seq_cp(self.memory, source, seq, -1, -1)
         tokens = prompt + answer
         first = len(prompt) - 1  # the position whose logits give the answer's first token
-        entries = [(t, p, slot.seq, p >= first) for p, t in enumerate(tokens[:-1]) if p >= shared]
+        entries = [(t, p, seq, p >= first) for p, t in enumerate(tokens[:-1]) if p >= shared]
         found = []
         for start in range(0, len(entries), self.n_batch):
             chunk = entries[start:start + self.n_batch]
@@ -231,7 +231,7 @@ class BatchDecoder:
                 if wanted:
                     found.append(_log_softmax_at(self._logits(row), tokens[pos + 1]))
         self.stats["prompt_tokens"] += len(tokens) - 1 - shared
-        llama_cpp.llama_memory_seq_rm(self.memory, slot.seq, -1, -1)
+        llama_cpp.llama_memory_seq_rm(self.memory, seq, -1, -1)
         return found
 
     def _logits(self, row: int) -> np.ndarray:
